@@ -1,0 +1,56 @@
+"""One frozen settings object, read from the environment once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
+
+
+def _default_db() -> Path:
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "corpus-qa" / "corpus.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the product; defaults are justified in BENCHMARKS.md."""
+
+    db_path: Path = field(default_factory=_default_db)
+    corpus_dir: Path = BUNDLED_CORPUS
+    # BM25 Okapi, rank-bm25's definition.
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+    # Passages: a few sentences, bounded in words, with a small overlap.
+    passage_words: int = 120
+    passage_overlap_sentences: int = 1
+    title_in_passages: bool = True
+    # Answers.
+    top_k: int = 3
+    # A question is answered only when the matched share of its terms' IDF reaches this (see answer.py).
+    min_coverage: float = 0.5
+    max_question_chars: int = 1000
+    max_file_bytes: int = 20 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Read RETRIEVAL_* variables; explicit overrides win."""
+        env = os.environ
+        values: dict[str, object] = {}
+        if env.get("RETRIEVAL_DB"):
+            values["db_path"] = Path(env["RETRIEVAL_DB"]).expanduser()
+        if env.get("RETRIEVAL_CORPUS_DIR"):
+            values["corpus_dir"] = Path(env["RETRIEVAL_CORPUS_DIR"]).expanduser()
+        for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float)):
+            key = f"RETRIEVAL_{name.upper()}"
+            if env.get(key):
+                values[name] = cast(env[key])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,167 @@
+"""Files -> documents with passages and stored tokens -> the store; folder sync for `refresh`.
+
+Everything is parsed and checked before the single write transaction, so a bad file leaves the
+database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .errors import BadDocument
+from .extract import SUPPORTED_SUFFIXES, extract
+from .models import Document, IngestReport, Passage
+from .passages import split_passages
+from .store import Store, utc_now
+from .tokenize import TOKENIZER_VERSION, tokenize
+
+METADATA_FILE = "metadata.json"  # optional {file name: {"title": ..., "source": ...}} beside the documents
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed document ready to be written."""
+
+    document: Document
+    passages: list[Passage]
+    tokens: list[str]
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9_-]+", "-", Path(name).stem.lower()).strip("-")
+    return (slug or "document")[:60]
+
+
+def make_doc_id(name: str, scope: str = "") -> str:
+    return f"{scope}/{slugify(name)}" if scope else slugify(name)
+
+
+def _content_hash(data: bytes, title: str, settings: Settings) -> str:
+    """Covers what shapes the passages, so a change of title or passage settings re-ingests too."""
+    digest = hashlib.sha256()
+    digest.update(f"{settings.passage_words}:{settings.passage_overlap_sentences}:{title}\0".encode())
+    digest.update(data)
+    return digest.hexdigest()
+
+
+def tokens_string(text: str) -> str:
+    return " ".join(tokenize(text))
+
+
+def prepare(data: bytes, name: str, settings: Settings, *, scope: str = "", title: str | None = None,
+            source: str | None = None, path: str = "") -> Prepared:
+    """Bytes -> a Document and its passages; raises BadDocument, touches nothing."""
+    extracted = extract(data, name, settings.max_file_bytes)
+    final_title = (title or extracted.title or Path(name).stem).strip()
+    doc_id = make_doc_id(name, scope)
+    now = utc_now()
+    document = Document(id=doc_id, title=final_title, source=source or Path(name).name,
+                        content_hash=_content_hash(data, final_title, settings), added_at=now, updated_at=now,
+                        text=extracted.text, scope=scope, path=path)
+    passages = split_passages(doc_id, extracted.text, settings.passage_words, settings.passage_overlap_sentences)
+    if not passages:
+        raise BadDocument(f"{name}: no text could be extracted")
+    return Prepared(document, passages, [tokens_string(p.text) for p in passages])
+
+
+def _folder_metadata(folder: Path) -> dict[str, dict[str, str]]:
+    meta_path = folder / METADATA_FILE
+    if not meta_path.is_file():
+        return {}
+    try:
+        data = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadDocument(f"{meta_path}: not valid JSON ({exc})") from None
+    return data if isinstance(data, dict) else {}
+
+
+def read_file(path: Path, settings: Settings, scope: str = "", metadata: dict | None = None) -> Prepared:
+    """Read and prepare one file from disk; every failure names the file."""
+    if not path.exists():
+        raise BadDocument(f"{path}: no such file")
+    if not path.is_file():
+        raise BadDocument(f"{path}: not a file")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise BadDocument(f"{path}: unsupported file type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
+    size = path.stat().st_size
+    if size > settings.max_file_bytes:
+        raise BadDocument(f"{path}: too big ({size / 1e6:.1f} MB; the limit is {settings.max_file_bytes / 1e6:.0f} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadDocument(f"{path}: cannot be read ({exc.strerror})") from None
+    meta = (metadata if metadata is not None else _folder_metadata(path.parent)).get(path.name, {})
+    return prepare(data, str(path), settings, scope=scope, title=meta.get("title"),
+                   source=meta.get("source") or path.name, path=str(path.resolve()))
+
+
+def _store_meta() -> dict[str, str]:
+    return {"tokenizer_version": TOKENIZER_VERSION}
+
+
+def write(store: Store, prepared: list[Prepared], removals: list[str] = ()) -> IngestReport:
+    """Write what changed, in one transaction; unchanged documents are not touched."""
+    added, changed, unchanged = [], [], []
+    upserts = []
+    for item in prepared:
+        existing = store.get_document(item.document.id, with_text=False, missing_ok=True)
+        if existing and existing.content_hash == item.document.content_hash:
+            unchanged.append(item.document.id)
+            continue
+        (changed if existing else added).append(item.document.id)
+        upserts.append((item.document, item.passages, item.tokens))
+    if upserts or removals:
+        store.apply(upserts, removals, meta=_store_meta())
+    return IngestReport(tuple(added), tuple(changed), tuple(removals), tuple(unchanged),
+                        sum(len(p.passages) for p in prepared if p.document.id in set(added) | set(changed)))
+
+
+def ingest_paths(store: Store, paths: list[Path], settings: Settings, scope: str = "") -> IngestReport:
+    """All named files (folders are walked) or nothing: the first bad file aborts the whole ingest."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES))
+        else:
+            files.append(path)
+    if not files:
+        raise BadDocument(f"no supported files found in {', '.join(map(str, paths))}")
+    prepared = [read_file(f, settings, scope) for f in files]
+    seen: dict[str, Path] = {}
+    for item, path in zip(prepared, files):
+        if item.document.id in seen:
+            raise BadDocument(f"{path}: same document id {item.document.id!r} as {seen[item.document.id]}; rename one")
+        seen[item.document.id] = path
+    return write(store, prepared)
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    report: IngestReport
+    failed: tuple[str, ...] = ()  # one message per file that could not be read (its old version is kept)
+
+
+def refresh_folder(store: Store, folder: Path, settings: Settings, scope: str = "") -> RefreshReport:
+    """Re-sync a folder: new and changed files are (re)ingested, documents of deleted files removed.
+
+    A file that fails to parse is reported and keeps its previous version; the rest lands atomically.
+    """
+    if not folder.is_dir():
+        raise BadDocument(f"{folder}: no such folder")
+    metadata = _folder_metadata(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    prepared, failed = [], []
+    present: set[str] = set()
+    for path in files:
+        present.add(str(path.resolve()))
+        try:
+            prepared.append(read_file(path, settings, scope, metadata))
+        except BadDocument as exc:
+            failed.append(str(exc))
+    removals = [d.id for d in store.documents_under(folder, scope) if d.path not in present]
+    return RefreshReport(write(store, prepared, removals), tuple(failed))

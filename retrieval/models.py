@@ -1,0 +1,91 @@
+"""Small frozen records passed between the stages; each renderer picks its own markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    source: str
+    content_hash: str
+    added_at: str
+    updated_at: str
+    text: str = ""
+    scope: str = ""  # "" = bundled/global; otherwise the owner (e.g. a Discord server id)
+    path: str = ""  # absolute path of the file it was read from, "" for uploads
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    doc_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage: what `search` returns."""
+
+    passage_id: str
+    doc_id: str
+    score: float
+    text: str
+    title: str
+    source: str
+    ordinal: int
+    matched_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Text plus highlight spans (character offsets into `text`)."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    hit: Hit
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    found: bool
+    short_answer: str | None
+    sentence: str | None
+    citations: tuple[Citation, ...] = field(default_factory=tuple)
+    answer_type: str | None = None
+
+    @property
+    def answer(self) -> str | None:
+        """The short answer, else the best sentence; None when the corpus does not answer."""
+        if not self.found:
+            return None
+        return self.short_answer or self.sentence
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    passages: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
+                f"{len(self.unchanged)} unchanged")

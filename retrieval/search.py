@@ -1,0 +1,43 @@
+"""The one search interface callers use: `search(question, k) -> ranked hits`.
+
+Wraps an index snapshot plus the store (for passage text); the engine behind it can change without
+touching callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from .answer import TermWeight
+from .index import BM25Index
+from .models import Hit
+from .store import Store
+from .tokenize import iter_terms, tokenize
+
+
+class Searcher:
+    """An immutable pairing of one index snapshot with the store it was built from."""
+
+    def __init__(self, store: Store, index: BM25Index) -> None:
+        self.store = store
+        self.index = index
+        df = index.indptr[1:] - index.indptr[:-1] if len(index.indptr) else None
+        self.weight = TermWeight(lambda t: int(df[index.vocab[t]]) if t in index.vocab else 0, len(index))
+
+    def search_terms(self, terms: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[Hit]:
+        rows = self.index.top(terms, k, scopes)
+        ids = [self.index.passage_ids[r.row] for r in rows]
+        info = self.store.passage_rows(ids)
+        wanted = set(terms)
+        hits = []
+        for pid, r in zip(ids, rows):
+            row = info.get(pid)
+            if row is None:  # removed since this snapshot was built; the next snapshot drops it
+                continue
+            matched = tuple(sorted({t for t, _, _ in iter_terms(row["text"]) if t in wanted}))
+            hits.append(Hit(pid, row["doc_id"], r.score, row["text"], row["title"], row["source"], row["ordinal"],
+                            matched))
+        return hits
+
+    def search(self, query: str, k: int = 10, scopes: Iterable[str] | None = None) -> list[Hit]:
+        return self.search_terms(tokenize(query), k, scopes)

@@ -1,0 +1,195 @@
+"""The only module that speaks SQL. One SQLite file through sqlite-utils; every change is one transaction
+and bumps `generation`, which the index files record so a stale or half-written index is detected."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import UnknownDocument
+from .models import Document, Passage
+
+SCHEMA_VERSION = "1"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """Documents, passages (with their stored tokens), feedback and metadata in one SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.db = sqlite_utils.Database(conn)
+        self._write_lock = threading.RLock()
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._ensure_schema()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- schema -------------------------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        with self._write_lock, self.db.atomic():
+            self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+            self.db["documents"].create(
+                {"id": str, "scope": str, "title": str, "source": str, "path": str, "content_hash": str,
+                 "added_at": str, "updated_at": str, "text": str},
+                pk="id", if_not_exists=True,
+            )
+            self.db["passages"].create(
+                {"id": str, "doc_id": str, "ordinal": int, "text": str, "start": int, "end": int,
+                 "tokens": str},
+                pk="id", foreign_keys=[("doc_id", "documents", "id")], if_not_exists=True,
+            )
+            self.db["feedback"].create(
+                {"id": int, "scope": str, "user_id": str, "question": str, "answer": str,
+                 "passage_ids": str, "vote": int, "created_at": str},
+                pk="id", if_not_exists=True,
+            )
+            self.db["documents"].create_index(["scope"], if_not_exists=True)
+            self.db["documents"].create_index(["path"], if_not_exists=True)
+            self.db["passages"].create_index(["doc_id", "ordinal"], unique=True, if_not_exists=True)
+            self.db["feedback"].create_index(["scope", "created_at"], if_not_exists=True)
+            if self.get_meta("schema_version") is None:
+                self._set_meta("schema_version", SCHEMA_VERSION)
+                self._set_meta("generation", "0")
+
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    @property
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def _bump_generation(self) -> None:
+        self._set_meta("generation", str(self.generation + 1))
+
+    # -- writes -------------------------------------------------------------------------------------
+    def apply(self, upserts: Iterable[tuple[Document, list[Passage], list[str]]],
+              removals: Iterable[str] = (), meta: dict[str, str] | None = None) -> None:
+        """Replace documents (with their passages and tokens) and remove others, all or nothing."""
+        with self._write_lock, self.db.atomic():
+            for doc_id in removals:
+                self._delete_document(doc_id)
+            for doc, passages, token_strings in upserts:
+                existing = self.get_document(doc.id, with_text=False, missing_ok=True)
+                added_at = existing.added_at if existing else doc.added_at
+                self._delete_document(doc.id)
+                self.db["documents"].insert(
+                    {"id": doc.id, "scope": doc.scope, "title": doc.title, "source": doc.source,
+                     "path": doc.path, "content_hash": doc.content_hash,
+                     "added_at": added_at, "updated_at": doc.updated_at, "text": doc.text}
+                )
+                self.db["passages"].insert_all(
+                    {"id": p.id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text, "start": p.start,
+                     "end": p.end, "tokens": tokens}
+                    for p, tokens in zip(passages, token_strings, strict=True)
+                )
+            for key, value in (meta or {}).items():
+                self._set_meta(key, value)
+            self._bump_generation()
+
+    def _delete_document(self, doc_id: str) -> None:
+        self.db.execute("delete from passages where doc_id = ?", [doc_id])
+        self.db.execute("delete from documents where id = ?", [doc_id])
+
+    def retokenize(self, tokenize_passage: "callable[[str], str]", meta: dict[str, str]) -> int:
+        """Re-derive every passage's stored tokens from its stored text (tokenizer changed)."""
+        with self._write_lock, self.db.atomic():
+            rows = list(self.db.query("select id, text from passages"))
+            for row in rows:
+                self.db.execute("update passages set tokens = ? where id = ?", [tokenize_passage(row["text"]), row["id"]])
+            for key, value in meta.items():
+                self._set_meta(key, value)
+            self._bump_generation()
+        return len(rows)
+
+    def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
+                     vote: int) -> int:
+        with self._write_lock, self.db.atomic():
+            table = self.db["feedback"]
+            table.insert({"scope": scope, "user_id": user_id, "question": question, "answer": answer,
+                          "passage_ids": " ".join(passage_ids), "vote": vote, "created_at": utc_now()})
+            return int(table.last_pk)
+
+    # -- reads --------------------------------------------------------------------------------------
+    @staticmethod
+    def _document(row: dict) -> Document:
+        return Document(id=row["id"], title=row["title"], source=row["source"], content_hash=row["content_hash"],
+                        added_at=row["added_at"], updated_at=row["updated_at"], text=row.get("text") or "",
+                        scope=row["scope"] or "", path=row.get("path") or "")
+
+    def get_document(self, doc_id: str, with_text: bool = True, missing_ok: bool = False) -> Document | None:
+        columns = "*" if with_text else "id, scope, title, source, path, content_hash, added_at, updated_at"
+        rows = list(self.db.query(f"select {columns} from documents where id = ?", [doc_id]))
+        if not rows:
+            if missing_ok:
+                return None
+            raise UnknownDocument(f"no document with id {doc_id!r}")
+        return self._document(rows[0])
+
+    def documents(self, scopes: Iterable[str] | None = None) -> list[Document]:
+        sql = "select id, scope, title, source, path, content_hash, added_at, updated_at from documents"
+        params: list[str] = []
+        if scopes is not None:
+            scopes = list(scopes)
+            sql += f" where scope in ({', '.join('?' for _ in scopes)})"
+            params = scopes
+        return [self._document(r) for r in self.db.query(sql + " order by scope, id", params)]
+
+    def documents_under(self, folder: Path, scope: str = "") -> list[Document]:
+        prefix = str(folder.resolve()).rstrip("/") + "/"
+        return [d for d in self.documents([scope]) if d.path.startswith(prefix)]
+
+    def get_passage(self, passage_id: str) -> Passage:
+        rows = list(self.db.query("select * from passages where id = ?", [passage_id]))
+        if not rows:
+            raise UnknownDocument(f"no passage with id {passage_id!r}")
+        r = rows[0]
+        return Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"])
+
+    def iter_index_rows(self, batch: int = 10_000) -> Iterator[tuple[str, str, str, str]]:
+        """(passage_id, scope, passage tokens, title) in a stable order, streamed in batches."""
+        cursor = self.db.conn.execute(
+            "select p.id, d.scope, p.tokens, d.title from passages p join documents d on d.id = p.doc_id "
+            "order by p.doc_id, p.ordinal"
+        )
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+
+    def passage_rows(self, passage_ids: list[str]) -> dict[str, dict]:
+        """Passage text plus its document's title and source, for rendering hits."""
+        out: dict[str, dict] = {}
+        for i in range(0, len(passage_ids), 500):
+            chunk = passage_ids[i : i + 500]
+            sql = ("select p.id, p.doc_id, p.ordinal, p.text, d.title, d.source from passages p "
+                   f"join documents d on d.id = p.doc_id where p.id in ({', '.join('?' for _ in chunk)})")
+            for row in self.db.query(sql, chunk):
+                out[row["id"]] = row
+        return out
+
+    def counts(self) -> dict[str, int]:
+        q = lambda sql: next(iter(self.db.query(sql)))["n"]  # noqa: E731
+        return {"documents": q("select count(*) n from documents"), "passages": q("select count(*) n from passages"),
+                "feedback": q("select count(*) n from feedback")}
+
+    def feedback(self, scope: str | None = None, limit: int = 50) -> list[dict]:
+        if scope is None:
+            return list(self.db.query("select * from feedback order by id desc limit ?", [limit]))
+        return list(self.db.query("select * from feedback where scope = ? order by id desc limit ?", [scope, limit]))

@@ -1,0 +1,109 @@
+"""One tokenizer for passages and questions, so both sides of BM25 see the same terms.
+
+Unicode NFKC + accent folding + casefold, British -> American spellings, NLTK English stopwords
+(bm25s ships the list), Snowball stemming (PyStemmer). Numbers and ordinals stay whole ("1949",
+"193rd", "1,000" -> "1000"), acronyms join ("U.N." -> "un"), and a hyphenated word counts whole and by
+part ("Díaz-Canel" -> "diaz-canel", "diaz", "canel").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+# Bump whenever the terms produced for a text change: stored tokens and index files are then rebuilt.
+TOKENIZER_VERSION = "3"
+
+STOPWORDS: frozenset[str] = frozenset(w.replace("'", "") for w in STOPWORDS_EN_PLUS)
+
+# A "word" is letters/digits joined by hyphens, apostrophes, dots or commas; each joiner is judged below.
+_WORD = re.compile(r"[^\W_]+(?:[-\u2010\u2011'\u2019.,][^\W_]+)*")
+_JOINER = re.compile(r"[-\u2010\u2011'\u2019.,]")
+_HYPHENS = re.compile(r"[-\u2010\u2011]")
+_BRITISH = [  # hand-written: no maintained library maps British to American spelling for search.
+    (re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|ed|es|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3})our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
+    (re.compile(r"(?<=[a-z]{3})tre(s)?$"), r"ter\1"),
+]
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _fold(word: str) -> str:
+    """Accent-free, case-free form of one word."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@lru_cache(maxsize=200_000)
+def normalize_term(word: str) -> str | None:
+    """One plain word (no joiners) -> its index term, or None for a stopword."""
+    folded = _fold(word)
+    if not folded or folded in STOPWORDS:
+        return None
+    if folded.isdigit() or not folded.isascii() or any(c.isdigit() for c in folded):
+        return folded  # numbers, ordinals ("193rd"), codes and non-Latin words are kept as they are
+    for pattern, repl in _BRITISH:
+        folded = pattern.sub(repl, folded)
+    return _stemmer.stemWord(folded)
+
+
+def _pieces(word: str, start: int) -> Iterator[tuple[str, int, int]]:
+    """Split a joined word at the joiners that do not bind it (sentence dots, list commas)."""
+    parts = _JOINER.split(word)
+    joiners = _JOINER.findall(word)
+    if all(len(p) == 1 and p.isalpha() for p in parts) and set(joiners) == {"."}:
+        yield "".join(parts), start, start + len(word)  # U.N. -> UN
+        return
+    # Glue digits across "," and "." (1,000 / 3.5); keep hyphens and apostrophes; split the rest.
+    current, cur_start, pos = parts[0], start, start + len(parts[0])
+    for joiner, part in zip(joiners, parts[1:]):
+        binds = (
+            _HYPHENS.match(joiner) is not None
+            or (joiner in "'\u2019" and current and part)
+            or (joiner in ".," and current[-1:].isdigit() and part[:1].isdigit())
+        )
+        if binds:
+            current += ("" if joiner == "," else joiner) + part
+        else:
+            yield current, cur_start, pos
+            current, cur_start = part, pos + 1
+        pos += 1 + len(part)
+    yield current, cur_start, pos
+
+
+def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield (term, start, end) with offsets into `text`, for indexing and for highlighting."""
+    for match in _WORD.finditer(text):
+        for piece, start, end in _pieces(match.group(), match.start()):
+            piece = piece.replace("\u2019", "'")
+            if "'" in piece:
+                head, _, tail = piece.partition("'")
+                piece = head if tail.lower() in {"s", "t", "ll", "re", "ve", "d", "m"} else head + tail.replace("'", "")
+            hyphen_parts = _HYPHENS.split(piece)
+            if len(hyphen_parts) > 1:
+                whole = "-".join(_fold(p) for p in hyphen_parts if p)
+                if whole and whole not in STOPWORDS:
+                    yield whole, start, end
+                offset = start
+                for part in hyphen_parts:
+                    term = normalize_term(part) if part else None
+                    if term:
+                        yield term, offset, offset + len(part)
+                    offset += len(part) + 1
+                continue
+            term = normalize_term(piece.replace(".", "")) if "." in piece and not piece[0].isdigit() else normalize_term(piece)
+            if term:
+                yield term, start, end
+
+
+def tokenize(text: str) -> list[str]:
+    """The terms of a text, in order, duplicates kept (BM25 needs term frequencies)."""
+    return [term for term, _, _ in iter_terms(text)]
