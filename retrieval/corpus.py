@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,10 +98,19 @@ class Corpus:
         if report.changed_anything:
             self.searcher = Searcher(self.store, self._build_index())
 
-    def _changing(self) -> threading.Lock:
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """One change at a time; a second one is refused at once rather than queued."""
         if not self._change_lock.acquire(blocking=False):
             raise CorpusBusy("The corpus is being changed right now; try again in a moment.")
-        return self._change_lock
+        try:
+            yield
+        finally:
+            self._change_lock.release()
+
+    @property
+    def busy(self) -> bool:
+        return self._change_lock.locked()
 
     # -- questions ----------------------------------------------------------------------------------
     def scopes_for(self, scope: str | None) -> list[str] | None:

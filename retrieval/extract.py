@@ -57,12 +57,34 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Legacy files: Windows-1252 first (the common case), then charset-normalizer's guess; either must
+    # read as text, since any byte string "decodes" in some single-byte code page.
+    guesses = []
+    try:
+        guesses.append(data.decode("cp1252"))
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.chaos > 0.1:
-        raise BadDocument(f"{name}: cannot be decoded as text (not UTF-8, and no encoding fits)")
-    return data.decode(best.encoding, errors="strict")
+    if best is not None:
+        guesses.append(data.decode(best.encoding, errors="replace"))
+    for text in guesses:
+        if _looks_like_text(text):
+            return text
+    raise BadDocument(f"{name}: cannot be decoded as text (not UTF-8, and no encoding gives readable text); "
+                      "save it as UTF-8")
+
+
+_WORDLIKE = re.compile(r"[(\"'\u201c\u2018\[]*(?:[^\W\d_]+(?:[-'\u2019.][^\W\d_]+)*|[\d.,:/%-]+)[.,;:!?)\"'\u201d\u2019\]]*")
+
+
+def _looks_like_text(text: str) -> bool:
+    """Most whitespace-separated tokens are words or numbers, as in any prose."""
+    tokens = text[:200_000].split()
+    if not tokens or "\ufffd" in text[:200_000]:
+        return False
+    return sum(1 for t in tokens if _WORDLIKE.fullmatch(t)) / len(tokens) >= 0.6
 
 
 def _html_to_text(html: str) -> Extracted:

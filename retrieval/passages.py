@@ -6,10 +6,13 @@ Passages keep their character offsets in the document, so a citation points at t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from .models import Passage
 from .sentences import sentence_spans
+
+_WORD = re.compile(r"\S+")
 
 
 def passage_id(doc_id: str, ordinal: int) -> str:
@@ -19,17 +22,13 @@ def passage_id(doc_id: str, ordinal: int) -> str:
 def _bounded_spans(text: str, max_words: int) -> Iterator[tuple[int, int, int]]:
     """Sentence spans with their word counts; a sentence longer than the bound is cut at word edges."""
     for start, end in sentence_spans(text):
-        words = text[start:end].split()
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text, start, end)]
         if len(words) <= max_words:
             yield start, end, len(words)
             continue
-        pos = start
         for i in range(0, len(words), max_words):
             chunk = words[i : i + max_words]
-            chunk_start = text.index(chunk[0], pos)
-            chunk_end = text.index(chunk[-1], chunk_start) + len(chunk[-1])
-            yield chunk_start, chunk_end, len(chunk)
-            pos = chunk_end
+            yield chunk[0][0], chunk[-1][1], len(chunk)
 
 
 def split_passages(doc_id: str, text: str, max_words: int = 120, overlap_sentences: int = 1) -> list[Passage]:

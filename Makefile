@@ -1,0 +1,26 @@
+# Two commands for a new user: `make ask Q="..."` (installs, then answers) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+Q ?= when did Cuba recognize South Korea?
+
+.PHONY: install ask chat test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+
+ask: install
+	$(BIN)/python -m retrieval ask "$(Q)"
+
+chat: install
+	$(BIN)/python -m retrieval chat
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,226 @@
+"""The console: `python -m retrieval ask|chat|ingest|remove|refresh|list|stats|show|eval|eval-qa`.
+
+Thin over `Corpus`; this is the only place (with the bot) where errors become messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from . import render
+from .config import Settings
+from .corpus import Corpus
+from .errors import BadQuestion, RetrievalError
+from .models import Answer
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int) -> None:
+    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
+    err.print(f"error: {escape(first_line)}", markup=True, style="red" if err.is_terminal else None)
+    sys.exit(code)
+
+
+def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """One-line messages and exit codes instead of tracebacks."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RetrievalError as exc:
+            _fail(str(exc), EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except (OSError, ValueError, RuntimeError) as exc:
+            logging.getLogger(__name__).debug("failure", exc_info=True)
+            _fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
+
+    return wrapper
+
+
+class Context:
+    def __init__(self, db: Path | None, seed: bool = True) -> None:
+        self.settings = Settings.from_env(db_path=db)
+        self._corpus: Corpus | None = None
+
+    @property
+    def corpus(self) -> Corpus:
+        if self._corpus is None:
+            self._corpus = Corpus(self.settings)
+        return self._corpus
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="RETRIEVAL_DB",
+              help="SQLite database file (env RETRIEVAL_DB). Created from corpus/ on first use.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (to stderr).")
+@click.version_option(package_name="corpus-qa-bot")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
+    """Answer questions over a corpus of documents, citing the passages."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    ctx.obj = Context(db)
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(render.to_json(answer), ensure_ascii=False))
+        return
+    if not out.is_terminal:
+        click.echo(render.to_plain(answer))
+        return
+    style = "bold green" if answer.found else "bold yellow"
+    out.print(f"[{style}]{escape(render.heading(answer))}[/]")
+    if answer.found and answer.short_answer and answer.sentence:
+        out.print(f"  [italic]\u201c{escape(answer.sentence)}\u201d[/]")
+    for c in answer.citations:
+        out.print()
+        out.print(f"[bold cyan][{c.n}][/] [bold]{escape(c.hit.title)}[/] [dim]\u2014 {escape(c.hit.source)}, "
+                  f"passage {escape(c.hit.passage_id)} (score {c.hit.score:.2f})[/]")
+        out.print("    " + render.mark(c.snippet, "[bold yellow]", "[/]", escape))
+
+
+def _read_question(words: tuple[str, ...]) -> str:
+    if words == ("-",):
+        return sys.stdin.read()
+    return " ".join(words)
+
+
+@cli.command()
+@click.argument("question", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.option("-k", "--top", default=10, show_default=True, help="Passages considered.")
+@pass_ctx
+@friendly
+def ask(ctx: Context, question: tuple[str, ...], as_json: bool, top: int) -> None:
+    """Answer QUESTION (use - to read it from standard input)."""
+    _print_answer(ctx.corpus.ask(_read_question(question), k=top), as_json)
+
+
+@cli.command()
+@pass_ctx
+@friendly
+def chat(ctx: Context) -> None:
+    """Ask questions one after another (empty line or Ctrl-D to quit)."""
+    corpus = ctx.corpus
+    out.print("[dim]Ask a question; an empty line or Ctrl-D quits.[/]")
+    while True:
+        try:
+            question = out.input("[bold]? [/]") if out.is_terminal else input()
+        except EOFError:
+            return
+        if not question.strip():
+            return
+        try:
+            _print_answer(corpus.ask(question), as_json=False)
+        except BadQuestion as exc:
+            err.print(f"error: {escape(str(exc))}")
+        out.print()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@pass_ctx
+@friendly
+def ingest(ctx: Context, paths: tuple[Path, ...]) -> None:
+    """Add or update documents (.txt .md .html .pdf, or folders of them); all or nothing."""
+    report = ctx.corpus.ingest(list(paths))
+    click.echo(f"ingested: {report.summary()} ({report.passages} passages written)")
+
+
+@cli.command()
+@click.argument("doc")
+@pass_ctx
+@friendly
+def remove(ctx: Context, doc: str) -> None:
+    """Remove a document by id or exact title."""
+    removed = ctx.corpus.remove(doc)
+    click.echo(f"removed: {removed.id} ({removed.title})")
+
+
+@cli.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_ctx
+@friendly
+def refresh(ctx: Context, folder: Path | None) -> None:
+    """Re-sync a folder (default: the bundled corpus/): new, changed and deleted files."""
+    result = ctx.corpus.refresh(folder)
+    r = result.report
+    click.echo(f"refreshed: {r.summary()}")
+    for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
+        for doc_id in ids:
+            click.echo(f"  {label}: {doc_id}")
+    for message in result.failed:
+        click.echo(f"  skipped: {message}", err=True)
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@friendly
+def list_(ctx: Context, as_json: bool) -> None:
+    """The documents in the corpus."""
+    docs = ctx.corpus.documents()
+    if as_json:
+        click.echo(json.dumps([{"id": d.id, "title": d.title, "source": d.source, "scope": d.scope,
+                                "updated_at": d.updated_at} for d in docs], ensure_ascii=False))
+        return
+    table = Table("id", "title", "source", "updated", box=None, header_style="bold")
+    for d in docs:
+        table.add_row(escape(d.id), escape(d.title), escape(d.source), d.updated_at)
+    out.print(table)
+    out.print(f"[dim]{len(docs)} documents[/]")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@friendly
+def stats(ctx: Context, as_json: bool) -> None:
+    """Counts and settings."""
+    data = ctx.corpus.stats()
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    for key, value in data.items():
+        click.echo(f"{key}: {value}")
+
+
+@cli.command()
+@click.argument("passage_id")
+@pass_ctx
+@friendly
+def show(ctx: Context, passage_id: str) -> None:
+    """A passage inside its document (text before and after it)."""
+    c = ctx.corpus.context(passage_id)
+    out.print(f"[bold]{escape(c.document.title)}[/] [dim]\u2014 {escape(c.document.source)}, passage "
+              f"{escape(c.passage.id)} (characters {c.passage.start}-{c.passage.end})[/]")
+    before = ("\u2026" if c.passage.start > len(c.before) else "") + c.before
+    after = c.after + ("\u2026" if c.passage.end + len(c.after) < len(c.document.text) else "")
+    if out.is_terminal:
+        out.print(f"[dim]{escape(before)}[/][bold]{escape(c.passage.text)}[/][dim]{escape(after)}[/]")
+    else:
+        click.echo(f"{before}>>>{c.passage.text}<<<{after}")
+
+
+def main() -> None:
+    cli(prog_name="python -m retrieval")

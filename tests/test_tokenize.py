@@ -1,0 +1,68 @@
+from retrieval.passages import split_passages
+from retrieval.sentences import split_sentences
+from retrieval.tokenize import iter_terms, tokenize
+
+
+def test_accents_fold_and_hyphenated_names_match_whole_and_by_part():
+    assert set(tokenize("Díaz-Canel")) == set(tokenize("Diaz-Canel")) == {"diaz-canel", "diaz", "canel"}
+    assert set(tokenize("Diaz")) <= set(tokenize("Miguel Díaz-Canel"))
+
+
+def test_numbers_ordinals_acronyms_kept():
+    assert tokenize("the 193rd country in 1949") == ["193rd", "countri", "1949"]
+    assert tokenize("1,000 people") == ["1000", "peopl"]
+    assert tokenize("a U.N. member") == ["un", "member"]
+    assert tokenize("on Feb.15") == ["feb", "15"]
+
+
+def test_stopwords_stemming_and_british_spellings():
+    assert tokenize("when did they recognise the colours") == tokenize("When did they RECOGNIZE the colors")
+    assert tokenize("the of and is") == []
+
+
+def test_possessives_and_curly_apostrophes():
+    assert tokenize("Korea’s allies") == tokenize("Korea's ally") == ["korea", "alli"]
+
+
+def test_offsets_point_into_original_text():
+    text = "Cuban President Miguel Díaz-Canel(left)"
+    for term, start, end in iter_terms(text):
+        assert text[start:end].lower().replace("í", "i").startswith(term[:3])
+
+
+def test_non_latin_words_are_terms():
+    assert tokenize("Привет мир") == ["привет", "мир"]
+
+
+def test_sentences_without_space_after_period_are_split():
+    parts = split_sentences("The effort has borne fruit.Lee Bo-kyung has more.Report: In a surprise, Dr. Kim spoke on Feb.15.")
+    assert parts == ["The effort has borne fruit.", "Lee Bo-kyung has more.", "Report: In a surprise, Dr. Kim spoke on Feb.15."]
+
+
+def test_passages_bounded_overlapping_with_stable_offsets():
+    text = " ".join(f"Sentence number {i} talks about topic {i} at some length here." for i in range(40))
+    passages = split_passages("doc", text, max_words=50, overlap_sentences=1)
+    assert len(passages) > 5
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+        assert len(p.text.split()) <= 50
+        assert p.id == f"doc#{p.ordinal}"
+    # consecutive passages share one sentence
+    for a, b in zip(passages, passages[1:]):
+        assert b.start < a.end
+    assert split_passages("doc", text, 50, 1) == passages
+
+
+def test_overlong_sentence_is_cut_at_word_edges():
+    text = "word " * 500
+    passages = split_passages("d", text.strip(), max_words=100, overlap_sentences=1)
+    assert all(len(p.text.split()) <= 100 for p in passages)
+    assert sum(len(p.text.split()) for p in passages) >= 500
+
+
+def test_cut_passages_cover_the_long_sentence_exactly():
+    text = "Intro sentence here. " + " ".join(f"w{i}" for i in range(250)) + "."
+    passages = split_passages("d", text, max_words=100, overlap_sentences=0)
+    words = " ".join(p.text for p in passages).split()
+    assert words[:3] == ["Intro", "sentence", "here."]
+    assert "w0" in words and "w249." in words
