@@ -31,6 +31,7 @@ _TYPE_MARKERS = re.compile(r"\bhow[\s-]*many[\s-]*th\b|\b(what|which) (year|date
 # A leading imperative is not a name ("Name the minister ...", "List the ...").
 _LEADING_VERBS = frozenset("name list tell give describe explain define show find please say".split())
 _CAPITALISED = re.compile(r"(?<![\w-])[A-Z\u00c0-\u00de][\w\u00c0-\u024f.'\u2019-]*")
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -50,7 +51,7 @@ def clean_question(raw: str, max_chars: int) -> str:
     if len(raw) > max_chars * 4:
         raise BadQuestion(f"The question is too long ({len(raw):,} characters; the limit is {max_chars:,}).")
     text = unicodedata.normalize("NFKC", raw)
-    text = _CONTROL.sub(" ", text)
+    text = _CONTROL.sub(" ", _ANSI_ESCAPE.sub(" ", text))
     text = " ".join(text.split())
     if not text:
         raise BadQuestion("Ask a question: the text is empty.")
