@@ -222,5 +222,51 @@ def show(ctx: Context, passage_id: str) -> None:
         click.echo(f"{before}>>>{c.passage.text}<<<{after}")
 
 
+@cli.command(name="eval")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to score.")
+@click.option("--whole-documents", is_flag=True, help="Index each document as one passage, to compare.")
+@click.option("--k1", type=float, help="Override BM25 k1.")
+@click.option("--b", type=float, help="Override BM25 b.")
+@click.option("--passage-words", type=int, help="Override the passage size bound.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@friendly
+def eval_(ctx: Context, folder: Path, split: str, whole_documents: bool, k1: float | None, b: float | None,
+          passage_words: int | None, as_json: bool) -> None:
+    """Retrieval quality on a BEIR folder: nDCG@10, Recall@100, MRR@10, queries/s."""
+    from .evaluate import run_beir
+
+    overrides = {k: v for k, v in (("k1", k1), ("b", b), ("passage_words", passage_words)) if v is not None}
+    result = run_beir(folder, ctx.settings.with_(**overrides), split, whole_documents, show_progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        click.echo(f"{key}: {value}")
+
+
+@cli.command(name="eval-qa")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@friendly
+def eval_qa(ctx: Context, file: Path, as_json: bool) -> None:
+    """Answer quality on a JSONL of {"q": ..., "answers": [...]} ([] = must say not found)."""
+    from .evaluate import run_qa
+
+    report = run_qa(file, ctx.corpus).as_dict()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    for failure in report["failures"]:
+        click.echo(f"FAIL {failure['q']!r}: expected {failure['expected']}, got {failure['got']!r}")
+    answerable = report["answerable"] or 1
+    click.echo(f"{report['total']} questions: short answer right {report['answer_right']}/{report['answerable']} "
+               f"({report['answer_right'] / answerable:.0%}), first snippet {report['snippet_right']}/{report['answerable']}, "
+               f"top 3 {report['top3_right']}/{report['answerable']}, not-found right "
+               f"{report['not_found_right']}/{report['unanswerable']}")
+
+
 def main() -> None:
     cli(prog_name="python -m retrieval")

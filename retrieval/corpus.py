@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from .answer import build_answer
 from .config import Settings
 from .errors import CorpusBusy, UnknownDocument
 from .index import BM25Index
-from .ingest import RefreshReport, ingest_paths, prepare, refresh_folder, tokens_string, write
+from .ingest import RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .question import parse_question
 from .search import Searcher
@@ -121,6 +121,12 @@ class Corpus:
         question = parse_question(query, self.settings.max_question_chars)
         return self.searcher.search_terms(question.terms, k, self.scopes_for(scope))
 
+    def rank(self, query: str, k: int = 10, scope: str | None = None) -> list[tuple[str, float]]:
+        """(passage_id, score), best first, without reading passage text: for evaluation and benchmarks."""
+        question = parse_question(query, self.settings.max_question_chars)
+        index = self.searcher.index
+        return [(index.passage_ids[r.row], r.score) for r in index.top(question.terms, k, self.scopes_for(scope))]
+
     def ask(self, query: str, scope: str | None = None, k: int = 10) -> Answer:
         question = parse_question(query, self.settings.max_question_chars)
         searcher = self.searcher  # one snapshot for the whole question
@@ -142,6 +148,25 @@ class Corpus:
             prepared = prepare(data, name, self.settings, scope=scope, title=title, source=source)
             report = write(self.store, [prepared])
             self._after_change(report)
+            return report
+
+    def ingest_records(self, records: Iterable[tuple[str, str, str]], scope: str = GLOBAL_SCOPE, batch: int = 500,
+                       progress: Callable[[int], None] | None = None) -> IngestReport:
+        """(doc_id, title, text) records, e.g. a dataset: streamed, one transaction per batch, one index build."""
+        added: list[str] = []
+        with self._changing():
+            pending: list = []
+            for doc_id, title, text in records:
+                pending.append(prepare_text(doc_id, title, text, self.settings, scope=scope))
+                if len(pending) >= batch:
+                    added.extend(write(self.store, pending).added)
+                    progress and progress(len(pending))
+                    pending = []
+            if pending:
+                added.extend(write(self.store, pending).added)
+                progress and progress(len(pending))
+            report = IngestReport(added=tuple(added))
+            self._after_change(IngestReport(added=("*",)))
             return report
 
     def remove(self, doc_id: str, scope: str | None = None) -> Document:

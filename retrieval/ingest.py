@@ -55,17 +55,23 @@ def tokens_string(text: str) -> str:
 
 def prepare(data: bytes, name: str, settings: Settings, *, scope: str = "", title: str | None = None,
             source: str | None = None, path: str = "") -> Prepared:
-    """Bytes -> a Document and its passages; raises BadDocument, touches nothing."""
+    """Bytes of a file -> a Document and its passages; raises BadDocument, touches nothing."""
     extracted = extract(data, name, settings.max_file_bytes)
     final_title = (title or extracted.title or Path(name).stem).strip()
-    doc_id = make_doc_id(name, scope)
+    return prepare_text(make_doc_id(name, scope), final_title, extracted.text, settings, scope=scope,
+                        source=source or Path(name).name, path=path, content=data)
+
+
+def prepare_text(doc_id: str, title: str, text: str, settings: Settings, *, scope: str = "", source: str = "",
+                 path: str = "", content: bytes | None = None) -> Prepared:
+    """Already-extracted text (a file's, or a record of a dataset) -> a Document and its passages."""
     now = utc_now()
-    document = Document(id=doc_id, title=final_title, source=source or Path(name).name,
-                        content_hash=_content_hash(data, final_title, settings), added_at=now, updated_at=now,
-                        text=extracted.text, scope=scope, path=path)
-    passages = split_passages(doc_id, extracted.text, settings.passage_words, settings.passage_overlap_sentences)
+    data = content if content is not None else text.encode("utf-8")
+    document = Document(id=doc_id, title=title, source=source or doc_id, content_hash=_content_hash(data, title, settings),
+                        added_at=now, updated_at=now, text=text, scope=scope, path=path)
+    passages = split_passages(doc_id, text, settings.passage_words, settings.passage_overlap_sentences)
     if not passages:
-        raise BadDocument(f"{name}: no text could be extracted")
+        raise BadDocument(f"{source or doc_id}: no text could be extracted")
     return Prepared(document, passages, [tokens_string(p.text) for p in passages])
 
 

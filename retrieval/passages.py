@@ -19,6 +19,10 @@ def passage_id(doc_id: str, ordinal: int) -> str:
     return f"{doc_id}#{ordinal}"
 
 
+def doc_of(passage_id: str) -> str:
+    return passage_id.rsplit("#", 1)[0]
+
+
 def _bounded_spans(text: str, max_words: int) -> Iterator[tuple[int, int, int]]:
     """Sentence spans with their word counts; a sentence longer than the bound is cut at word edges."""
     for start, end in sentence_spans(text):

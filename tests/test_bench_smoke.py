@@ -1,0 +1,63 @@
+"""The benchmark (benchmarks/bench.py) still runs: a tiny corpus, a few queries, the fast engines.
+
+No timing is asserted: only that every figure is there and that BM25Index scores exactly as rank-bm25.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import bench  # noqa: E402
+
+ENGINES = ("bm25index", "rank_bm25", "bm25s")  # project dependencies; tantivy is benchmark-only
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return bench.run_benchmark([2_000], n_queries=20, engines=ENGINES, isolate=False, progress=False,
+                               workdir=tmp_path_factory.mktemp("bench"), log=lambda *a: None)
+
+
+def test_every_figure_is_reported(results):
+    assert {"machine", "config", "ingest", "sizes"} <= results.keys()
+    assert {"cpu", "cores", "ram_gb", "python", "packages"} <= results["machine"].keys()
+    entry = results["sizes"]["2k"]
+    assert entry["corpus"]["passages"] == 2_000
+    assert entry["corpus"]["queries"] == 20
+    for eng in ENGINES:
+        res = entry["engines"][eng]
+        assert {"build_s", "save_s", "build_total_s", "peak_rss_mb", "disk_mb"} <= res["build"].keys(), eng
+        assert {"load_s", "first_query_ms", "qps", "p50_ms", "p99_ms", "by_kind", "peak_rss_mb",
+                "overlap_at_k_vs_ours"} <= res["serve"].keys(), eng
+        assert len(res["serve"]["rows"]) == 20
+    assert entry["engines"]["bm25index"]["serve"]["overlap_at_k_vs_ours"] == 1.0
+
+
+def test_scores_match_rank_bm25(results):
+    parity = results["sizes"]["2k"]["parity"]
+    assert parity["queries"] == 20
+    assert parity["max_abs_diff_dense"] < 1e-6
+    assert parity["max_abs_diff_topk"] < 1e-6
+
+
+def test_tables_render(results):
+    text = bench.render_tables(results, markdown=True)
+    assert "| BM25Index (this) |" in text and "| rank-bm25 |" in text and "Parity" in text
+    assert "this ÷" in bench.render_tables(results)
+
+
+def test_synthetic_corpus_is_reproducible(tmp_path):
+    """Same seed and size -> the same tokens and queries, also without the SciFact files."""
+    a = bench.build_token_corpus(tmp_path / "a", 500, [], [], [], 10, seed=7, progress=False)
+    b = bench.build_token_corpus(tmp_path / "b", 500, [], [], [], 10, seed=7, progress=False)
+    assert a["passages"] == b["passages"] == 500 and a["tokens"] == b["tokens"]
+    assert np.array_equal(np.load(tmp_path / "a" / "tokens.npy"), np.load(tmp_path / "b" / "tokens.npy"))
+    ca, cb = bench.TokenCorpus(tmp_path / "a"), bench.TokenCorpus(tmp_path / "b")
+    assert ca.queries() == cb.queries() and len(ca.queries()) == 10
+    assert len(ca.token_lists()) == 500
