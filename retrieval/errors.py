@@ -19,3 +19,7 @@ class UnknownDocument(RetrievalError):
 
 class CorpusBusy(RetrievalError):
     """Another change to the corpus is running."""
+
+
+class NotAllowed(RetrievalError):
+    """The caller may not do this here (e.g. remove a document that belongs to the bundled corpus)."""

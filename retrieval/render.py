@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .models import Answer, Citation, Snippet
+from .models import Answer, Citation, Document, Hit, Snippet
 
 NOT_FOUND = "The corpus does not answer this."
 # Discord's limits (characters).
@@ -98,3 +98,83 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
 
 def _embed_size(embed: dict) -> int:
     return len(embed["title"]) + len(embed["description"]) + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+
+
+# -- the bot's other replies (embeds as dicts; cogs/ only wraps them in discord.Embed) ---------------
+_PASSAGE_ID = re.compile(r"`([^`\s]+#\d+)`")
+
+
+def _embed(title: str, description: str = "", fields: list[dict] | None = None, color: int = 0x2E86C1) -> dict:
+    embed = {"title": _cut(defuse_mentions(title), EMBED_TITLE),
+             "description": defuse_mentions(_cut(description, EMBED_DESCRIPTION)), "fields": [], "color": color}
+    for f in fields or []:
+        if len(embed["fields"]) == 25:  # Discord's field limit
+            break
+        embed["fields"].append({"name": _cut(defuse_mentions(f["name"]), EMBED_FIELD_NAME),
+                                "value": defuse_mentions(_cut(f["value"], EMBED_FIELD_VALUE)), "inline": False})
+    while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
+        embed["fields"].pop()
+    return embed
+
+
+def _hit_field(rank: int, hit: Hit, terms: tuple[str, ...] = ()) -> dict:
+    footer = f"\n\u2014 {_escape_markdown(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}"
+    text = _escape_markdown(" ".join(hit.text.split()))
+    return {"name": f"[{rank}] {hit.title}", "value": _cut(text, EMBED_FIELD_VALUE - len(footer)) + footer}
+
+
+def hits_embed(title: str, hits: list[Hit], empty: str = "No passage matches these words.", start: int = 1) -> dict:
+    """Ranked passages with their scores, no answer extraction (/search and "More sources")."""
+    if not hits:
+        return _embed(title, empty, color=0x95A5A6)
+    return _embed(title, "", [_hit_field(start + i, h) for i, h in enumerate(hits)])
+
+
+def context_embed(passage_text: str, before: str, after: str, title: str, source: str, passage_id: str) -> dict:
+    """The passage in bold inside the text around it."""
+    before = ("\u2026" + before.lstrip()) if before else ""
+    after = (after.rstrip() + "\u2026") if after else ""
+    body = f"{_escape_markdown(before)}**{_escape_markdown(passage_text)}**{_escape_markdown(after)}"
+    if len(body) > EMBED_DESCRIPTION:  # keep the passage whole; trim the surroundings
+        room = max(0, EMBED_DESCRIPTION - len(passage_text) - 8) // 2
+        body = f"\u2026{_escape_markdown(before[-room:])}**{_escape_markdown(passage_text)}**" \
+               f"{_escape_markdown(after[:room])}\u2026"
+    return _embed(f"{title} \u00b7 {passage_id}", body + f"\n\n\u2014 {_escape_markdown(source)}")
+
+
+def documents_embed(title: str, docs: list[Document], scope: str) -> dict:
+    lines = [f"`{d.id}` \u2014 {_escape_markdown(d.title)}" + (" *(bundled)*" if d.scope != scope else "")
+             for d in docs]
+    shown, size = [], 0
+    for line in lines:
+        if size + len(line) + 1 > EMBED_DESCRIPTION - 40:
+            shown.append(f"\u2026 and {len(lines) - len(shown)} more")
+            break
+        shown.append(line)
+        size += len(line) + 1
+    return _embed(title, "\n".join(shown) or "No documents yet.")
+
+
+def feedback_embed(rows: list[dict]) -> dict:
+    fields = [{"name": f"{'👍' if r['vote'] > 0 else '👎'} {r['question']}",
+               "value": f"{_escape_markdown(r['answer'] or '(no answer)')}\n\u2014 {r['created_at']}"
+                        + (f" \u00b7 `{r['passage_ids'].split()[0]}`" if r["passage_ids"] else "")}
+              for r in rows]
+    return _embed("Recent feedback", "" if rows else "No feedback yet.", fields)
+
+
+def question_of(embed: dict) -> str:
+    """The question an answer embed was for (its title), to re-run it from a button."""
+    return (embed.get("title") or "").replace("\u200b", "")
+
+
+def passage_ids_of(embed: dict) -> list[str]:
+    """The passage ids an answer embed cites, in order (each field ends with `doc#n`)."""
+    ids = []
+    for f in embed.get("fields") or []:
+        for line in reversed(f.get("value", "").splitlines()):
+            m = _PASSAGE_ID.search(line)
+            if m:
+                ids.append(m.group(1))
+                break
+    return ids

@@ -1,0 +1,175 @@
+"""The Discord bot: settings from the environment, the Bot subclass, and main().
+
+It only translates between Discord and `retrieval/` (see cogs/); without a token it points at the console.
+
+    DISCORD_TOKEN=... python bot.py          # run
+    python bot.py --health                   # exit 0 if the running bot is connected (Docker HEALTHCHECK)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import discord
+from discord.ext import commands, tasks
+
+from retrieval.config import Settings
+from retrieval.corpus import Corpus
+
+log = logging.getLogger("bot")
+
+NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment (see .env.example), "
+                 "or use the console instead: python -m retrieval ask \"your question\"")
+HEARTBEAT_SECONDS = 30
+HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
+
+
+def _int_or_none(value: str | None, name: str) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number (a server id), not {value!r}") from None
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """What the Discord side needs; the retrieval settings (database, BM25) come from `Settings.from_env`."""
+
+    token: str | None = None
+    moderator_role: str | None = None  # a role name that counts as moderator besides Manage Server
+    dev_guild_id: int | None = None  # sync commands to this one server only (instant; for development)
+    sync_commands: bool = True
+    log_level: str = "INFO"
+    cooldown_questions: int = 5  # per user...
+    cooldown_seconds: float = 60.0  # ...per this many seconds
+    health_file: Path = field(default_factory=lambda: Path("/tmp/corpus-qa-bot.health"))
+
+    @classmethod
+    def from_env(cls) -> "BotSettings":
+        env = os.environ
+        return cls(
+            token=env.get("DISCORD_TOKEN") or None,
+            moderator_role=env.get("MODERATOR_ROLE") or None,
+            dev_guild_id=_int_or_none(env.get("DEV_GUILD_ID"), "DEV_GUILD_ID"),
+            sync_commands=env.get("SYNC_COMMANDS", "1").strip().lower() not in ("0", "false", "no"),
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            cooldown_questions=int(env.get("ASK_COOLDOWN_QUESTIONS") or cls.cooldown_questions),
+            cooldown_seconds=float(env.get("ASK_COOLDOWN_SECONDS") or cls.cooldown_seconds),
+            health_file=Path(env.get("HEALTH_FILE") or "/tmp/corpus-qa-bot.health"),
+        )
+
+
+def intents() -> discord.Intents:
+    """Only what the bot needs; none is privileged.
+
+    guilds: servers, channels and roles (moderator role check); guild_messages and dm_messages: to see
+    mentions and direct messages. Discord delivers the text of messages that mention the bot and of DMs
+    without the privileged message_content intent, so the bot does not ask for it.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    return wanted
+
+
+class CorpusBot(commands.Bot):
+    def __init__(self, config: BotSettings, retrieval: Settings, **options: object) -> None:
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
+                         allowed_mentions=discord.AllowedMentions.none(), **options)
+        self.config = config
+        self.retrieval_settings = retrieval
+        self.corpus: Corpus | None = None
+
+    async def setup_hook(self) -> None:
+        # Opening the store may seed it and build the index: off the event loop.
+        self.corpus = await asyncio.to_thread(Corpus, self.retrieval_settings)
+        from cogs.ask import AnswerView, AskCog
+        from cogs.common import on_app_command_error
+        from cogs.corpus import CorpusCog
+
+        self.tree.error(on_app_command_error)
+
+        await self.add_cog(AskCog(self))
+        await self.add_cog(CorpusCog(self))
+        self.add_view(AnswerView(self))  # persistent: buttons keep working on old answers after a restart
+        if self.config.sync_commands:
+            await self.sync_commands()
+        self.heartbeat.start()
+
+    async def sync_commands(self) -> None:
+        if self.config.dev_guild_id:
+            guild = discord.Object(self.config.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to server %s", len(synced), self.config.dev_guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands (Discord may take up to an hour to show changes)", len(synced))
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d servers", self.user, len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No prefix commands: mentions and DMs are answered by the ask cog's listener."""
+
+    @tasks.loop(seconds=HEARTBEAT_SECONDS)
+    async def heartbeat(self) -> None:
+        """Touch the health file while connected; `bot.py --health` reads its age."""
+        if self.is_ready() and not self.is_closed() and math.isfinite(self.latency):
+            try:
+                self.config.health_file.write_text(f"{time.time():.0f}\n")
+            except OSError as exc:
+                log.warning("cannot write the health file %s: %s", self.config.health_file, exc)
+
+    async def close(self) -> None:
+        if self.heartbeat.is_running():
+            self.heartbeat.cancel()
+        self.config.health_file.unlink(missing_ok=True)
+        await super().close()
+        if self.corpus is not None:
+            self.corpus.close()
+            self.corpus = None
+
+
+def healthy(health_file: Path, now: float | None = None) -> bool:
+    try:
+        age = (now or time.time()) - health_file.stat().st_mtime
+    except OSError:
+        return False
+    return age <= HEALTHY_WITHIN_SECONDS
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    config = BotSettings.from_env()
+    if argv[:1] == ["--health"]:
+        return 0 if healthy(config.health_file) else 1
+    if not config.token:
+        print(NO_TOKEN_HINT, file=sys.stderr)
+        return 2
+    discord.utils.setup_logging(level=getattr(logging, config.log_level, logging.INFO), root=True)
+    bot = CorpusBot(config, Settings.from_env())
+    try:
+        bot.run(config.token, log_handler=None)
+    except discord.LoginFailure:
+        print("Discord refused the token (DISCORD_TOKEN): check it in the Developer Portal, Bot tab.",
+              file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:  # not expected: the bot asks for no privileged intent
+        print("Discord refused the intents; see the README's Discord setup.", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""Questions: /ask, /search, mentions and DMs, the "Ask the corpus" context menu, and the answer buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from retrieval import render
+from retrieval.errors import RetrievalError
+from retrieval.models import Answer
+from retrieval.question import parse_question
+from retrieval.servers import VOTE_DOWN, VOTE_UP, more_sources, record_feedback, scope_of
+
+from .common import NO_PINGS, defer, embed, log, on_app_command_error, scope, tell, where
+
+if TYPE_CHECKING:
+    from bot import CorpusBot
+
+# Answer directly when the work finishes this fast; otherwise defer (Discord allows 3 s) and follow up.
+DEFER_AFTER_SECONDS = 1.5
+SEARCH_RESULTS = 5
+
+
+class Cooldowns:
+    """Per-user token buckets shared by every way of asking (slash, mention, DM, context menu)."""
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate, self.per = rate, per
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+
+    def retry_after(self, user_id: int) -> float | None:
+        if len(self._buckets) > 10_000:  # forget idle users
+            self._buckets = {u: b for u, b in self._buckets.items() if b.get_tokens() < b.rate}
+        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
+        return bucket.update_rate_limit()
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    return embed(render.to_embed(answer))
+
+
+class AnswerView(discord.ui.View):
+    """The buttons under every answer; stateless (all they need is in the answer's embed), so persistent."""
+
+    def __init__(self, bot: "CorpusBot") -> None:
+        super().__init__(timeout=None)
+        self.bot = bot
+
+    def _answer_embed(self, interaction: discord.Interaction) -> dict:
+        if interaction.message is None or not interaction.message.embeds:
+            return {}
+        return interaction.message.embeds[0].to_dict()
+
+    @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary, custom_id="qa:more")
+    async def more(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        shown = self._answer_embed(interaction)
+        question = render.question_of(shown)
+        hits = await asyncio.to_thread(more_sources, self.bot.corpus, question, scope(interaction),
+                                       set(render.passage_ids_of(shown)), SEARCH_RESULTS)
+        start = len(render.passage_ids_of(shown)) + 1
+        data = render.hits_embed(f"More sources: {question}", hits, "No other passage matches.", start=start)
+        await interaction.response.send_message(embed=embed(data), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @discord.ui.button(label="Show context", style=discord.ButtonStyle.secondary, custom_id="qa:context")
+    async def context(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        ids = render.passage_ids_of(self._answer_embed(interaction))
+        if not ids:
+            await tell(interaction, "This reply cites no passage.")
+            return
+        ctx = await asyncio.to_thread(self.bot.corpus.context, ids[0], scope(interaction))
+        data = render.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title,
+                                    ctx.document.source, ctx.passage.id)
+        await interaction.response.send_message(embed=embed(data), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @discord.ui.button(emoji="\N{THUMBS UP SIGN}", style=discord.ButtonStyle.secondary, custom_id="qa:up")
+    async def vote_up(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self._vote(interaction, VOTE_UP)
+
+    @discord.ui.button(emoji="\N{THUMBS DOWN SIGN}", style=discord.ButtonStyle.secondary, custom_id="qa:down")
+    async def vote_down(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self._vote(interaction, VOTE_DOWN)
+
+    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
+        shown = self._answer_embed(interaction)
+        answer = (shown.get("description") or "").split("\n", 1)[0].strip("*")
+        await asyncio.to_thread(record_feedback, self.bot.corpus, scope(interaction), interaction.user.id,
+                                render.question_of(shown), answer, render.passage_ids_of(shown), vote)
+        log.info("feedback %+d %s", vote, where(interaction))
+        await tell(interaction, "Thanks, noted" + (" — moderators will see that this answer missed."
+                                                   if vote == VOTE_DOWN else "."))
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, _item: discord.ui.Item) -> None:
+        await on_app_command_error(interaction, error)
+
+
+class AskCog(commands.Cog):
+    def __init__(self, bot: "CorpusBot") -> None:
+        self.bot = bot
+        self.cooldowns = Cooldowns(bot.config.cooldown_questions, bot.config.cooldown_seconds)
+        # A context menu cannot be a cog method: built here, added to the tree, removed on unload.
+        self.ask_menu = app_commands.ContextMenu(name="Ask the corpus", callback=self.ask_about_message)
+        bot.tree.add_command(self.ask_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.ask_menu.name, type=self.ask_menu.type)
+
+    @property
+    def corpus(self):
+        return self.bot.corpus
+
+    def _refuse_cooldown(self, user_id: int) -> str | None:
+        retry = self.cooldowns.retry_after(user_id)
+        return None if retry is None else f"Slow down a little: you can ask again in {retry:.0f} s."
+
+    # -- slash commands --------------------------------------------------------------------------
+    @app_commands.command(name="ask", description="Answer a question from the documents, citing the passages")
+    @app_commands.describe(question="What you want to know, e.g. when did Cuba recognize South Korea?")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        await self._answer_interaction(interaction, question)
+
+    async def ask_about_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        await self._answer_interaction(interaction, message.content)
+
+    @app_commands.command(name="search", description="Ranked passages for some words, with their BM25 scores")
+    @app_commands.describe(query="Words to look for")
+    async def search(self, interaction: discord.Interaction, query: str) -> None:
+        if refusal := self._refuse_cooldown(interaction.user.id):
+            await tell(interaction, refusal)
+            return
+        parse_question(query, self.corpus.settings.max_question_chars)  # bad input -> one line, before work
+        hits = await self._run(interaction, self.corpus.search, query, SEARCH_RESULTS, scope(interaction))
+        data = render.hits_embed(f"Search: {query}", hits)
+        await self._send(interaction, embed=embed(data))
+
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
+        if refusal := self._refuse_cooldown(interaction.user.id):
+            await tell(interaction, refusal)
+            return
+        parse_question(question, self.corpus.settings.max_question_chars)
+        answer = await self._run(interaction, self.corpus.ask, question, scope(interaction))
+        log.info("answered %s found=%s", where(interaction), answer.found)
+        await self._send(interaction, embed=answer_embed(answer), view=AnswerView(self.bot))
+
+    async def _run(self, interaction: discord.Interaction, func, *args):
+        """Run retrieval work off the event loop; defer if it is not done well within Discord's 3 s."""
+        task = asyncio.ensure_future(asyncio.to_thread(func, *args))
+        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
+        if not done:
+            await defer(interaction, ephemeral=False)
+        return await task
+
+    async def _send(self, interaction: discord.Interaction, **kwargs) -> None:
+        if interaction.response.is_done():
+            await interaction.followup.send(allowed_mentions=NO_PINGS, **kwargs)
+        else:
+            await interaction.response.send_message(allowed_mentions=NO_PINGS, **kwargs)
+
+    # -- mentions and direct messages ------------------------------------------------------------
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if message.author.bot or me is None:
+            return
+        is_dm = message.guild is None
+        if not is_dm and me not in message.mentions:  # @everyone and role pings are not questions to the bot
+            return
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        if not question:
+            await self._reply(message, "Ask me a question about the documents, e.g. "
+                                       "`@me when did Cuba recognize South Korea?`")
+            return
+        if refusal := self._refuse_cooldown(message.author.id):
+            await self._reply(message, refusal)
+            return
+        try:
+            answer = await asyncio.to_thread(self.corpus.ask, question, scope_of(message.guild and message.guild.id))
+        except RetrievalError as exc:
+            await self._reply(message, str(exc))
+            return
+        except Exception:
+            log.exception("error answering a message guild=%s channel=%s user=%s",
+                          message.guild and message.guild.id, message.channel.id, message.author.id)
+            await self._reply(message, "Something went wrong on my side; it has been logged.")
+            return
+        log.info("answered message guild=%s user=%s found=%s", message.guild and message.guild.id,
+                 message.author.id, answer.found)
+        await message.reply(embed=answer_embed(answer), view=AnswerView(self.bot), mention_author=False,
+                            allowed_mentions=NO_PINGS)
+
+    async def _reply(self, message: discord.Message, text: str) -> None:
+        await message.reply(render.defuse_mentions(text)[:1900], mention_author=False, allowed_mentions=NO_PINGS)

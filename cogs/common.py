@@ -1,0 +1,99 @@
+"""What both cogs need: embeds from dicts, one way to refuse, and the moderator rule."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from retrieval.servers import scope_of
+
+log = logging.getLogger("bot")
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def embed(data: dict) -> discord.Embed:
+    return discord.Embed.from_dict(data)
+
+
+def scope(interaction: discord.Interaction) -> str:
+    return scope_of(interaction.guild_id)
+
+
+async def tell(interaction: discord.Interaction, text: str) -> None:
+    """An ephemeral one-line message, whether or not the interaction was answered or deferred already."""
+    text = text[:1900]
+    if not interaction.response.is_done():
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    elif interaction.extras.get("deferred") == "private":  # our own "thinking…" message: replace it
+        await interaction.edit_original_response(content=text, embed=None, view=None, allowed_mentions=NO_PINGS)
+    else:
+        if interaction.extras.get("deferred") == "public":  # don't leave a public "thinking…" behind
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException:
+                pass
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    """Acknowledge now (Discord's 3-second window) and remember how, so errors can replace it properly."""
+    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    interaction.extras["deferred"] = "private" if ephemeral else "public"
+
+
+class NotModerator(app_commands.CheckFailure):
+    """A moderator command from someone who is not one."""
+
+
+def is_moderator(interaction: discord.Interaction, role_name: str | None) -> bool:
+    """Manage Server (or Administrator) in this server, or the configured moderator role."""
+    perms = interaction.permissions
+    if perms.manage_guild or perms.administrator:
+        return True
+    roles = getattr(interaction.user, "roles", [])
+    return bool(role_name) and any(r.name.casefold() == role_name.casefold() for r in roles)
+
+
+def moderator_only():
+    """The run-time check behind the moderator commands (Discord's default permissions only hide them)."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        role = getattr(interaction.client, "config", None) and interaction.client.config.moderator_role
+        if interaction.guild_id is None or not is_moderator(interaction, role):
+            needed = "the Manage Server permission" + (f" or the {role!r} role" if role else "")
+            raise NotModerator(f"Only moderators can do this ({needed}).")
+        return True
+
+    return app_commands.check(predicate)
+
+
+def where(interaction: discord.Interaction) -> str:
+    """Log context: which server, channel, user and command."""
+    name = interaction.command.qualified_name if interaction.command else interaction.data.get("custom_id", "?")
+    return f"guild={interaction.guild_id} channel={interaction.channel_id} user={interaction.user.id} cmd={name}"
+
+
+async def on_app_command_error(interaction: discord.Interaction, error: Exception) -> None:
+    """Every refusal or failure becomes one ephemeral line; unexpected ones are logged with context."""
+    from retrieval.errors import RetrievalError
+
+    original = getattr(error, "original", error)
+    if isinstance(original, RetrievalError):
+        message = str(original)
+    elif isinstance(error, app_commands.CommandOnCooldown):
+        message = f"Slow down a little: try again in {error.retry_after:.0f} s."
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        message = "This command works in a server, not in direct messages."
+    elif isinstance(error, app_commands.CheckFailure):
+        message = str(error) or "You cannot use this command here."
+    else:
+        log.error("error in %s", where(interaction), exc_info=original)
+        message = "Something went wrong on my side; it has been logged. Please try again."
+    if isinstance(original, RetrievalError) or isinstance(error, app_commands.CheckFailure):
+        log.info("refused %s: %s", where(interaction), message)
+    try:
+        await tell(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not send the error message for %s", where(interaction))

@@ -1,0 +1,136 @@
+"""/corpus list|stats for everyone; add|remove|refresh|feedback for moderators.
+
+Discord applies default member permissions to a top-level command only, never to one subcommand, so
+the moderator subcommands cannot be hidden inside /corpus: the run-time check is the guard, and server
+admins can narrow who sees /corpus in Server Settings > Integrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from retrieval import render
+from retrieval.servers import add_upload, check_upload, own_documents, recent_feedback, remove_own
+
+from .common import NO_PINGS, defer, embed, log, moderator_only, scope, tell, where
+
+if TYPE_CHECKING:
+    from bot import CorpusBot
+
+PROGRESS_EVERY_SECONDS = 2.0
+
+
+@app_commands.guild_only()
+class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The documents the bot answers from"):
+    def __init__(self, bot: "CorpusBot") -> None:
+        self.bot = bot
+        super().__init__()
+
+    @property
+    def corpus(self):
+        return self.bot.corpus
+
+    # -- everyone ---------------------------------------------------------------------------------
+    @app_commands.command(name="list", description="The documents this server's questions are answered from")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        docs = await asyncio.to_thread(self.corpus.documents, scope(interaction))
+        data = render.documents_embed(f"{len(docs)} documents", docs, scope(interaction))
+        await interaction.response.send_message(embed=embed(data), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="stats", description="How big the corpus is")
+    async def stats(self, interaction: discord.Interaction) -> None:
+        here = scope(interaction)
+        docs = await asyncio.to_thread(self.corpus.documents, here)
+        stats = self.corpus.stats(here)
+        own = sum(1 for d in docs if d.scope == here)
+        text = (f"**{len(docs)}** documents answer questions here: {len(docs) - own} bundled, {own} added in "
+                f"this server.\n**{stats['indexed_passages']:,}** passages indexed in all, "
+                f"{stats['vocabulary']:,} distinct terms; BM25 k1={stats['k1']}, b={stats['b']}."
+                + ("\nA change to the corpus is running right now." if self.corpus.busy else ""))
+        await interaction.response.send_message(embed=embed(render.hits_embed("Corpus", [], text)),
+                                                ephemeral=True, allowed_mentions=NO_PINGS)
+
+    # -- moderators -------------------------------------------------------------------------------
+    @app_commands.command(name="add", description="Moderators: add a document (.txt .md .html .pdf) for this server")
+    @app_commands.describe(file="The document to add", title="Its title (default: its first heading or line)")
+    @moderator_only()
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None) -> None:
+        check_upload(file.filename, file.size, self.corpus.settings)  # before downloading anything
+        if self.corpus.busy:
+            await tell(interaction, "The corpus is being changed right now; try again in a moment.")
+            return
+        await defer(interaction, ephemeral=True)
+        await interaction.edit_original_response(content=f"Downloading {file.filename}…")
+        data = await file.read()
+        await interaction.edit_original_response(content=f"Reading and indexing {file.filename}…")
+        source = f"{file.filename} (added by {interaction.user} on Discord)"
+        report = await self._with_progress(interaction, f"Indexing {file.filename}", add_upload, self.corpus, data,
+                                           file.filename, scope(interaction), title, source)
+        log.info("added %s %s: %s", file.filename, where(interaction), report.summary())
+        if report.unchanged:
+            text = f"{file.filename} is already in the corpus, unchanged."
+        else:
+            doc_id = (report.added or report.changed)[0]
+            doc = self.corpus.store.get_document(doc_id, with_text=False)
+            verb = "Added" if report.added else "Updated"
+            text = f"{verb} **{doc.title}** (`{doc.id}`): {report.passages} passages, searchable now."
+        await interaction.edit_original_response(content=render.defuse_mentions(text), allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="remove", description="Moderators: remove a document added in this server")
+    @app_commands.describe(document="The document's title or id")
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction, document: str) -> None:
+        await defer(interaction, ephemeral=True)
+        doc = await asyncio.to_thread(remove_own, self.corpus, document, scope(interaction))
+        log.info("removed %s %s", doc.id, where(interaction))
+        await interaction.edit_original_response(
+            content=render.defuse_mentions(f"Removed **{doc.title}** (`{doc.id}`); it is no longer cited."),
+            allowed_mentions=NO_PINGS)
+
+    @remove.autocomplete("document")
+    async def remove_autocomplete(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
+        docs = own_documents(self.corpus, scope(interaction), typed)
+        return [app_commands.Choice(name=(d.title or d.id)[:100], value=d.id[:100]) for d in docs]
+
+    @app_commands.command(name="refresh", description="Moderators: re-sync the bundled corpus/ folder")
+    @moderator_only()
+    async def refresh(self, interaction: discord.Interaction) -> None:
+        if self.corpus.busy:
+            await tell(interaction, "The corpus is being changed right now; try again in a moment.")
+            return
+        await defer(interaction, ephemeral=True)
+        result = await self._with_progress(interaction, "Refreshing the bundled corpus", self.corpus.refresh)
+        log.info("refresh %s: %s", where(interaction), result.report.summary())
+        text = f"Refresh done: {result.report.summary()}."
+        if result.failed:
+            text += "\nKept the old version of files that could not be read:\n" + "\n".join(
+                f"- {line}" for line in result.failed[:10])
+        await interaction.edit_original_response(content=render.defuse_mentions(text)[:1900],
+                                                 allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="feedback", description="Moderators: recent 👍/👎 on answers in this server")
+    @moderator_only()
+    async def feedback(self, interaction: discord.Interaction) -> None:
+        rows = await asyncio.to_thread(recent_feedback, self.corpus, scope(interaction))
+        await interaction.response.send_message(embed=embed(render.feedback_embed(rows)), ephemeral=True,
+                                                allowed_mentions=NO_PINGS)
+
+    async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args):
+        """Run a change off the event loop, editing the reply every few seconds until it ends."""
+        task = asyncio.ensure_future(asyncio.to_thread(func, *args))
+        started = time.monotonic()
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY_SECONDS)
+            if done:
+                return task.result()
+            try:
+                await interaction.edit_original_response(
+                    content=f"{label}… {time.monotonic() - started:.0f} s (questions are still answered meanwhile)")
+            except discord.HTTPException:
+                pass

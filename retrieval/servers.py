@@ -1,0 +1,77 @@
+"""What one community (a Discord server) may see and do: its scope, its own documents, its feedback.
+
+These are the product's rules, kept out of the Discord layer so they are tested without Discord: a
+server sees the bundled corpus plus its own uploads, and can only change its own uploads.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from .config import Settings
+from .corpus import GLOBAL_SCOPE, Corpus
+from .errors import BadDocument, NotAllowed
+from .extract import SUPPORTED_SUFFIXES
+from .models import Document, Hit, IngestReport
+
+VOTE_UP, VOTE_DOWN = 1, -1
+
+
+def scope_of(server_id: int | str | None) -> str:
+    """A server's documents live in a scope named after its id; direct messages see the bundled corpus only."""
+    return GLOBAL_SCOPE if server_id in (None, "", 0) else str(server_id)
+
+
+def check_upload(filename: str, size: int, settings: Settings) -> None:
+    """Refuse an attachment before downloading it: unsupported type, empty, or over the size limit."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise BadDocument(f"{filename}: unsupported file type {suffix or '(none)'}; use "
+                          f"{', '.join(SUPPORTED_SUFFIXES)}")
+    if size <= 0:
+        raise BadDocument(f"{filename}: the file is empty")
+    if size > settings.max_file_bytes:
+        raise BadDocument(f"{filename}: too big ({size / 1e6:.1f} MB; the limit is "
+                          f"{settings.max_file_bytes / 1e6:.0f} MB)")
+
+
+def add_upload(corpus: Corpus, data: bytes, filename: str, scope: str, title: str | None = None,
+               source: str | None = None) -> IngestReport:
+    check_upload(filename, len(data), corpus.settings)
+    return corpus.add_bytes(data, filename, scope=scope, title=title or None, source=source)
+
+
+def own_documents(corpus: Corpus, scope: str, typed: str = "", limit: int = 25) -> list[Document]:
+    """A server's own uploads whose title or id contains `typed`: what a moderator may remove."""
+    needle = typed.strip().casefold()
+    own = [d for d in corpus.documents(scope) if d.scope == scope and scope != GLOBAL_SCOPE]
+    hits = [d for d in own if needle in d.title.casefold() or needle in d.id.casefold()]
+    return sorted(hits, key=lambda d: (not d.title.casefold().startswith(needle), d.title.casefold()))[:limit]
+
+
+def remove_own(corpus: Corpus, key: str, scope: str) -> Document:
+    """Remove one of the server's uploads; the bundled corpus belongs to the operator, not to a server."""
+    doc = corpus.resolve_document(key, scope)
+    if doc.scope != scope or scope == GLOBAL_SCOPE:
+        raise NotAllowed(f"{doc.title!r} is part of the bundled corpus; only the bot's operator can remove it "
+                         "(from the corpus/ folder).")
+    return corpus.remove(doc.id, scope)
+
+
+def more_sources(corpus: Corpus, question: str, scope: str, exclude: set[str], n: int = 5) -> list[Hit]:
+    """The next best passages after the ones already cited."""
+    hits = corpus.search(question, k=n + len(exclude), scope=scope)
+    return [h for h in hits if h.passage_id not in exclude][:n]
+
+
+def record_feedback(corpus: Corpus, scope: str, user_id: int | str, question: str, answer: str,
+                    passage_ids: list[str], vote: int) -> int:
+    if vote not in (VOTE_UP, VOTE_DOWN):
+        raise ValueError(f"vote must be {VOTE_UP} or {VOTE_DOWN}")
+    return corpus.store.add_feedback(scope, str(user_id), question, answer, passage_ids, vote)
+
+
+def recent_feedback(corpus: Corpus, scope: str, limit: int = 10) -> list[dict]:
+    """Newest first, 👎 before 👍: what moderators look at to see which questions failed."""
+    rows = corpus.store.feedback(scope, limit=200)
+    return sorted(rows, key=lambda r: (r["vote"] > 0, -r["id"]))[:limit]

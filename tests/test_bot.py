@@ -1,0 +1,410 @@
+"""The real bot (bot.py + cogs/, unmodified discord.py) end to end against the loopback Discord stand-in.
+
+Each test starts the stand-in, runs `CorpusBot` on a fresh SQLite database seeded from the bundled
+corpus, sends interactions and messages, and asserts on what the bot POSTed back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import shutil
+import warnings
+from pathlib import Path
+from typing import AsyncIterator
+
+import discord
+import pytest
+import pytest_asyncio
+
+import bot as bot_module
+from bot import BotSettings, CorpusBot
+from discord_standin import (
+    CHANNEL_ID,
+    GUILD_ID,
+    OTHER_USER_ID,
+    USER_ID,
+    DiscordStandin,
+    make_guild,
+    make_member,
+    make_role,
+    make_user,
+)
+from retrieval.config import BUNDLED_CORPUS, Settings
+from retrieval.render import NOT_FOUND
+
+from conftest import DATA, load_jsonl
+
+GUILD_B = GUILD_ID + 50
+CHANNEL_B = GUILD_B + 1
+ROLE_ID = GUILD_ID + 7
+MANAGE_GUILD = str(1 << 5)
+EPHEMERAL = 1 << 6
+SEED_QA = load_jsonl(DATA / "seed_qa.jsonl")
+ETNA = (b"Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021 and "
+        b"again in 2023. Its height is about 3,357 metres.")
+
+
+@pytest_asyncio.fixture
+async def leak_check() -> AsyncIterator[None]:
+    """Fail if an aiohttp session was left open or the event loop reported an unhandled error."""
+    loop = asyncio.get_running_loop()
+    reports: list[str] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, ctx: reports.append(str(ctx.get("message"))))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            yield
+            gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    reports += [str(w.message) for w in caught if "nclosed" in str(w.message)]
+    assert not reports, reports
+
+
+def guilds() -> list[dict]:
+    librarian = make_role(ROLE_ID, "Librarian", "0", 1)
+    everyone = make_role(GUILD_ID, "@everyone", "0")
+    members = [make_member(make_user(USER_ID, "alice")), make_member(make_user(OTHER_USER_ID, "bob"), roles=[ROLE_ID])]
+    return [make_guild(GUILD_ID, "Server A", roles=[everyone, librarian], members=members),
+            make_guild(GUILD_B, "Server B")]
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, folder)
+    return folder
+
+
+@pytest.fixture
+def make_bot(tmp_path: Path, corpus_dir: Path):
+    def make(token: str, **config: object) -> CorpusBot:
+        settings = BotSettings(token=token, moderator_role="Librarian", health_file=tmp_path / "health",
+                               **{"cooldown_questions": 1000, **config})
+        retrieval = Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=corpus_dir)
+        return CorpusBot(settings, retrieval, guild_ready_timeout=0.1)
+
+    return make
+
+
+@pytest_asyncio.fixture
+async def env(leak_check: None, make_bot) -> AsyncIterator[tuple[DiscordStandin, CorpusBot]]:
+    async with DiscordStandin(guilds=guilds()) as standin:
+        bot = make_bot(standin.token)
+        async with standin.running(bot):
+            yield standin, bot
+    assert not standin.internal_errors, standin.internal_errors
+
+
+def text_of(message: dict) -> str:
+    """Everything a user would read in a message: content plus embed title, description and fields."""
+    parts = [message.get("content") or ""]
+    for e in message.get("embeds") or []:
+        parts += [e.get("title", ""), e.get("description", "")]
+        parts += [f["name"] + "\n" + f["value"] for f in e.get("fields", [])]
+    return "\n".join(parts)
+
+
+def assert_no_pings(message: dict) -> None:
+    assert message["allowed_mentions"]["parse"] == []
+    assert not message["allowed_mentions"].get("users") and not message["allowed_mentions"].get("roles")
+
+
+async def ask(standin: DiscordStandin, question: str, **kw) -> dict:
+    req = await standin.interact(standin.make_slash_interaction("ask", {"question": question}, **kw))
+    return req.json
+
+
+# -- startup ----------------------------------------------------------------------------------------
+async def test_startup_syncs_commands_and_asks_only_needed_intents(env) -> None:
+    standin, bot = env
+    commands = {c["name"]: c for c in standin.synced_commands[None]}
+    assert {"ask", "search", "corpus", "Ask the corpus"} <= commands.keys()
+    assert commands["Ask the corpus"]["type"] == 3
+    subs = {o["name"] for o in commands["corpus"]["options"]}
+    assert subs == {"list", "stats", "add", "remove", "refresh", "feedback"}
+    intents = discord.Intents._from_value(standin.identify_payloads[0]["intents"])
+    assert intents.guilds and intents.guild_messages and intents.dm_messages
+    assert not (intents.message_content or intents.members or intents.presences)
+
+
+async def test_dev_guild_sync(leak_check: None, make_bot) -> None:
+    async with DiscordStandin(guilds=guilds()) as standin:
+        async with standin.running(make_bot(standin.token, dev_guild_id=GUILD_ID)):
+            assert {c["name"] for c in standin.synced_commands[GUILD_ID]} >= {"ask", "corpus"}
+
+
+# -- asking -----------------------------------------------------------------------------------------
+async def test_ask_answers_every_seed_question(env) -> None:
+    standin, _ = env
+    for case in SEED_QA:
+        reply = await ask(standin, case["q"])
+        assert reply["type"] == 4, case
+        message = reply["data"]
+        assert_no_pings(message)
+        embed = message["embeds"][0]
+        if case["answers"]:
+            first = embed["description"] + "\n" + embed["fields"][0]["value"]
+            assert any(a.lower() in first.lower() for a in case["answers"]), (case, embed)
+            assert "#" in embed["fields"][0]["value"]  # the passage id is cited
+        else:
+            assert embed["description"].startswith(NOT_FOUND), (case, embed)
+        buttons = [c["custom_id"] for row in message["components"] for c in row["components"]]
+        assert buttons == ["qa:more", "qa:context", "qa:up", "qa:down"]
+
+
+async def test_ask_example_from_the_readme(env) -> None:
+    standin, _ = env
+    embed = (await ask(standin, "when did Cuba recognize South Korea?"))["data"]["embeds"][0]
+    assert embed["description"].startswith("**1949**")
+    assert "Although **Cuba** officially **recognized** **South** **Korea** in 1949" in embed["fields"][0]["value"]
+
+
+async def test_search_lists_scored_passages(env) -> None:
+    standin, _ = env
+    message = (await standin.interact(standin.make_slash_interaction("search", {"query": "Cuba embassy"}))).json["data"]
+    fields = message["embeds"][0]["fields"]
+    assert 1 <= len(fields) <= 5 and all("score" in f["value"] for f in fields)
+    scores = [float(f["value"].rsplit("score ", 1)[1]) for f in fields]
+    assert scores == sorted(scores, reverse=True)
+
+
+async def test_mention_and_dm_are_answered_as_replies(env) -> None:
+    standin, _ = env
+    mark = standin.mark()
+    msg = standin.make_message(f"{standin.bot_mention} when did Cuba recognize South Korea?")
+    await standin.dispatch("MESSAGE_CREATE", msg)
+    reply = (await standin.wait_for_channel_message(CHANNEL_ID, after=mark)).json
+    assert str(reply["message_reference"]["message_id"]) == msg["id"]
+    assert reply["embeds"][0]["description"].startswith("**1949**")
+    assert_no_pings(reply)
+
+    mark = standin.mark()
+    dm = standin.make_dm_message("who is the president of Cuba?")
+    await standin.dispatch("MESSAGE_CREATE", dm)
+    reply = (await standin.wait_for_channel_message(standin.dm_channel_id(USER_ID), after=mark)).json
+    assert "Díaz-Canel" in text_of(reply)
+
+
+async def test_messages_without_a_direct_mention_are_ignored(env) -> None:
+    standin, _ = env
+    mark = standin.mark()
+    await standin.dispatch("MESSAGE_CREATE", standin.make_message("@everyone when did Cuba recognize South Korea?"))
+    await standin.dispatch("MESSAGE_CREATE", standin.make_message(f"{standin.bot_mention} ping"))
+    await standin.wait_for_channel_message(CHANNEL_ID, after=mark)  # the second one only
+    assert len(standin.find_requests("POST", rf"/channels/{CHANNEL_ID}/messages", after=mark)) == 1
+
+
+async def test_everyone_in_a_question_never_pings(env) -> None:
+    standin, _ = env
+    question = "@everyone <@&123> when did Cuba recognize South Korea? @here"
+    message = (await ask(standin, question))["data"]
+    assert_no_pings(message)
+    shown = text_of(message)
+    assert "@everyone" not in shown and "@here" not in shown and "<@&123>" not in shown
+    mark = standin.mark()
+    await standin.dispatch("MESSAGE_CREATE", standin.make_message(f"{standin.bot_mention} {question}"))
+    reply = (await standin.wait_for_channel_message(CHANNEL_ID, after=mark)).json
+    assert_no_pings(reply)
+    assert "@everyone" not in text_of(reply)
+
+
+async def test_context_menu_asks_with_the_message_text(env) -> None:
+    standin, _ = env
+    target = standin.make_message("when did Cuba recognize South Korea?", author_id=OTHER_USER_ID)
+    reply = await standin.interact(standin.make_message_context_interaction("Ask the corpus", target))
+    assert reply.json["data"]["embeds"][0]["description"].startswith("**1949**")
+
+
+async def test_bad_questions_get_one_ephemeral_line(env) -> None:
+    standin, bot = env
+    for question in ("   ", "x" * 5000, "the of and", "\x00\x07"):
+        reply = (await ask(standin, question))["data"]
+        assert reply["flags"] & EPHEMERAL, question
+        assert "\n" not in reply["content"] and "Traceback" not in reply["content"], reply
+        assert not reply.get("embeds")
+
+
+async def test_cooldown_refuses_with_the_wait(leak_check: None, make_bot) -> None:
+    async with DiscordStandin(guilds=guilds()) as standin:
+        async with standin.running(make_bot(standin.token, cooldown_questions=2, cooldown_seconds=60)):
+            for _ in range(2):
+                assert (await ask(standin, "when did Cuba recognize South Korea?"))["type"] == 4
+            refused = (await ask(standin, "when did Cuba recognize South Korea?"))["data"]
+            assert refused["flags"] & EPHEMERAL and "again in" in refused["content"]
+            other = await ask(standin, "when did Cuba recognize South Korea?", user_id=OTHER_USER_ID)
+            assert "embeds" in other["data"]  # cooldowns are per user
+
+
+# -- buttons ----------------------------------------------------------------------------------------
+async def test_buttons_more_sources_context_and_feedback(env) -> None:
+    standin, bot = env
+    await ask(standin, "when did Cuba recognize South Korea?")
+    answer = standin.last_bot_message(CHANNEL_ID)
+    cited = [f["value"].rsplit("`", 2)[1] for f in answer["embeds"][0]["fields"]]
+
+    more = (await standin.interact(standin.make_component_interaction("qa:more", answer))).json["data"]
+    assert more["flags"] & EPHEMERAL
+    listed = [f["value"].split("`")[-2] for f in more["embeds"][0]["fields"]]
+    assert listed and not set(listed) & set(cited)
+
+    ctx = (await standin.interact(standin.make_component_interaction("qa:context", answer))).json["data"]
+    assert ctx["flags"] & EPHEMERAL
+    assert cited[0] in ctx["embeds"][0]["title"]
+    shown = ctx["embeds"][0]["description"]
+    assert "Although Cuba officially recognized South Korea in 1949" in shown.split("**")[1]  # the passage, in bold
+    assert shown.startswith("…")  # with the text before it
+
+    down = await standin.interact(standin.make_component_interaction("qa:down", answer, user_id=OTHER_USER_ID))
+    assert down.json["data"]["flags"] & EPHEMERAL
+    rows = bot.corpus.store.feedback(str(GUILD_ID))
+    assert len(rows) == 1 and rows[0]["vote"] == -1 and rows[0]["user_id"] == str(OTHER_USER_ID)
+    assert rows[0]["question"] == "when did Cuba recognize South Korea?" and rows[0]["answer"] == "1949"
+    assert rows[0]["passage_ids"].split()[0] == cited[0]
+    assert bot.corpus.store.feedback(str(GUILD_B)) == []  # feedback is per server
+
+    listed = await standin.interact(standin.make_slash_interaction(
+        "corpus", subcommand="feedback", permissions=MANAGE_GUILD))
+    assert "when did Cuba recognize South Korea?" in text_of(listed.json["data"])
+
+
+# -- moderators ---------------------------------------------------------------------------------------
+async def add_document(standin: DiscordStandin, name: str, data: bytes, **kw) -> str:
+    """/corpus add; returns the text of the final reply (deferred and edited, or refused at once)."""
+    itx = standin.make_slash_interaction("corpus", subcommand="add",
+                                         attachments={"file": standin.add_attachment(name, data, "text/plain")}, **kw)
+    mark = standin.mark()
+    first = await standin.interact(itx)
+    if first.json["type"] == 4:
+        return first.json["data"]["content"]
+    assert first.json["type"] == 5 and first.json["data"]["flags"] & EPHEMERAL  # deferred, privately
+    for _ in range(100):
+        edits = [r for r in standin.find_requests("PATCH", after=mark) if r.is_webhook_for(itx)]
+        if edits and not edits[-1].json["content"].endswith("…"):
+            return edits[-1].json["content"]
+        await standin.wait_for_webhook(itx, "PATCH", after=edits[-1].index + 1 if edits else mark)
+    raise AssertionError("no final edit")
+
+
+async def test_moderator_adds_and_removes_a_document_seen_only_in_that_server(env) -> None:
+    standin, bot = env
+    done = await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
+    assert "Added **Mount Etna**" in done, done
+
+    reply = (await ask(standin, "how high is Mount Etna?"))["data"]["embeds"][0]
+    assert "3,357" in text_of({"embeds": [reply]}) and "Mount Etna" in reply["fields"][0]["name"]
+    in_b = (await ask(standin, "when did Mount Etna erupt?", guild_id=GUILD_B))["data"]
+    assert "Etna" not in text_of(in_b) or NOT_FOUND in text_of(in_b)
+    assert all("etna" not in f["value"].lower() for f in in_b["embeds"][0]["fields"])
+
+    choices = await standin.interact(standin.make_autocomplete_interaction(
+        "corpus", {"document": "etn"}, "document", subcommand="remove", permissions=MANAGE_GUILD))
+    assert [c["name"] for c in choices.json["data"]["choices"]] == ["Mount Etna"]
+    doc_id = choices.json["data"]["choices"][0]["value"]
+    b_choices = await standin.interact(standin.make_autocomplete_interaction(
+        "corpus", {"document": ""}, "document", subcommand="remove", guild_id=GUILD_B, permissions=MANAGE_GUILD))
+    assert b_choices.json["data"]["choices"] == []
+
+    itx = standin.make_slash_interaction("corpus", {"document": doc_id}, subcommand="remove", permissions=MANAGE_GUILD)
+    mark = standin.mark()
+    await standin.interact(itx)
+    edit = await standin.wait_for_webhook(itx, "PATCH", after=mark)
+    assert "Removed **Mount Etna**" in edit.json["content"]
+    gone = (await ask(standin, "when did Mount Etna erupt?"))["data"]
+    assert "Etna" not in text_of(gone)
+    assert bot.corpus.store.documents([str(GUILD_ID)]) == []
+
+
+async def test_server_b_cannot_remove_bundled_or_others_documents(env) -> None:
+    standin, bot = env
+    await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
+    before = bot.corpus.store.counts()
+    for guild, key in ((GUILD_B, "Mount Etna"), (GUILD_ID, "South Korea and Cuba establish diplomatic relations")):
+        itx = standin.make_slash_interaction("corpus", {"document": key}, subcommand="remove", guild_id=guild,
+                                             permissions=MANAGE_GUILD)
+        mark = standin.mark()
+        await standin.interact(itx)
+        edit = await standin.wait_for_webhook(itx, "PATCH", after=mark)
+        assert "No document" in edit.json["content"] or "bundled corpus" in edit.json["content"], edit.json
+    assert bot.corpus.store.counts() == before
+
+
+async def test_non_moderator_is_refused_and_nothing_changes(env) -> None:
+    standin, bot = env
+    before = bot.corpus.store.counts()
+    refused = await add_document(standin, "etna.txt", ETNA)  # alice: no Manage Server, no Librarian role
+    assert refused.startswith("Only moderators")
+    for sub, options in (("remove", {"document": "x"}), ("refresh", None), ("feedback", None)):
+        reply = await standin.interact(standin.make_slash_interaction("corpus", options, subcommand=sub))
+        assert reply.json["data"]["flags"] & EPHEMERAL and reply.json["data"]["content"].startswith("Only moderators")
+    assert bot.corpus.store.counts() == before
+    # bob has the configured moderator role
+    assert "Added" in await add_document(standin, "etna.txt", ETNA, user_id=OTHER_USER_ID)
+
+
+async def test_bad_uploads_are_refused_clearly_and_change_nothing(env) -> None:
+    standin, bot = env
+    before = bot.corpus.store.counts()
+    cases = [("tool.exe", b"MZ\x90\x00binary", "unsupported file type"), ("empty.txt", b"", "empty"),
+             ("blob.txt", bytes(range(256)) * 40, "etna"), ("huge.md", b"a " * (bot.corpus.settings.max_file_bytes // 2 + 1),
+                                                            "too big")]
+    for name, data, expected in cases:
+        text = await add_document(standin, name, data, permissions=MANAGE_GUILD)
+        assert "\n" not in text and "Traceback" not in text, text
+        assert name in text and (expected in text or "binary" in text or "decode" in text), text
+    assert bot.corpus.store.counts() == before
+
+
+async def test_list_and_stats_for_everyone(env) -> None:
+    standin, _ = env
+    listed = (await standin.interact(standin.make_slash_interaction("corpus", subcommand="list"))).json["data"]
+    assert listed["flags"] & EPHEMERAL and "South Korea" in text_of(listed)
+    stats = (await standin.interact(standin.make_slash_interaction("corpus", subcommand="stats"))).json["data"]
+    assert "2** documents" in text_of(stats)
+
+
+async def test_refresh_runs_while_questions_are_answered(env, corpus_dir: Path) -> None:
+    standin, bot = env
+    sentence = "The {n}th archive note records shipments of sugar, nickel and tobacco from Havana. "
+    for n in range(400):
+        (corpus_dir / f"note_{n:03d}.txt").write_text(f"Archive note {n}\n\n" + sentence.format(n=n) * 60)
+    itx = standin.make_slash_interaction("corpus", subcommand="refresh", permissions=MANAGE_GUILD)
+    mark = standin.mark()
+    await standin.interact(itx)
+    for _ in range(200):  # the refresh starts in a worker thread just after the deferral
+        if bot.corpus.busy:
+            break
+        await asyncio.sleep(0.01)
+    answered_while_busy = 0
+    while bot.corpus.busy:
+        reply = await ask(standin, "when did Cuba recognize South Korea?")
+        answered_while_busy += bot.corpus.busy and reply["data"]["embeds"][0]["description"].startswith("**1949**")
+        busy = await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
+        assert "try again" in busy or "Added" in busy
+        await asyncio.sleep(0.05)
+    assert answered_while_busy >= 1
+    final = None
+    while final is None or "done" not in final:
+        final = (await standin.wait_for_webhook(itx, "PATCH", after=mark, timeout=60)).json["content"]
+        mark = standin.requests.index(next(r for r in reversed(standin.requests) if r.is_webhook_for(itx))) + 1
+    assert "400 added" in final
+    assert len(bot.corpus.documents(str(GUILD_ID))) >= 402
+
+
+# -- process ----------------------------------------------------------------------------------------
+def test_without_a_token_bot_py_exits_with_a_hint(monkeypatch, capsys) -> None:
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert bot_module.main([]) == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in err and "python -m retrieval ask" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_health_file_is_written_while_connected(env, tmp_path: Path) -> None:
+    standin, bot = env
+    await bot.heartbeat()  # one beat now, as the 30-second loop does
+    assert bot_module.healthy(tmp_path / "health")
+    assert not bot_module.healthy(tmp_path / "health", now=(tmp_path / "health").stat().st_mtime + 600)
+    await bot.close()
+    assert not bot_module.healthy(tmp_path / "health")
