@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 Q ?= when did Cuba recognize South Korea?
 
-.PHONY: install ask chat test bench clean
+.PHONY: install ask chat bot test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +24,6 @@ test: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+bot: install
+	$(BIN)/python bot.py
+

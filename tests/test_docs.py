@@ -1,0 +1,63 @@
+"""The README documents every console command, slash command and setting; the Dockerfile keeps its promises."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import discord
+
+from bot import BotSettings, CorpusBot
+from cogs.ask import AskCog
+from cogs.corpus import CorpusCog
+from retrieval.cli import cli
+from retrieval.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_console_command_is_in_the_readme() -> None:
+    for name in cli.commands:
+        assert re.search(rf"`{re.escape(name)}\b", README), f"console command {name!r} missing from README"
+
+
+async def test_every_slash_command_is_in_the_readme(tmp_path: Path) -> None:
+    bot = CorpusBot(BotSettings(health_file=tmp_path / "h"), Settings(db_path=tmp_path / "db"))
+    await bot.add_cog(AskCog(bot))
+    await bot.add_cog(CorpusCog(bot))
+    names = []
+    for command in bot.tree.get_commands():
+        if isinstance(command, discord.app_commands.Group):
+            names += [f"/{command.name} {sub.name}" for sub in command.commands]
+        elif isinstance(command, discord.app_commands.ContextMenu):
+            names.append(command.name)
+        else:
+            names.append(f"/{command.name}")
+    assert len(names) >= 9
+    for name in names:
+        assert name in README, f"{name!r} missing from README"
+    await bot.close()
+
+
+def test_every_environment_variable_is_documented() -> None:
+    sources = (ROOT / "bot.py").read_text() + (ROOT / "retrieval" / "config.py").read_text()
+    variables = set(re.findall(r'env(?:\.get)?\(\s*[f]?"([A-Z_]+)"', sources)) | set(re.findall(r'env\["([A-Z_]+)"\]', sources))
+    variables |= {f"RETRIEVAL_{n.upper()}" for n in ("k1", "b", "top_k", "min_coverage")}
+    assert {"DISCORD_TOKEN", "MODERATOR_ROLE", "DEV_GUILD_ID", "LOG_LEVEL", "RETRIEVAL_DB"} <= variables
+    example = (ROOT / ".env.example").read_text()
+    for name in variables:
+        assert f"`{name}`" in README or f"`{name}`," in README or name in README, f"{name} missing from README"
+    for name in ("DISCORD_TOKEN", "MODERATOR_ROLE", "DEV_GUILD_ID", "LOG_LEVEL", "RETRIEVAL_DB"):
+        assert re.search(rf"^#? ?{name}=", example, re.M), f"{name} missing from .env.example"
+
+
+def test_dockerfile_runs_the_bot_as_non_root_with_a_volume_and_health_check() -> None:
+    docker = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.\d+-slim", docker, re.M)
+    assert "scripts/install.sh" in docker and "scripts/install.sh" in (ROOT / "scripts" / "image_check.sh").read_text()
+    assert re.search(r"^USER (?!root)\w+", docker, re.M)
+    assert 'VOLUME ["/data"]' in docker and "RETRIEVAL_DB=/data/" in docker
+    assert re.search(r'^HEALTHCHECK .*"bot.py", "--health"\]', docker, re.M)
+    assert re.search(r'^CMD \["python", "bot.py"\]', docker, re.M)
+    assert "image_check.sh" in (ROOT / ".ci" / "run").read_text()
