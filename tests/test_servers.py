@@ -1,0 +1,77 @@
+"""Per-server rules without Discord: scopes, uploads, removal rights, more sources, feedback."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import render
+from retrieval.errors import BadDocument, NotAllowed, UnknownDocument
+from retrieval.servers import (VOTE_DOWN, VOTE_UP, add_upload, check_upload, more_sources, own_documents,
+                               record_feedback, recent_feedback, remove_own, scope_of)
+
+ETNA = b"Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021."
+
+
+def test_scope_of_servers_and_direct_messages() -> None:
+    assert scope_of(None) == "" and scope_of(123) == "123" and scope_of("9") == "9"
+
+
+@pytest.mark.parametrize("name,size,message", [("a.exe", 10, "unsupported"), ("a", 10, "unsupported"),
+                                               ("a.txt", 0, "empty"), ("a.pdf", 10**9, "too big")])
+def test_uploads_are_checked_before_download(settings, name: str, size: int, message: str) -> None:
+    with pytest.raises(BadDocument, match=message):
+        check_upload(name, size, settings)
+
+
+def test_a_server_sees_and_removes_only_its_own_uploads(corpus) -> None:
+    add_upload(corpus, ETNA, "etna.txt", scope="A")
+    assert [d.title for d in own_documents(corpus, "A", "etn")] == ["Mount Etna"]
+    assert own_documents(corpus, "B") == [] and own_documents(corpus, "") == []
+    assert any("Etna" in h.text for h in corpus.search("Etna volcano", scope="A"))
+    assert not any("Etna" in h.text for h in corpus.search("Etna volcano Cuba", scope="B"))
+    with pytest.raises(UnknownDocument):
+        remove_own(corpus, "Mount Etna", "B")
+    bundled = corpus.documents("")[0]
+    with pytest.raises(NotAllowed, match="bundled corpus"):
+        remove_own(corpus, bundled.id, "A")
+    assert remove_own(corpus, "mount etna", "A").title == "Mount Etna"
+    assert corpus.documents("A") == corpus.documents("")
+
+
+def test_more_sources_skips_what_was_cited(corpus) -> None:
+    first = corpus.search("Cuba South Korea diplomatic relations", k=3, scope="A")
+    more = more_sources(corpus, "Cuba South Korea diplomatic relations", "A", {h.passage_id for h in first}, n=3)
+    assert more and not {h.passage_id for h in more} & {h.passage_id for h in first}
+    assert [h.score for h in more] == sorted((h.score for h in more), reverse=True)
+
+
+def test_feedback_is_per_server_with_downvotes_first(corpus) -> None:
+    record_feedback(corpus, "A", 1, "q1", "a1", ["d#0"], VOTE_UP)
+    record_feedback(corpus, "A", 2, "q2", "a2", ["d#1"], VOTE_DOWN)
+    record_feedback(corpus, "B", 3, "q3", "a3", [], VOTE_DOWN)
+    assert [r["question"] for r in recent_feedback(corpus, "A")] == ["q2", "q1"]
+    assert [r["question"] for r in recent_feedback(corpus, "B")] == ["q3"]
+    with pytest.raises(ValueError):
+        record_feedback(corpus, "A", 1, "q", "a", [], 5)
+
+
+def test_answer_embed_round_trips_question_and_passage_ids(corpus) -> None:
+    answer = corpus.ask("when did Cuba recognize South Korea?")
+    embed = render.to_embed(answer)
+    assert render.question_of(embed) == "when did Cuba recognize South Korea?"
+    assert render.passage_ids_of(embed) == [c.hit.passage_id for c in answer.citations]
+
+
+def test_embeds_stay_within_discord_limits(corpus) -> None:
+    hits = corpus.search("Cuba Korea relations embassy president", k=10)
+    huge = hits[0].__class__(**{**hits[0].__dict__, "text": "word " * 3000, "title": "T" * 400})
+    for embed in (render.hits_embed("q" * 500, [huge] * 30), render.documents_embed("x", corpus.documents() * 300, ""),
+                  render.context_embed("p" * 5000, "b" * 3000, "a" * 3000, "t", "s", "d#0")):
+        assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096 and len(embed["fields"]) <= 25
+        assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
+        assert render._embed_size(embed) <= 6000
+
+
+def test_mentions_are_defused_in_every_embed() -> None:
+    embed = render.hits_embed("@everyone <@123> <@&4>", [])
+    assert "@everyone" not in embed["title"] and "<@123>" not in embed["title"] and "<@&4>" not in embed["title"]
