@@ -1,4 +1,4 @@
-"""The console: `python -m retrieval ask|chat|ingest|remove|refresh|list|stats|show|eval|eval-qa`.
+"""The console: `python -m retrieval ask|chat|ingest|remove|refresh|list|stats|show|feedback|eval|eval-qa`.
 
 Thin over `Corpus`; this is the only place (with the bot) where errors become messages.
 """
@@ -220,6 +220,26 @@ def show(ctx: Context, passage_id: str) -> None:
         out.print(f"[dim]{escape(before)}[/][bold]{escape(c.passage.text)}[/][dim]{escape(after)}[/]")
     else:
         click.echo(f"{before}>>>{c.passage.text}<<<{after}")
+
+
+@cli.command()
+@click.option("--server", default=None, help="Only this Discord server's feedback (its id).")
+@click.option("-n", "--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@friendly
+def feedback(ctx: Context, server: str | None, limit: int, as_json: bool) -> None:
+    """👍/👎 given to answers on Discord, newest first: which questions failed."""
+    rows = ctx.corpus.store.feedback(server, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("vote", "server", "question", "answer", "cited", "when", box=None, header_style="bold")
+    for r in rows:
+        table.add_row("+1" if r["vote"] > 0 else "-1", r["scope"] or "-", escape(r["question"]),
+                      escape(r["answer"] or ""), escape((r["passage_ids"] or "").split(" ")[0]), r["created_at"])
+    out.print(table)
+    out.print(f"[dim]{len(rows)} votes[/]")
 
 
 @cli.command(name="eval")

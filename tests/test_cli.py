@@ -132,3 +132,21 @@ def test_chat_reads_questions_until_empty_line(db):
     result = run(["chat"], db, stdin="when did Cuba recognize South Korea?\nthe of\n\n")
     assert result.returncode == 0
     assert "1949" in result.stdout and "no words" in result.stderr
+
+
+def test_feedback_lists_votes_newest_first(tmp_path) -> None:
+    from retrieval.config import Settings
+    from retrieval.corpus import Corpus
+    from retrieval.servers import VOTE_DOWN, VOTE_UP, record_feedback
+
+    db = tmp_path / "fb.db"
+    c = Corpus(Settings(db_path=db))
+    record_feedback(c, "42", 1, "when did Cuba recognize South Korea?", "1949", ["d#1"], VOTE_UP)
+    record_feedback(c, "7", 2, "capital of Australia", "", [], VOTE_DOWN)
+    c.close()
+    result = run(["feedback", "--json"], db)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["question"] for r in rows] == ["capital of Australia", "when did Cuba recognize South Korea?"]
+    only = json.loads(run(["feedback", "--server", "42", "--json"], db).stdout)
+    assert [r["vote"] for r in only] == [1]
