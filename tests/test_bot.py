@@ -162,6 +162,20 @@ async def test_ask_example_from_the_readme(env) -> None:
     assert "Although **Cuba** officially **recognized** **South** **Korea** in 1949" in embed["fields"][0]["value"]
 
 
+async def test_slow_work_is_deferred_then_followed_up(env, monkeypatch) -> None:
+    import cogs.ask
+
+    standin, _ = env
+    monkeypatch.setattr(cogs.ask, "DEFER_AFTER_SECONDS", 0.0)  # as if the corpus were huge
+    itx = standin.make_slash_interaction("ask", {"question": "when did Cuba recognize South Korea?"})
+    mark = standin.mark()
+    first = await standin.interact(itx)
+    assert first.json["type"] == 5 and not first.json.get("data", {}).get("flags")  # public "thinking…"
+    follow = await standin.wait_for_webhook(itx, "POST", after=mark)
+    assert follow.json["embeds"][0]["description"].startswith("**1949**")
+    assert_no_pings(follow.json)
+
+
 async def test_search_lists_scored_passages(env) -> None:
     standin, _ = env
     message = (await standin.interact(standin.make_slash_interaction("search", {"query": "Cuba embassy"}))).json["data"]
