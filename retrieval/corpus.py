@@ -7,6 +7,7 @@ question in flight keeps the snapshot it started with.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +28,25 @@ from .tokenize import TOKENIZER_VERSION, tokenize
 
 log = logging.getLogger(__name__)
 GLOBAL_SCOPE = ""
+# A change goes to the delta segment unless it touches more than this share of the passages (then a
+# full rebuild is about as cheap as the delta would be slow).
+DELTA_MAX_FRACTION = 0.05
+# When delta + deleted rows outgrow this share of the base (and MERGE_MIN_ROWS), a background merge
+# folds them back into one segment: queries over a drifted base cannot use its precomputed weights.
+MERGE_FRACTION = 0.05
+MERGE_MIN_ROWS = 2_000
+MERGE_IN_BACKGROUND = True
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _cancellable(rows: Iterable, stop: threading.Event) -> Iterator:
+    for i, row in enumerate(rows):
+        if i % 10_000 == 0 and stop.is_set():
+            raise _Cancelled
+        yield row
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,10 @@ class Corpus:
         self.settings = settings
         self.store = Store(settings.db_path)
         self._change_lock = threading.Lock()
+        self._generation_before = -1
+        self._changes: list[tuple[int, set[str]]] = []  # (generation, documents touched) since the last merge
+        self._merge_thread: threading.Thread | None = None
+        self._closing = threading.Event()
         if self.store.get_meta("tokenizer_version") not in (None, TOKENIZER_VERSION):
             n = self.store.retokenize(tokens_string, {"tokenizer_version": TOKENIZER_VERSION})
             log.info("tokenizer changed: re-tokenized %d stored passages", n)
@@ -50,6 +74,8 @@ class Corpus:
         self.searcher = Searcher(self.store, self._load_or_build_index())
 
     def close(self) -> None:
+        self._closing.set()
+        self.wait_for_merge()
         self.store.close()
 
     # -- index snapshots ----------------------------------------------------------------------------
@@ -57,46 +83,113 @@ class Corpus:
     def index_dir(self) -> Path:
         return self.settings.db_path.with_name(self.settings.db_path.name + ".index")
 
-    def _index_header(self) -> dict:
+    def _index_header(self, generation: int | None = None) -> dict:
         s = self.settings
-        return {"generation": self.store.generation, "tokenizer": TOKENIZER_VERSION, "k1": s.k1, "b": s.b,
-                "epsilon": s.epsilon, "title_in_passages": s.title_in_passages}
+        return {"generation": self.store.generation if generation is None else generation,
+                "tokenizer": TOKENIZER_VERSION, "k1": s.k1, "b": s.b, "epsilon": s.epsilon,
+                "title_in_passages": s.title_in_passages}
 
     def _load_or_build_index(self) -> BM25Index:
+        """The saved base + delta when its header matches the store (generation, tokenizer, BM25
+        parameters); anything else (stale, half-written, other format) is rebuilt from the store."""
         wanted = self._index_header()
         header = BM25Index.read_header(self.index_dir)
         if header and all(header.get(k) == v for k, v in wanted.items()):
             try:
                 return BM25Index.load(self.index_dir)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, KeyError) as exc:
                 log.warning("index at %s unusable (%s); rebuilding", self.index_dir, exc)
         return self._build_index()
 
-    def _build_index(self) -> BM25Index:
-        s = self.settings
-        header = self._index_header()
+    def _index_rows(self, raw: Iterable[tuple[str, str, str, str]]) -> Iterator[tuple[str, str, list[str]]]:
+        """Store rows -> (passage_id, scope, tokens), the title's tokens appended when configured."""
+        with_title = self.settings.title_in_passages
         title_cache: dict[str, list[str]] = {}
+        for pid, scope, tokens, title in raw:
+            terms = tokens.split() if tokens else []
+            if with_title and title:
+                if title not in title_cache:
+                    if len(title_cache) > 10_000:
+                        title_cache.clear()
+                    title_cache[title] = tokenize(title)
+                terms = terms + title_cache[title]
+            yield pid, scope, terms
 
-        def rows() -> Iterable[tuple[str, str, list[str]]]:
-            for pid, scope, tokens, title in self.store.iter_index_rows():
-                terms = tokens.split() if tokens else []
-                if s.title_in_passages and title:
-                    if title not in title_cache:
-                        title_cache.clear() if len(title_cache) > 10_000 else None
-                        title_cache[title] = tokenize(title)
-                    terms = terms + title_cache[title]
-                yield pid, scope, terms
+    def _new_index(self, raw: Iterable[tuple[str, str, str, str]], header: dict) -> BM25Index:
+        s = self.settings
+        return BM25Index.build(self._index_rows(raw), k1=s.k1, b=s.b, epsilon=s.epsilon, header=header)
 
-        index = BM25Index.build(rows(), k1=s.k1, b=s.b, epsilon=s.epsilon, header=header)
+    def _save(self, index: BM25Index) -> None:
         try:
             index.save(self.index_dir)
         except OSError as exc:  # a read-only disk still answers, from memory
             log.warning("could not save the index to %s: %s", self.index_dir, exc)
+
+    def _build_index(self) -> BM25Index:
+        """A full rebuild: one segment from every stored passage."""
+        index = self._new_index(self.store.iter_index_rows(), self._index_header())
+        self._save(index)
         return index
 
     def _after_change(self, report: IngestReport) -> None:
-        if report.changed_anything:
+        """Apply a store change to the index: incrementally (a delta segment plus deletions over the
+        untouched base, then only those small files saved) unless the change is big or the index no
+        longer matches the store, then a full rebuild. A big enough drift schedules a merge."""
+        if not report.changed_anything:
+            return
+        index = self.searcher.index
+        gone = set(report.changed) | set(report.removed)
+        fresh = set(report.added) | set(report.changed)
+        in_step = index.header.get("generation") == self._generation_before
+        if not in_step or report.passages + len(gone) > DELTA_MAX_FRACTION * len(index):
             self.searcher = Searcher(self.store, self._build_index())
+            return
+        index = index.with_changes(remove_docs=gone, add=self._index_rows(self.store.iter_index_rows(doc_ids=fresh)),
+                                   header=self._index_header())
+        self._save(index)
+        self.searcher = Searcher(self.store, index)
+        self._changes.append((self.store.generation, gone | fresh))
+        drift = index.n_rows - len(index.base) + index.stats["deleted_passages"]
+        if drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
+            self._schedule_merge()
+
+    # -- merging: the delta folded back into one base segment --------------------------------------
+    def _schedule_merge(self) -> None:
+        if not MERGE_IN_BACKGROUND or str(self.settings.db_path) == ":memory:":
+            self.searcher = Searcher(self.store, self._build_index())
+            return
+        if self._merge_thread is not None and self._merge_thread.is_alive():
+            return
+        self._merge_thread = threading.Thread(target=self._merge, name="index-merge", daemon=True)
+        self._merge_thread.start()
+
+    def _merge(self) -> None:
+        """Build a new base from a consistent read of the store while questions and changes go on;
+        then, under the change lock, replay the documents changed since that read and swap it in."""
+        try:
+            with self.store.index_snapshot() as (generation, raw):
+                index = self._new_index(_cancellable(raw, self._closing), self._index_header(generation))
+            with self._change_lock:
+                if self._closing.is_set():
+                    return
+                touched = set().union(*(docs for gen, docs in self._changes if gen > generation))
+                if touched:
+                    rows = self._index_rows(self.store.iter_index_rows(doc_ids=touched))
+                    index = index.with_changes(remove_docs=touched, add=rows, header=self._index_header())
+                elif index.header["generation"] != self.store.generation:
+                    return  # changed behind our back (another process): leave it to the next start
+                self._save(index)
+                self.searcher = Searcher(self.store, index)
+                self._changes = [c for c in self._changes if c[0] > self.store.generation]
+        except _Cancelled:
+            pass
+        except Exception:  # noqa: BLE001 - a failed merge leaves the current (correct) snapshot serving
+            log.exception("background index merge failed")
+
+    def wait_for_merge(self, timeout: float | None = None) -> None:
+        """For tests and benchmarks: block until a background merge (if any) has finished."""
+        if self._merge_thread is not None:
+            self._merge_thread.join(timeout)
 
     @contextmanager
     def _changing(self) -> Iterator[None]:
@@ -104,6 +197,7 @@ class Corpus:
         if not self._change_lock.acquire(blocking=False):
             raise CorpusBusy("The corpus is being changed right now; try again in a moment.")
         try:
+            self._generation_before = self.store.generation
             yield
         finally:
             self._change_lock.release()
@@ -154,20 +248,23 @@ class Corpus:
                        progress: Callable[[int], None] | None = None) -> IngestReport:
         """(doc_id, title, text) records, e.g. a dataset: streamed, one transaction per batch, one index build."""
         added: list[str] = []
+        changed: list[str] = []
+        passages = 0
         with self._changing():
             pending: list = []
-            for doc_id, title, text in records:
-                pending.append(prepare_text(doc_id, title, text, self.settings, scope=scope))
-                if len(pending) >= batch:
-                    added.extend(write(self.store, pending).added)
+            for record in itertools.chain(records, [None]):  # None: flush the last batch
+                if record is not None:
+                    doc_id, title, text = record
+                    pending.append(prepare_text(doc_id, title, text, self.settings, scope=scope))
+                if pending and (len(pending) >= batch or record is None):
+                    written = write(self.store, pending)
+                    added.extend(written.added)
+                    changed.extend(written.changed)
+                    passages += written.passages
                     progress and progress(len(pending))
                     pending = []
-            if pending:
-                added.extend(write(self.store, pending).added)
-                progress and progress(len(pending))
-            report = IngestReport(added=tuple(added))
-            self._after_change(IngestReport(added=("*",)))
-            return report
+            self._after_change(IngestReport(added=tuple(added), changed=tuple(changed), passages=passages))
+            return IngestReport(added=tuple(added))
 
     def remove(self, doc_id: str, scope: str | None = None) -> Document:
         with self._changing():
@@ -179,7 +276,8 @@ class Corpus:
     def refresh(self, folder: Path | None = None, scope: str = GLOBAL_SCOPE) -> RefreshReport:
         with self._changing():
             result = refresh_folder(self.store, folder or self.settings.corpus_dir, self.settings, scope)
-            self._after_change(result.report)
+            if result.report.changed_anything or self.searcher.index.delta_share():
+                self.searcher = Searcher(self.store, self._build_index())  # refresh merges the delta
             return result
 
     def resolve_document(self, key: str, scope: str | None = None) -> Document:

@@ -1,24 +1,40 @@
 """BM25 Okapi over passages, scored exactly as rank_bm25.BM25Okapi, touching only the query's postings.
 
-The index is an immutable snapshot: term postings in CSR arrays (term -> passage rows, term
-frequencies), passage lengths and scopes. Saved as plain .npy files plus a JSON header (format,
-tokenizer version, store generation), loaded by memory-mapping; never pickle.
+An index snapshot (`BM25Index`) is one big immutable *base* segment, plus a small *delta* segment (the
+passages added since the base was built) and a *deletion set* (base rows that are gone). A segment keeps
+term postings in CSR arrays (term -> passage rows, term frequencies), passage lengths, scopes and a
+forward index (row -> term ids, to count what a deletion takes away). N, avgdl and every term's document
+frequency are taken over the *live* passages, so scores stay rank-bm25's over exactly those passages;
+a change makes a new snapshot without touching the base (`with_changes`), and `build` merges everything
+back into one segment.
+
+On disk: a folder with `header.json` (format, tokenizer version, store generation, and the names of the
+segment folders and deletion file it uses) next to plain .npy files, loaded by memory-mapping; never
+pickle. Files are written under fresh names and the header is swapped in last, so a crash leaves the
+previous complete index.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
-_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "idf")
+FORMAT_VERSION = 2
+HEADER = "header.json"
+_SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf")
+_BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive while building
+_FEW_POSTINGS = 16  # below 1/16 of the rows touched, sorting the touched rows beats scanning a flag array
 
 
 @dataclass(frozen=True)
@@ -27,161 +43,606 @@ class ScoredRow:
     score: float
 
 
-class BM25Index:
-    """Read-only snapshot; build with `build`, persist with `save`, reopen with `load`."""
+def doc_of_passage(passage_id: str) -> str:
+    """`<doc_id>#<ordinal>` -> doc_id (retrieval.passages' id scheme)."""
+    return passage_id.rsplit("#", 1)[0]
 
-    def __init__(self, *, passage_ids: list[str], scopes: list[str], vocab: dict[str, int], indptr: np.ndarray,
-                 postings: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray, scope_ids: np.ndarray,
-                 idf: np.ndarray, k1: float, b: float, epsilon: float, header: dict | None = None) -> None:
-        self.passage_ids = passage_ids
-        self.scopes = scopes
-        self.vocab = vocab
+
+# ---------------------------------------------------------------------------------------------------
+# strings stored as one blob: a million passage ids without a million str objects
+# ---------------------------------------------------------------------------------------------------
+class Strings(Sequence[str]):
+    """UTF-8 blob + offsets; decoded on access, so loading is a memory-map, not a split."""
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self.blob, self.offsets = blob, offsets
+
+    @classmethod
+    def from_list(cls, items: Sequence[str]) -> "Strings":
+        encoded = [s.encode("utf-8") for s in items]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return (self[i] for i in range(len(self)))
+
+    def save(self, folder: Path, name: str) -> None:
+        _save_array(folder / f"{name}.bin.npy", np.asarray(self.blob, dtype=np.uint8))
+        _save_array(folder / f"{name}.off.npy", np.asarray(self.offsets, dtype=np.int64))
+
+    @classmethod
+    def load(cls, folder: Path, name: str) -> "Strings":
+        return cls(_load_array(folder / f"{name}.bin.npy"), _load_array(folder / f"{name}.off.npy"))
+
+
+class _Rows(Sequence[str]):
+    """Passage ids of a snapshot: the base's rows, then the delta's."""
+
+    def __init__(self, base: Sequence[str], delta: Sequence[str]) -> None:
+        self.base, self.delta, self.n_base = base, delta, len(base)
+
+    def __len__(self) -> int:
+        return self.n_base + len(self.delta)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self.base[i] if i < self.n_base else self.delta[i - self.n_base]
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _load_array(path: Path) -> np.ndarray:
+    """Memory-mapped and viewed as a plain ndarray (np.memmap slicing costs Python time per slice)."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+    except ValueError:  # an empty array cannot be mapped
+        return np.load(path, allow_pickle=False)
+
+
+# ---------------------------------------------------------------------------------------------------
+# one segment
+# ---------------------------------------------------------------------------------------------------
+class Segment:
+    """Immutable postings of some passages. `idf` and `weights` are for the segment on its own."""
+
+    def __init__(self, *, passage_ids: Sequence[str], scopes: list[str], vocab: dict[str, int],
+                 indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray,
+                 scope_ids: np.ndarray, fwd_ptr: np.ndarray, fwd_tids: np.ndarray, fwd_tfs: np.ndarray,
+                 idf: np.ndarray,
+                 weights: np.ndarray | None, doc_sorted: bool, name: str | None = None) -> None:
+        self.passage_ids, self.scopes, self.vocab = passage_ids, scopes, vocab
         self.indptr, self.postings, self.tfs = indptr, postings, tfs
-        self.doc_len, self.scope_ids, self.idf = doc_len, scope_ids, idf
-        self.k1, self.b, self.epsilon = k1, b, epsilon
-        self.header = header or {}
-        n = len(passage_ids)
-        self.avgdl = float(doc_len.sum()) / n if n else 0.0
-        # rank-bm25's length normalisation, per passage, precomputed once per snapshot.
-        self._norm = (k1 * (1 - b + b * doc_len / self.avgdl)) if n else np.zeros(0)
+        self.doc_len, self.scope_ids = doc_len, scope_ids
+        self.fwd_ptr, self.fwd_tids, self.fwd_tfs = fwd_ptr, fwd_tids, fwd_tfs
+        self.idf, self.weights = idf, weights
+        self.doc_sorted = doc_sorted  # rows grouped by document in id order: rows_of_doc can bisect
+        self.name = name  # the folder it lives in, once saved
+        self.df = np.diff(np.asarray(indptr, dtype=np.int64)) if len(indptr) else np.zeros(0, dtype=np.int64)
+        self.total_len = int(np.asarray(doc_len, dtype=np.int64).sum())
+        self._doc_rows: dict[str, list[int]] | None = None
 
     def __len__(self) -> int:
         return len(self.passage_ids)
 
+    @property
+    def avgdl(self) -> float:
+        return self.total_len / len(self) if len(self) else 0.0
+
     # -- building -----------------------------------------------------------------------------------
     @classmethod
-    def build(cls, rows: Iterable[tuple[str, str, Sequence[str]]], *, k1: float = 1.5, b: float = 0.75,
-              epsilon: float = 0.25, header: dict | None = None) -> "BM25Index":
-        """rows: (passage_id, scope, tokens). Streams: only counts and postings are kept, not the tokens."""
-        passage_ids: list[str] = []
+    def build(cls, rows: Iterable[tuple[str, str, Sequence[str]]], *, k1: float, b: float, epsilon: float,
+              with_weights: bool = True, batch: int = _BATCH_ROWS) -> "Segment":
+        """rows: (passage_id, scope, tokens), streamed: a batch at a time becomes numpy arrays."""
+        pids: list[str] = []
         scope_names: dict[str, int] = {}
-        scope_ids: list[int] = []
-        doc_len: list[int] = []
         vocab: dict[str, int] = {}
-        term_rows: list[list[int]] = []
-        term_tfs: list[list[int]] = []
-        for row, (pid, scope, tokens) in enumerate(rows):
-            passage_ids.append(pid)
-            scope_ids.append(scope_names.setdefault(scope, len(scope_names)))
-            doc_len.append(len(tokens))
-            counts: dict[str, int] = {}
-            for t in tokens:
-                counts[t] = counts.get(t, 0) + 1
-            for term, tf in counts.items():
-                tid = vocab.get(term)
-                if tid is None:
-                    tid = vocab[term] = len(term_rows)
-                    term_rows.append([])
-                    term_tfs.append([])
-                term_rows[tid].append(row)
-                term_tfs[tid].append(tf)
-        df = np.fromiter((len(r) for r in term_rows), dtype=np.int64, count=len(term_rows))
-        indptr = np.zeros(len(term_rows) + 1, dtype=np.int64)
-        np.cumsum(df, out=indptr[1:])
-        postings = np.fromiter((r for rows_ in term_rows for r in rows_), dtype=np.int32, count=int(indptr[-1]))
-        tfs = np.fromiter((f for fs in term_tfs for f in fs), dtype=np.float64, count=int(indptr[-1]))
-        idf = rank_bm25_idf(df, len(passage_ids), epsilon)
-        return cls(passage_ids=passage_ids, scopes=list(scope_names), vocab=vocab, indptr=indptr,
-                   postings=postings, tfs=tfs, doc_len=np.asarray(doc_len, dtype=np.float64),
-                   scope_ids=np.asarray(scope_ids, dtype=np.int32), idf=idf, k1=k1, b=b, epsilon=epsilon,
-                   header=header)
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # (row nnz, tids, tfs, lens)
+        scope_parts: list[np.ndarray] = []
+        doc_sorted, last_doc = True, ""
+        it = iter(rows)
+        while chunk := list(itertools.islice(it, batch)):
+            token_lists = []
+            scope_ids = np.empty(len(chunk), dtype=np.int32)
+            for i, (pid, scope, tokens) in enumerate(chunk):
+                pids.append(pid)
+                scope_ids[i] = scope_names.setdefault(scope, len(scope_names))
+                token_lists.append(tokens)
+                doc = doc_of_passage(pid)
+                doc_sorted, last_doc = doc_sorted and doc >= last_doc, doc
+            del chunk
+            parts.append(_count_batch(token_lists, vocab))
+            scope_parts.append(scope_ids)
+        row_nnz = _cat([p[0] for p in parts], np.int64)
+        fwd_tids = _cat([p[1] for p in parts], np.int32)
+        fwd_tfs = _cat([p[2] for p in parts], np.int32)
+        doc_len = _cat([p[3] for p in parts], np.int32)
+        del parts
+        fwd_ptr = np.zeros(len(row_nnz) + 1, dtype=np.int64)
+        np.cumsum(row_nnz, out=fwd_ptr[1:])
+        indptr, postings, tfs = _invert(fwd_tids, fwd_tfs, row_nnz, len(vocab))
+        idf = rank_bm25_idf(np.diff(indptr), len(pids), epsilon)
+        weights = None
+        if with_weights and len(postings):
+            avgdl = float(doc_len.sum(dtype=np.int64)) / len(pids)
+            norm = k1 * (1 - b + b * doc_len / avgdl)
+            weights = np.repeat(idf, np.diff(indptr)) * (tfs * (k1 + 1) / (tfs + norm[postings]))
+        return cls(passage_ids=Strings.from_list(pids), scopes=list(scope_names), vocab=vocab, indptr=indptr,
+                   postings=postings, tfs=tfs, doc_len=doc_len, scope_ids=_cat(scope_parts, np.int32),
+                   fwd_ptr=fwd_ptr, fwd_tids=fwd_tids, fwd_tfs=fwd_tfs, idf=idf, weights=weights, doc_sorted=doc_sorted)
 
-    # -- scoring ------------------------------------------------------------------------------------
+    # -- documents and token bags -------------------------------------------------------------------
+    def rows_of_docs(self, doc_ids: Iterable[str]) -> list[int]:
+        """Rows of these documents' passages: a bisection when rows are grouped by document."""
+        out: list[int] = []
+        for doc in doc_ids:
+            if self.doc_sorted:
+                lo = bisect.bisect_left(self.passage_ids, doc, key=doc_of_passage)
+                hi = bisect.bisect_right(self.passage_ids, doc, lo=lo, key=doc_of_passage)
+                out.extend(range(lo, hi))
+            else:
+                if self._doc_rows is None:
+                    self._doc_rows = {}
+                    for row, pid in enumerate(self.passage_ids):
+                        self._doc_rows.setdefault(doc_of_passage(pid), []).append(row)
+                out.extend(self._doc_rows.get(doc, ()))
+        return out
+
+    def term_counts(self, rows: np.ndarray) -> np.ndarray:
+        """How many of these rows contain each term (the df they take away when deleted)."""
+        if not len(rows):
+            return np.zeros(len(self.vocab), dtype=np.int64)
+        idx = _ranges(self.fwd_ptr[rows], self.fwd_ptr[rows + 1])
+        return np.bincount(self.fwd_tids[idx], minlength=len(self.vocab))
+
+    def bags(self, rows: Iterable[int]) -> Iterator[tuple[str, str, list[str]]]:
+        """(passage_id, scope, tokens) of rows, tokens as a bag (term repeated tf times: all BM25 needs)."""
+        terms = self.terms()
+        for row in rows:
+            lo, hi = int(self.fwd_ptr[row]), int(self.fwd_ptr[row + 1])
+            pairs = zip(self.fwd_tids[lo:hi].tolist(), self.fwd_tfs[lo:hi].tolist())
+            tokens = [terms[t] for t, tf in pairs for _ in range(tf)]
+            yield self.passage_ids[row], self.scopes[int(self.scope_ids[row])], tokens
+
+    def terms(self) -> list[str]:
+        return sorted(self.vocab, key=self.vocab.__getitem__)
+
+    # -- persistence --------------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        for name in _SEGMENT_ARRAYS:
+            _save_array(folder / f"{name}.npy", getattr(self, name))
+        if self.weights is not None:
+            _save_array(folder / "weights.npy", self.weights)
+        ids = self.passage_ids if isinstance(self.passage_ids, Strings) else Strings.from_list(self.passage_ids)
+        ids.save(folder, "passages")
+        (folder / "terms.txt").write_text("\n".join(self.terms()), encoding="utf-8")
+        meta = {"scopes": self.scopes, "passages": len(self), "terms": len(self.vocab), "doc_sorted": self.doc_sorted}
+        (folder / "segment.json").write_text(json.dumps(meta), encoding="utf-8")
+        self.name = folder.name
+
+    @classmethod
+    def load(cls, folder: Path) -> "Segment":
+        meta = json.loads((folder / "segment.json").read_text(encoding="utf-8"))
+        arrays = {name: _load_array(folder / f"{name}.npy") for name in _SEGMENT_ARRAYS}
+        weights = _load_array(folder / "weights.npy") if (folder / "weights.npy").exists() else None
+        terms = (folder / "terms.txt").read_text(encoding="utf-8")
+        vocab = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
+        passage_ids = Strings.load(folder, "passages")
+        if len(passage_ids) != meta["passages"] or len(vocab) != meta["terms"] or len(vocab) + 1 != len(arrays["indptr"]):
+            raise ValueError(f"segment {folder} is inconsistent")
+        return cls(passage_ids=passage_ids, scopes=meta["scopes"], vocab=vocab, weights=weights,
+                   doc_sorted=meta["doc_sorted"], name=folder.name, **arrays)
+
+
+def _cat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenated aranges lo[i]:hi[i], vectorized."""
+    lens = (hi - lo).astype(np.int64)
+    if not lens.sum():
+        return np.zeros(0, dtype=np.int64)
+    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    return starts + np.arange(int(lens.sum()), dtype=np.int64)
+
+
+def _count_batch(token_lists: list[Sequence[str]], vocab: dict[str, int]):
+    """Token lists -> per row (distinct terms, term ids sorted, their tfs, length), as numpy arrays.
+    New terms get ids in first-seen order, so the same rows always give the same ids."""
+    lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    flat = list(itertools.chain.from_iterable(token_lists))
+    for term in dict.fromkeys(flat):
+        if term not in vocab:
+            vocab[term] = len(vocab)
+    tids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    del flat
+    rows = np.repeat(np.arange(len(token_lists), dtype=np.int64), lens)
+    keys = np.sort((rows << 32) | tids)  # sort, not np.unique: numpy >= 2.3 hashes integers, much slower here
+    if len(keys):
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        tfs = np.diff(np.append(starts, len(keys)))
+        ukeys = keys[starts]
+    else:
+        tfs = ukeys = np.zeros(0, dtype=np.int64)
+    row_nnz = np.bincount(ukeys >> 32, minlength=len(token_lists))
+    return row_nnz, (ukeys & 0xFFFFFFFF).astype(np.int32), tfs.astype(np.int32), lens.astype(np.int32)
+
+
+def _invert(fwd_tids: np.ndarray, fwd_tfs: np.ndarray, row_nnz: np.ndarray, n_terms: int):
+    """Forward (row-major) entries -> CSR by term, rows ascending within a term. A stable argsort by
+    term, done as one sort of (term << 32 | entry) keys: several times faster than argsort(stable)."""
+    n = len(fwd_tids)
+    indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(fwd_tids, minlength=n_terms), out=indptr[1:])
+    if n >= 1 << 32:
+        order = np.argsort(fwd_tids, kind="stable")
+    else:
+        keys = (fwd_tids.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
+        keys.sort()
+        order = keys & 0xFFFFFFFF
+        del keys
+    entry_rows = np.repeat(np.arange(len(row_nnz), dtype=np.int32), row_nnz)
+    return indptr, entry_rows[order], fwd_tfs[order]
+
+
+# ---------------------------------------------------------------------------------------------------
+# a snapshot: base + delta - deletions, with live statistics
+# ---------------------------------------------------------------------------------------------------
+class _LiveVocab(Mapping[str, int]):
+    """Terms present in at least one live passage -> a snapshot-wide term id."""
+
+    def __init__(self, index: "BM25Index") -> None:
+        self._ix = index
+
+    def __getitem__(self, term: str) -> int:
+        tid = self._ix._term_id(term)
+        if tid is None:
+            raise KeyError(term)
+        return tid
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._ix._term_id(term) is not None
+
+    def __len__(self) -> int:
+        return self._ix._live_terms
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t in itertools.chain(self._ix.base.vocab, self._ix._delta_only) if t in self)
+
+
+class BM25Index:
+    """An immutable snapshot; `build` one, `with_changes` for the next, `save` / `load` to persist."""
+
+    def __init__(self, base: Segment, *, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
+                 header: dict | None = None, delta: Segment | None = None, deleted: np.ndarray | None = None) -> None:
+        self.base, self.k1, self.b, self.epsilon = base, k1, b, epsilon
+        self.delta = delta if delta is not None and len(delta) else None
+        self.deleted = np.unique(np.asarray(deleted, dtype=np.int64)) if deleted is not None and len(deleted) else None
+        self.header = dict(header or {})
+        self._local = threading.local()
+        self._live_stats()
+
+    # -- live statistics ----------------------------------------------------------------------------
+    def _live_stats(self) -> None:
+        base, delta, k1, b = self.base, self.delta, self.k1, self.b
+        nb = len(base)
+        df = base.df.copy()
+        total, n = base.total_len, nb
+        self._dead: np.ndarray | None = None
+        if self.deleted is not None:
+            self._dead = np.zeros(nb, dtype=bool)
+            self._dead[self.deleted] = True
+            df -= base.term_counts(self.deleted)
+            total -= int(np.asarray(base.doc_len)[self.deleted].sum(dtype=np.int64))
+            n -= len(self.deleted)
+        self._delta_only: dict[str, int] = {}
+        delta_df_only = np.zeros(0, dtype=np.int64)
+        if delta is not None:
+            in_base = np.array([base.vocab.get(t, -1) for t in delta.terms()], dtype=np.int64)
+            shared = in_base >= 0
+            np.add.at(df, in_base[shared], delta.df[shared])
+            self._delta_only = {t: i for t, i in delta.vocab.items() if not shared[i]}  # ascending ids
+            delta_df_only = delta.df[~shared]
+            total += delta.total_len
+            n += len(delta)
+        self.n_live, self.total_len = n, total
+        self.avgdl = total / n if n else 0.0
+        self._df_base, self._df_delta_only = df, delta_df_only
+        pristine = delta is None and self.deleted is None
+        if pristine:
+            self._idf_base, idf_only = np.asarray(base.idf), np.zeros(0)
+            live_terms = len(base.vocab)
+        else:
+            alive = df > 0
+            live_df = np.concatenate([df[alive], delta_df_only])
+            idf = rank_bm25_idf(live_df, n, self.epsilon)
+            self._idf_base = np.zeros(len(df))
+            self._idf_base[alive] = idf[: int(alive.sum())]
+            idf_only = idf[int(alive.sum()):]
+            live_terms = len(live_df)
+        self._live_terms = live_terms
+        self._idf_delta = np.zeros(0)
+        if delta is not None:
+            self._idf_delta = np.empty(len(delta.vocab))
+            for t, i in delta.vocab.items():
+                j = base.vocab.get(t)
+                self._idf_delta[i] = self._idf_base[j] if j is not None else 0.0
+            self._idf_delta[np.flatnonzero(~shared)] = idf_only
+        # Base weights hold idf x tf-part at the base's own statistics: valid while nothing changed.
+        self._base_weights = base.weights if pristine else None
+        self._norm_base = None if self._base_weights is not None else (
+            k1 * (1 - b + b * np.asarray(base.doc_len) / self.avgdl) if nb and self.avgdl else np.zeros(nb))
+        self._norm_delta = (k1 * (1 - b + b * np.asarray(delta.doc_len) / self.avgdl)) if delta is not None else None
+        self.scopes = list(dict.fromkeys(base.scopes + (delta.scopes if delta is not None else [])))
+
+    def _term_id(self, term: str) -> int | None:
+        tid = self.base.vocab.get(term)
+        if tid is not None:
+            return tid if self._df_base[tid] > 0 else None
+        j = self._delta_only.get(term)
+        return None if j is None else len(self.base.vocab) + j
+
+    # -- the public face callers use ----------------------------------------------------------------
+    def __len__(self) -> int:
+        return self.n_live
+
+    @property
+    def n_rows(self) -> int:
+        """Row slots: the base's rows then the delta's; deleted rows keep their slot but never score."""
+        return len(self.base) + (len(self.delta) if self.delta is not None else 0)
+
+    @property
+    def passage_ids(self) -> Sequence[str]:
+        return self.base.passage_ids if self.delta is None else _Rows(self.base.passage_ids, self.delta.passage_ids)
+
+    @property
+    def vocab(self) -> Mapping[str, int]:
+        return self.base.vocab if self.delta is None and self.deleted is None else _LiveVocab(self)
+
+    def live_rows(self) -> np.ndarray:
+        rows = np.arange(self.n_rows)
+        return rows if self._dead is None else rows[np.concatenate([~self._dead, np.ones(self.n_rows - len(self.base), bool)])]
+
+    def doc_freq(self, term: str) -> int:
+        """Live passages containing the term."""
+        tid = self.base.vocab.get(term)
+        if tid is not None:
+            return int(self._df_base[tid])
+        j = self._delta_only.get(term)
+        return 0 if j is None or self.delta is None else int(self.delta.df[j])
+
     def term_idf(self, term: str) -> float | None:
-        tid = self.vocab.get(term)
-        return None if tid is None else float(self.idf[tid])
+        tid = self.base.vocab.get(term)
+        if tid is not None and self._df_base[tid] > 0:
+            return float(self._idf_base[tid])
+        j = self._delta_only.get(term)
+        return None if j is None else float(self._idf_delta[j])
 
     def max_idf(self) -> float:
         """The IDF an unseen term would have: what a question term missing from the corpus is worth."""
         n = len(self)
         return math.log(n + 0.5) - math.log(0.5) if n else 0.0
 
+    @property
+    def stats(self) -> dict[str, int]:
+        return {"base_passages": len(self.base), "delta_passages": len(self.delta) if self.delta is not None else 0,
+                "deleted_passages": len(self.deleted) if self.deleted is not None else 0}
+
+    # -- scoring ------------------------------------------------------------------------------------
+    def _segments(self):
+        """(segment, row offset, idf per term, weights or None, norm per row, dead mask or None)."""
+        yield self.base, 0, self._idf_base, self._base_weights, self._norm_base, self._dead
+        if self.delta is not None:
+            yield self.delta, len(self.base), self._idf_delta, None, self._norm_delta, None
+
+    def _contributions(self, seg: Segment, idf, weights, norm, tid: int):
+        lo, hi = int(seg.indptr[tid]), int(seg.indptr[tid + 1])
+        rows = seg.postings[lo:hi]
+        if weights is not None:
+            return rows, weights[lo:hi]
+        tf = seg.tfs[lo:hi]
+        # rank-bm25's expression, operation for operation, so the floats come out the same.
+        return rows, idf[tid] * (tf * (self.k1 + 1) / (tf + norm[rows]))
+
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """Dense scores for every passage: rank_bm25.BM25Okapi.get_scores, for tests and oracles."""
-        out = np.zeros(len(self))
-        for term in query_tokens:
-            tid = self.vocab.get(term)
-            if tid is None:
-                continue
-            lo, hi = self.indptr[tid], self.indptr[tid + 1]
-            rows, tf = self.postings[lo:hi], self.tfs[lo:hi]
-            out[rows] += self.idf[tid] * (tf * (self.k1 + 1) / (tf + self._norm[rows]))
+        """Dense scores for every row slot: rank_bm25.BM25Okapi.get_scores over the live passages
+        (deleted rows score 0), for tests and oracles."""
+        out = np.zeros(self.n_rows)
+        for seg, offset, idf, weights, norm, dead in self._segments():
+            part = out[offset : offset + len(seg)]
+            for term in query_tokens:
+                tid = seg.vocab.get(term)
+                if tid is not None:
+                    rows, contrib = self._contributions(seg, idf, weights, norm, tid)
+                    part[rows] += contrib
+            if dead is not None:
+                part[dead] = 0.0
         return out
 
+    def _scratch(self, seg: Segment, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-thread accumulator and flags, cleared where touched after each query, never reallocated."""
+        key = f"s{offset}"
+        pair = getattr(self._local, key, None)
+        if pair is None:
+            pair = (np.zeros(len(seg)), np.zeros(len(seg), dtype=bool))
+            setattr(self._local, key, pair)
+        return pair
+
+    def _segment_candidates(self, seg, offset, idf, weights, norm, dead, query_tokens, allowed):
+        tids = [tid for term in query_tokens if (tid := seg.vocab.get(term)) is not None]
+        if not tids:
+            return None
+        acc, mark = self._scratch(seg, offset)
+        try:
+            touched = []
+            for tid in tids:
+                rows, contrib = self._contributions(seg, idf, weights, norm, tid)
+                acc[rows] += contrib
+                touched.append(rows)
+            total = sum(map(len, touched))
+            if total * _FEW_POSTINGS < len(seg) or len(touched) == 1:
+                rows = np.sort(np.concatenate(touched)) if len(touched) > 1 else np.asarray(touched[0])
+                if len(touched) > 1 and len(rows):
+                    keep = np.empty(len(rows), dtype=bool)
+                    keep[0] = True
+                    np.not_equal(rows[1:], rows[:-1], out=keep[1:])
+                    rows = rows[keep]
+            else:
+                for r in touched:
+                    mark[r] = True
+                rows = np.flatnonzero(mark)
+                mark[rows] = False
+            scores = acc[rows]
+            acc[rows] = 0.0
+        except BaseException:
+            setattr(self._local, f"s{offset}", None)  # never reuse a half-cleared scratch
+            raise
+        if dead is not None:
+            keep = ~dead[rows]
+            rows, scores = rows[keep], scores[keep]
+        if allowed is not None:
+            table = np.array([name in allowed for name in seg.scopes] + [False], dtype=bool)
+            keep = table[seg.scope_ids[rows]]
+            rows, scores = rows[keep], scores[keep]
+        return rows.astype(np.int64) + offset, scores
+
     def top(self, query_tokens: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[ScoredRow]:
-        """The k best passages containing at least one query term, optionally within some scopes."""
-        slices = []
-        for term in query_tokens:
-            tid = self.vocab.get(term)
-            if tid is not None:
-                slices.append((tid, int(self.indptr[tid]), int(self.indptr[tid + 1])))
-        if not slices or k <= 0:
+        """The k best live passages containing at least one query term, optionally within some scopes.
+        Ties go to the lower row."""
+        if k <= 0:
             return []
-        acc = np.zeros(len(self))
-        for tid, lo, hi in slices:
-            rows, tf = self.postings[lo:hi], self.tfs[lo:hi]
-            acc[rows] += self.idf[tid] * (tf * (self.k1 + 1) / (tf + self._norm[rows]))
-        candidates = np.unique(np.concatenate([self.postings[lo:hi] for _, lo, hi in slices]))
-        if scopes is not None:
-            wanted = set(scopes)
-            allowed = [i for i, name in enumerate(self.scopes) if name in wanted]
-            candidates = candidates[np.isin(self.scope_ids[candidates], allowed)]
-        scores = acc[candidates]
-        if len(candidates) > k:
-            part = np.argpartition(-scores, k - 1)[:k]
-        else:
-            part = np.arange(len(candidates))
-        order = part[np.lexsort((candidates[part], -scores[part]))]
-        return [ScoredRow(int(candidates[i]), float(scores[i])) for i in order]
+        allowed = set(scopes) if scopes is not None else None
+        found = [c for s in self._segments() if (c := self._segment_candidates(*s, query_tokens, allowed)) is not None]
+        if not found:
+            return []
+        rows = np.concatenate([c[0] for c in found]) if len(found) > 1 else found[0][0]
+        scores = np.concatenate([c[1] for c in found]) if len(found) > 1 else found[0][1]
+        part = np.argpartition(-scores, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
+        order = part[np.lexsort((rows[part], -scores[part]))]
+        return [ScoredRow(int(rows[i]), float(scores[i])) for i in order]
+
+    # -- building and changing ----------------------------------------------------------------------
+    @classmethod
+    def build(cls, rows: Iterable[tuple[str, str, Sequence[str]]], *, k1: float = 1.5, b: float = 0.75,
+              epsilon: float = 0.25, header: dict | None = None) -> "BM25Index":
+        """rows: (passage_id, scope, tokens), streamed in batches: tokens are never all held at once."""
+        return cls(Segment.build(rows, k1=k1, b=b, epsilon=epsilon), k1=k1, b=b, epsilon=epsilon, header=header)
+
+    def with_changes(self, *, remove_docs: Iterable[str] = (), add: Iterable[tuple[str, str, Sequence[str]]] = (),
+                     header: dict | None = None) -> "BM25Index":
+        """The next snapshot: these documents' passages gone (base rows join the deletion set, delta rows
+        are dropped) and `add` appended to the delta, which is rebuilt (it is small). The base is untouched."""
+        removed = set(remove_docs)
+        dead = set(self.deleted.tolist()) if self.deleted is not None else set()
+        dead.update(self.base.rows_of_docs(removed))
+        kept: Iterable = ()
+        if self.delta is not None:
+            gone = set(self.delta.rows_of_docs(removed))
+            kept = self.delta.bags(r for r in range(len(self.delta)) if r not in gone)
+        delta = Segment.build(itertools.chain(kept, add), k1=self.k1, b=self.b, epsilon=self.epsilon,
+                              with_weights=False)
+        deleted = np.fromiter(sorted(dead), dtype=np.int64, count=len(dead))
+        return BM25Index(self.base, k1=self.k1, b=self.b, epsilon=self.epsilon, delta=delta, deleted=deleted,
+                         header={**self.header, **(header or {})})
+
+    def delta_share(self) -> float:
+        """How far the snapshot has drifted from its base: (delta + deleted rows) / base rows."""
+        changed = self.n_rows - len(self.base) + (len(self.deleted) if self.deleted is not None else 0)
+        return changed / max(1, len(self.base))
 
     # -- persistence --------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        """Write to a sibling temp folder, then swap it in, so a crash never leaves half an index."""
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for name in _ARRAYS:
-            np.save(tmp / f"{name}.npy", getattr(self, name), allow_pickle=False)
-        terms = sorted(self.vocab, key=self.vocab.__getitem__)
-        (tmp / "terms.txt").write_text("\n".join(terms), encoding="utf-8")
-        (tmp / "passages.txt").write_text("\n".join(self.passage_ids), encoding="utf-8")
+        """New files under fresh names, then the header swapped in, then unreferenced files removed:
+        a crash at any point leaves the previous header pointing at complete files. The base is
+        written only when it is not in the folder already, so saving a change costs the delta only."""
+        folder.mkdir(parents=True, exist_ok=True)
+        tag = uuid.uuid4().hex[:12]
+        base_name = self.base.name if self.base.name and (folder / self.base.name / "segment.json").exists() else None
+        if base_name is None:
+            base_name = f"base-{tag}"
+            _save_segment(self.base, folder / base_name)
+        delta_name = deleted_name = None
+        if self.delta is not None:
+            delta_name = f"delta-{tag}"
+            _save_segment(self.delta, folder / delta_name)
+        if self.deleted is not None:
+            deleted_name = f"deleted-{tag}.npy"
+            _save_array(folder / deleted_name, self.deleted)
         header = {**self.header, "format": FORMAT_VERSION, "k1": self.k1, "b": self.b, "epsilon": self.epsilon,
-                  "scopes": self.scopes, "passages": len(self)}
-        (tmp / "header.json").write_text(json.dumps(header, indent=1), encoding="utf-8")
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            os.replace(folder, old)
-        os.replace(tmp, folder)
-        shutil.rmtree(old, ignore_errors=True)
+                  "passages": len(self), "base": base_name, "delta": delta_name, "deleted": deleted_name}
+        tmp = folder / f"{HEADER}.{tag}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(json.dumps(header, indent=1))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, folder / HEADER)
+        self.header = header
+        keep = {HEADER, base_name, delta_name, deleted_name}
+        for entry in folder.iterdir():
+            if entry.name not in keep:
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
 
     @staticmethod
     def read_header(folder: Path) -> dict | None:
         try:
-            return json.loads((folder / "header.json").read_text(encoding="utf-8"))
+            return json.loads((folder / HEADER).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
     @classmethod
     def load(cls, folder: Path) -> "BM25Index":
+        """Memory-maps the segments the header names; raises FileNotFoundError/ValueError when unusable."""
         header = cls.read_header(folder)
         if header is None or header.get("format") != FORMAT_VERSION:
             raise FileNotFoundError(f"no usable index in {folder}")
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
-        terms = (folder / "terms.txt").read_text(encoding="utf-8")
-        vocab = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
-        passages = (folder / "passages.txt").read_text(encoding="utf-8")
-        passage_ids = passages.split("\n") if passages else []
-        if len(passage_ids) != header["passages"] or len(vocab) + 1 != len(arrays["indptr"]):
-            raise FileNotFoundError(f"index in {folder} is inconsistent")
-        return cls(passage_ids=passage_ids, scopes=header["scopes"], vocab=vocab, k1=header["k1"], b=header["b"],
-                   epsilon=header["epsilon"], header=header, **{k: arrays[k] for k in _ARRAYS})
+        base = Segment.load(folder / header["base"])
+        delta = Segment.load(folder / header["delta"]) if header.get("delta") else None
+        deleted = np.load(folder / header["deleted"], allow_pickle=False) if header.get("deleted") else None
+        index = cls(base, k1=header["k1"], b=header["b"], epsilon=header["epsilon"], header=header, delta=delta,
+                    deleted=deleted)
+        if len(index) != header["passages"]:
+            raise ValueError(f"index in {folder} is inconsistent")
+        return index
+
+
+def _save_segment(segment: Segment, folder: Path) -> None:
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    segment.save(tmp)
+    for path in tmp.iterdir():  # durable before the header may name it
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+    os.replace(tmp, folder)
+    segment.name = folder.name
 
 
 def rank_bm25_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
     """rank_bm25.BM25Okapi._calc_idf: log((N-df+.5)/(df+.5)); negatives become epsilon x the mean IDF."""
     if not len(df):
         return np.zeros(0)
+    df = np.asarray(df, dtype=np.float64)
     idf = np.log(n - df + 0.5) - np.log(df + 0.5)
     average = float(idf.sum()) / len(idf)
     idf[idf < 0] = epsilon * average

@@ -21,8 +21,8 @@ class Searcher:
     def __init__(self, store: Store, index: BM25Index) -> None:
         self.store = store
         self.index = index
-        df = index.indptr[1:] - index.indptr[:-1] if len(index.indptr) else None
-        self.weight = TermWeight(lambda t: int(df[index.vocab[t]]) if t in index.vocab else 0, len(index))
+        # Live document frequencies: what the answer weighs a matched term by, as the scores do.
+        self.weight = TermWeight(index.doc_freq, len(index))
 
     def search_terms(self, terms: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[Hit]:
         rows = self.index.top(terms, k, scopes)

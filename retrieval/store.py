@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -164,14 +165,35 @@ class Store:
         r = rows[0]
         return Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"])
 
-    def iter_index_rows(self, batch: int = 10_000) -> Iterator[tuple[str, str, str, str]]:
-        """(passage_id, scope, passage tokens, title) in a stable order, streamed in batches."""
-        cursor = self.db.conn.execute(
-            "select p.id, d.scope, p.tokens, d.title from passages p join documents d on d.id = p.doc_id "
-            "order by p.doc_id, p.ordinal"
-        )
-        while rows := cursor.fetchmany(batch):
-            yield from rows
+    _INDEX_ROWS_SQL = ("select p.id, d.scope, p.tokens, d.title from passages p join documents d on d.id = p.doc_id")
+
+    def iter_index_rows(self, batch: int = 10_000, doc_ids: Sequence[str] | None = None
+                        ) -> Iterator[tuple[str, str, str, str]]:
+        """(passage_id, scope, passage tokens, title) ordered by document id then ordinal, streamed in
+        batches; all passages, or only those of `doc_ids`."""
+        if doc_ids is None:
+            yield from _fetch(self.db.conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal"), batch)
+            return
+        ids = sorted(set(doc_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = self._INDEX_ROWS_SQL + f" where p.doc_id in ({', '.join('?' for _ in chunk)}) order by p.doc_id, p.ordinal"
+            yield from _fetch(self.db.conn.execute(sql, chunk), batch)
+
+    @contextmanager
+    def index_snapshot(self, batch: int = 10_000) -> Iterator[tuple[int, Iterator[tuple[str, str, str, str]]]]:
+        """(generation, every index row) read in one transaction on a connection of its own, so a
+        background merge sees one consistent state while writers go on."""
+        if str(self.path) == ":memory:":
+            raise ValueError("an in-memory database has no second connection")
+        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        try:
+            conn.execute("begin")
+            row = conn.execute("select value from meta where key = 'generation'").fetchone()
+            rows = conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal")
+            yield int(row[0]) if row else 0, _fetch(rows, batch)
+        finally:
+            conn.close()
 
     def passage_rows(self, passage_ids: list[str]) -> dict[str, dict]:
         """Passage text plus its document's title and source, for rendering hits."""
@@ -193,3 +215,8 @@ class Store:
         if scope is None:
             return list(self.db.query("select * from feedback order by id desc limit ?", [limit]))
         return list(self.db.query("select * from feedback where scope = ? order by id desc limit ?", [scope, limit]))
+
+
+def _fetch(cursor: sqlite3.Cursor, batch: int) -> Iterator[tuple]:
+    while rows := cursor.fetchmany(batch):
+        yield from rows
