@@ -610,12 +610,187 @@ def phase_parity(corpus_dir: Path, k: int = TOP_K) -> dict:
             "max_abs_diff_topk": topk, "queries_identical_topk_scores": same_rows}
 
 
+# ------------------------------------------------------------------------------------------------
+# end to end through Corpus: a real SQLite database built with ingest_records, then ask / add / remove
+# ------------------------------------------------------------------------------------------------
+E2E_ADDS = 5
+
+
+def _e2e_settings(db_dir: Path):
+    from retrieval.config import Settings
+    return Settings(db_path=db_dir / "corpus.db", corpus_dir=db_dir / "no-bundled-corpus")
+
+
+def _e2e_records(corpus: TokenCorpus, block: int = 20_000) -> Iterator[tuple[str, str, str]]:
+    """One record (document) per passage of the token corpus: its tokens as a sentence, no title."""
+    off, toks, vocab = corpus.offsets, corpus.tokens, corpus.vocab
+    for a in range(0, len(corpus), block):
+        b = min(len(corpus), a + block)
+        words = vocab[np.asarray(toks[off[a]:off[b]])].tolist()
+        base = int(off[a])
+        for i in range(a, b):
+            yield f"r{i:07d}", "", " ".join(words[int(off[i]) - base:int(off[i + 1]) - base]) + "."
+
+
+def phase_e2e_build(corpus_dir: Path, db_dir: Path) -> dict:
+    """Ingest every passage through Corpus.ingest_records (batched transactions, one index build),
+    timing the index build apart; the peak RSS shows whether ingest streams."""
+    from retrieval.corpus import Corpus
+
+    corpus = TokenCorpus(corpus_dir)
+    shutil.rmtree(db_dir, ignore_errors=True)
+    c = Corpus(_e2e_settings(db_dir), seed=False)
+    build = {}
+    original = Corpus._build_index
+
+    def timed_build(self):
+        t0 = time.perf_counter()
+        out = original(self)
+        build["s"] = time.perf_counter() - t0
+        build["peak_rss_mb_before"] = peak_rss_mb()
+        return out
+
+    Corpus._build_index = timed_build  # type: ignore[method-assign]
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    report = c.ingest_records(_e2e_records(corpus), batch=2_000)
+    total = time.perf_counter() - t0
+    Corpus._build_index = original  # type: ignore[method-assign]
+    n = len(c.searcher.index)
+    c.close()
+    return {"documents": len(report.added), "passages": n, "ingest_total_s": total, "index_build_s": build.get("s"),
+            "ingest_s": total - build.get("s", 0.0), "passages_per_s": n / (total - build.get("s", 0.0)),
+            "rss_start_mb": rss0, "peak_rss_ingest_mb": build.get("peak_rss_mb_before"),
+            "peak_rss_mb": peak_rss_mb(), "db_mb": _dir_mb(db_dir / "corpus.db"),
+            "index_mb": _dir_mb(db_dir / "corpus.db.index")}
+
+
+def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
+    """Open (load) the corpus as the bot starts, then `ask` every query (search + answer extraction +
+    rendering to a Discord embed), then add documents one at a time, timing each until searchable."""
+    from retrieval import render
+    from retrieval.corpus import Corpus
+    from retrieval.index import BM25Index
+    from retrieval.tokenize import tokenize
+
+    queries = [" ".join(q["tokens"]) for q in TokenCorpus(corpus_dir).queries()]
+    gc.collect()
+    rss0 = rss_mb()
+    t0 = time.perf_counter()
+    c = Corpus(_e2e_settings(db_dir), seed=False)
+    load_s = time.perf_counter() - t0
+    rss_loaded = rss_mb()
+    for q in queries[:WARMUP]:
+        render.to_embed(c.ask(q, k=k))
+    lat = np.zeros(len(queries))
+    found = 0
+    t_all = time.perf_counter()
+    for i, q in enumerate(queries):
+        t0 = time.perf_counter()
+        answer = c.ask(q, k=k)
+        render.to_embed(answer)
+        lat[i] = time.perf_counter() - t0
+        found += bool(answer.found)
+    total = time.perf_counter() - t_all
+    search_lat = []
+    for q in queries:
+        t0 = time.perf_counter()
+        c.search(q, k=k)
+        search_lat.append(time.perf_counter() - t0)
+    serve_peak = peak_rss_mb()
+    adds, removes, exact = [], [], []
+    for j in range(E2E_ADDS):
+        word = f"zzfresh{j}"
+        text = f"{word} " + " ".join(queries[j].split()[:6]) + f". A second sentence names {word} again."
+        t0 = time.perf_counter()
+        c.add_bytes(text.encode(), f"fresh-{j}.txt")
+        hits = c.search(word, k=1)
+        adds.append(time.perf_counter() - t0)
+        assert hits and hits[0].doc_id == f"fresh-{j}", hits
+    after_add_ids = range(len(c.searcher.index) - E2E_ADDS)
+    for j in range(E2E_ADDS):
+        t0 = time.perf_counter()
+        c.remove(f"r{(j * 7919) % len(after_add_ids):07d}")
+        removes.append(time.perf_counter() - t0)
+    after_changes = c.searcher.index
+    # Exactness after the changes: the incremental snapshot against a full rebuild of the same store.
+    rebuilt = c._new_index(c.store.iter_index_rows(), {})
+    pos = {rebuilt.passage_ids[r]: r for r in range(rebuilt.n_rows)}
+    live = after_changes.live_rows()
+    order = np.array([pos[after_changes.passage_ids[r]] for r in live])
+    for q in queries[:50]:
+        terms = tokenize(q)
+        exact.append(float(np.max(np.abs(after_changes.scores(terms)[live] - rebuilt.scores(terms)[order]))))
+    stats = after_changes.stats
+    c.close()
+    assert isinstance(rebuilt, BM25Index)
+    return {"passages": len(after_changes), "load_s": load_s, "rss_start_mb": rss0, "rss_loaded_mb": rss_loaded,
+            "queries": len(queries), "ask_qps": len(queries) / total, "answered": found,
+            "ask_p50_ms": float(np.percentile(lat, 50) * 1e3), "ask_p99_ms": float(np.percentile(lat, 99) * 1e3),
+            "ask_max_ms": float(lat.max() * 1e3),
+            "search_p50_ms": float(np.percentile(search_lat, 50) * 1e3),
+            "search_p99_ms": float(np.percentile(search_lat, 99) * 1e3),
+            "serve_peak_rss_mb": serve_peak, "add_doc_s": adds, "add_doc_median_s": float(np.median(adds)),
+            "add_doc_max_s": max(adds), "remove_doc_s": removes, "remove_doc_max_s": max(removes),
+            "index_after_changes": stats, "max_abs_diff_vs_rebuild": max(exact) if exact else None}
+
+
+def run_e2e(size: int, n_queries: int, *, seed: int = SEED, workdir: Path | None = None, keep: bool = False,
+            isolate: bool = True, progress: bool = True, log=print) -> dict:
+    """Corpus end to end at one size: build (ingest) in one process, serve in a fresh one."""
+    own_tmp = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="bm25e2e-")) if own_tmp else workdir
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        scifact = find_scifact()
+        real, doc_ids, _ = tokenize_real(scifact, size, progress=progress)
+        cdir = workdir / f"corpus-{size_label(size)}"
+        build_token_corpus(cdir, size, real, doc_ids, real_queries(scifact), n_queries, seed, progress)
+        del real, doc_ids
+        ddir = workdir / f"db-{size_label(size)}"
+        out = {"size": size, "build": run_phase(OURS, "e2e-build", cdir, ddir, k=TOP_K, budget_s=0, isolate=isolate)}
+        log(f"[e2e {size_label(size)}] build: {json.dumps(out['build'])}")
+        if "error" not in out["build"]:
+            out["serve"] = run_phase(OURS, "e2e-serve", cdir, ddir, k=TOP_K, budget_s=0, isolate=isolate)
+            log(f"[e2e {size_label(size)}] serve: {json.dumps(out['serve'])}")
+        return out
+    finally:
+        if own_tmp and not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def render_e2e(e2e: dict, markdown: bool = False) -> str:
+    b, s = e2e.get("build", {}), e2e.get("serve", {})
+    if "error" in b or "error" in s:
+        return f"End to end ({size_label(e2e['size'])}): failed: {b.get('error') or s.get('error')}"
+    rows = [["passages", f"{b['passages']:,}"],
+            ["ingest_records (split + tokenize + SQLite), passages/s", f"{b['passages_per_s']:,.0f}"],
+            ["index build from the store, s", _f(b.get("index_build_s"), ".1f")],
+            ["ingest + build peak RSS, MB", _f(b.get("peak_rss_mb"), ".0f")],
+            ["database / index on disk, MB", f"{b['db_mb']:,.0f} / {b['index_mb']:,.0f}"],
+            ["Corpus open (index load by mmap), ms", _f(s.get("load_s", 0) * 1e3, ".0f")],
+            ["ask p50 / p99 / max, ms", f"{s['ask_p50_ms']:.2f} / {s['ask_p99_ms']:.2f} / {s['ask_max_ms']:.1f}"],
+            ["ask per second (single thread)", f"{s['ask_qps']:.0f}"],
+            ["search p50 / p99, ms", f"{s['search_p50_ms']:.2f} / {s['search_p99_ms']:.2f}"],
+            ["serve peak RSS (after asks), MB", _f(s.get("serve_peak_rss_mb"), ".0f")],
+            ["add one document until searchable, median / max s",
+             f"{s['add_doc_median_s'] * 1e3:.0f} ms / {s['add_doc_max_s'] * 1e3:.0f} ms"],
+            ["remove one document, max", f"{s['remove_doc_max_s'] * 1e3:.0f} ms"],
+            ["max |score diff| incremental vs full rebuild", f"{s['max_abs_diff_vs_rebuild']:.1e}"]]
+    title = f"End to end through Corpus at {size_label(e2e['size'])} ({s['queries']} queries, {s['answered']} answered)"
+    return "\n".join([("### " if markdown else "== ") + title, ""] + format_table(["measure", "value"], rows, markdown))
+
+
 def _worker_main(args) -> None:
     corpus_dir, index_dir = Path(args.corpus), Path(args.index_dir) if args.index_dir else None
     if args.phase == "build":
         res = phase_build(args.worker, corpus_dir, index_dir)
     elif args.phase == "serve":
         res = phase_serve(args.worker, corpus_dir, index_dir, args.k, args.budget)
+    elif args.phase == "e2e-build":
+        res = phase_e2e_build(corpus_dir, index_dir)
+    elif args.phase == "e2e-serve":
+        res = phase_e2e_serve(corpus_dir, index_dir, args.k)
     else:
         res = phase_parity(corpus_dir, args.k)
     Path(args.result).write_text(json.dumps(res), encoding="utf-8")
@@ -625,6 +800,10 @@ def run_phase(engine: str, phase: str, corpus_dir: Path, index_dir: Path | None,
               isolate: bool) -> dict:
     """One phase, in its own python process (isolate=True) so its RSS peak is its own."""
     if not isolate:
+        if phase == "e2e-build":
+            return phase_e2e_build(corpus_dir, index_dir)
+        if phase == "e2e-serve":
+            return phase_e2e_serve(corpus_dir, index_dir, k)
         if phase == "build":
             return phase_build(engine, corpus_dir, index_dir)
         if phase == "serve":
@@ -901,6 +1080,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--chunking", choices=("sentences", "passages"), default="sentences")
     ap.add_argument("--workdir", help="where the token corpora and indexes go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the token corpora and workdir")
+    ap.add_argument("--e2e", metavar="SIZE", help="instead of the engines: Corpus end to end at SIZE (a real SQLite "
+                    "database via ingest_records; ask p50/p99, load, one-document add until searchable)")
     ap.add_argument("--no-progress", action="store_true")
     ap.add_argument("--no-isolate", action="store_true", help="run every phase in this process (RSS then overlaps)")
     # internal: one phase of one engine in a fresh process
@@ -919,6 +1100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ap.error(f"unknown engines: {', '.join(sorted(unknown))}")
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     log = (lambda *a: print(*a, file=sys.stderr, flush=True))
+    if args.e2e:
+        e2e = run_e2e(parse_size(args.e2e), args.queries, seed=args.seed, keep=args.keep, isolate=not args.no_isolate,
+                      workdir=Path(args.workdir) if args.workdir else None, progress=not args.no_progress, log=log)
+        print(render_e2e(e2e, markdown=args.markdown))
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps({"machine": machine_info(), "e2e": e2e}, indent=1), encoding="utf-8")
+        return 0
     t0 = time.perf_counter()
     results = run_benchmark(sizes, args.queries, engines, seed=args.seed, k=args.k, budget_s=args.budget,
                             isolate=not args.no_isolate, workdir=Path(args.workdir) if args.workdir else None,

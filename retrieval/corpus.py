@@ -282,10 +282,11 @@ class Corpus:
 
     def resolve_document(self, key: str, scope: str | None = None) -> Document:
         """A document by id or exact title (case-insensitive), visible from `scope`."""
-        visible = self.store.documents(self.scopes_for(scope))
-        for doc in visible:
-            if doc.id == key:
-                return doc
+        allowed = self.scopes_for(scope)
+        doc = self.store.get_document(key, with_text=False, missing_ok=True)
+        if doc is not None and (allowed is None or doc.scope in allowed):
+            return doc  # by id: one lookup, not a scan of every document
+        visible = self.store.documents(allowed)
         matches = [d for d in visible if d.title.casefold() == key.strip().casefold()]
         if len(matches) == 1:
             return matches[0]

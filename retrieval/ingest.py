@@ -114,17 +114,19 @@ def write(store: Store, prepared: list[Prepared], removals: list[str] = ()) -> I
     """Write what changed, in one transaction; unchanged documents are not touched."""
     added, changed, unchanged = [], [], []
     upserts = []
+    stored = store.content_hashes([item.document.id for item in prepared])
+    passages = 0
     for item in prepared:
-        existing = store.get_document(item.document.id, with_text=False, missing_ok=True)
-        if existing and existing.content_hash == item.document.content_hash:
+        existing = stored.get(item.document.id)
+        if existing == item.document.content_hash:
             unchanged.append(item.document.id)
             continue
-        (changed if existing else added).append(item.document.id)
+        (changed if existing is not None else added).append(item.document.id)
         upserts.append((item.document, item.passages, item.tokens))
+        passages += len(item.passages)
     if upserts or removals:
         store.apply(upserts, removals, meta=_store_meta())
-    return IngestReport(tuple(added), tuple(changed), tuple(removals), tuple(unchanged),
-                        sum(len(p.passages) for p in prepared if p.document.id in set(added) | set(changed)))
+    return IngestReport(tuple(added), tuple(changed), tuple(removals), tuple(unchanged), passages)
 
 
 def ingest_paths(store: Store, paths: list[Path], settings: Settings, scope: str = "") -> IngestReport:

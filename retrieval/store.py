@@ -3,6 +3,7 @@ and bumps `generation`, which the index files record so a stale or half-written 
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -88,27 +89,46 @@ class Store:
         with self._write_lock, self.db.atomic():
             for doc_id in removals:
                 self._delete_document(doc_id)
-            for doc, passages, token_strings in upserts:
-                existing = self.get_document(doc.id, with_text=False, missing_ok=True)
-                added_at = existing.added_at if existing else doc.added_at
-                self._delete_document(doc.id)
-                self.db["documents"].insert(
-                    {"id": doc.id, "scope": doc.scope, "title": doc.title, "source": doc.source,
-                     "path": doc.path, "content_hash": doc.content_hash,
-                     "added_at": added_at, "updated_at": doc.updated_at, "text": doc.text}
-                )
-                self.db["passages"].insert_all(
-                    {"id": p.id, "doc_id": p.doc_id, "ordinal": p.ordinal, "text": p.text, "start": p.start,
-                     "end": p.end, "tokens": tokens}
-                    for p, tokens in zip(passages, token_strings, strict=True)
-                )
+            upserts = iter(upserts)
+            while chunk := list(itertools.islice(upserts, 500)):
+                self._upsert_chunk(chunk)
             for key, value in (meta or {}).items():
                 self._set_meta(key, value)
             self._bump_generation()
 
+    _DOC_COLUMNS = ("id", "scope", "title", "source", "path", "content_hash", "added_at", "updated_at", "text")
+    _PASSAGE_COLUMNS = ("id", "doc_id", "ordinal", "text", "start", "end", "tokens")
+
+    def _upsert_chunk(self, chunk: list[tuple[Document, list[Passage], list[str]]]) -> None:
+        """A few hundred documents at once: one lookup of the existing ones, then executemany inserts
+        (per-row sqlite-utils inserts were most of the ingest time)."""
+        conn = self.db.conn
+        ids = [doc.id for doc, _, _ in chunk]
+        marks = ", ".join("?" for _ in ids)
+        existing = dict(conn.execute(f"select id, added_at from documents where id in ({marks})", ids).fetchall())
+        for doc_id in ids:  # replace: whatever was stored under these ids goes
+            self._delete_document(doc_id)
+        docs = [(d.id, d.scope, d.title, d.source, d.path, d.content_hash, existing.get(d.id, d.added_at),
+                 d.updated_at, d.text) for d, _, _ in chunk]
+        conn.executemany(f"insert into documents ({', '.join(f'[{c}]' for c in self._DOC_COLUMNS)}) "
+                         f"values ({', '.join('?' for _ in self._DOC_COLUMNS)})", docs)
+        rows = ((p.id, p.doc_id, p.ordinal, p.text, p.start, p.end, tokens)
+                for _, passages, token_strings in chunk for p, tokens in zip(passages, token_strings, strict=True))
+        conn.executemany(f"insert into passages ({', '.join(f'[{c}]' for c in self._PASSAGE_COLUMNS)}) "
+                         f"values ({', '.join('?' for _ in self._PASSAGE_COLUMNS)})", rows)
+
+    def content_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """doc id -> content hash of those stored, in one query per 500 ids."""
+        out: dict[str, str] = {}
+        for i in range(0, len(doc_ids), 500):
+            chunk = list(doc_ids[i : i + 500])
+            sql = f"select id, content_hash from documents where id in ({', '.join('?' for _ in chunk)})"
+            out.update(self.db.conn.execute(sql, chunk).fetchall())
+        return out
+
     def _delete_document(self, doc_id: str) -> None:
-        self.db.execute("delete from passages where doc_id = ?", [doc_id])
-        self.db.execute("delete from documents where id = ?", [doc_id])
+        self.db.conn.execute("delete from passages where doc_id = ?", [doc_id])
+        self.db.conn.execute("delete from documents where id = ?", [doc_id])
 
     def retokenize(self, tokenize_passage: "callable[[str], str]", meta: dict[str, str]) -> int:
         """Re-derive every passage's stored tokens from its stored text (tokenizer changed)."""
