@@ -132,14 +132,17 @@ def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeig
     if not question.answer_type or not sentences:
         return None
     best_score = sentences[0].score
+    best: tuple[float, _Sentence, Candidate] | None = None
     for sentence in sentences:
         if sentence.score < _NEAR_BEST * best_score:
             break
-        scored = [(s, c) for c in candidates(sentence.text, question.answer_type)
-                  if (s := _score_candidate(c, sentence.text, question, weight, question.answer_type)) is not None]
-        if scored:
-            return sentence, max(scored, key=lambda sc: sc[0])[1]
-    return None
+        for cand in candidates(sentence.text, question.answer_type):
+            score = _score_candidate(cand, sentence.text, question, weight, question.answer_type)
+            # How well the sentence matches the question and how well the candidate fits it, together: a
+            # full date in an equally good sentence beats a bare weekday in the first one.
+            if score is not None and (best is None or sentence.score + score > best[0]):
+                best = (sentence.score + score, sentence, cand)
+    return (best[1], best[2]) if best else None
 
 
 def highlight(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:

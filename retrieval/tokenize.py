@@ -1,9 +1,11 @@
 """One tokenizer for passages and questions, so both sides of BM25 see the same terms.
 
 Unicode NFKC + accent folding + casefold, British -> American spellings, NLTK English stopwords
-(bm25s ships the list), Snowball stemming (PyStemmer). Numbers and ordinals stay whole ("1949",
-"193rd", "1,000" -> "1000"), acronyms join ("U.N." -> "un"), and a hyphenated word counts whole and by
-part ("Díaz-Canel" -> "diaz-canel", "diaz", "canel").
+(bm25s ships the list), Porter stemming (PyStemmer; Lucene's EnglishAnalyzer uses Porter too, and unlike
+Snowball it stems acronym plurals: "RXRs" -> "rxr"). Numbers and ordinals stay whole ("1949", "193rd",
+"1,000" -> "1000", but "3,4-biphosphate" keeps 3 and 4 apart), acronyms join ("U.N." -> "un"), a Greek
+letter used as a symbol is spelled out ("TNF-α" = "TNF-alpha"), and a hyphenated word counts whole and by
+part ("Díaz-Canel" -> "diaz-canel", "diaz", "canel"). Choices measured on SciFact: see BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 # Bump whenever the terms produced for a text change: stored tokens and index files are then rebuilt.
-TOKENIZER_VERSION = "3"
+TOKENIZER_VERSION = "4"
 
 STOPWORDS: frozenset[str] = frozenset(w.replace("'", "") for w in STOPWORDS_EN_PLUS)
 
@@ -32,14 +34,24 @@ _BRITISH = [  # hand-written: no maintained library maps British to American spe
     (re.compile(r"(?<=[a-z]{3})tre(s)?$"), r"ter\1"),
 ]
 
-_stemmer = Stemmer.Stemmer("english")
+_THOUSANDS = re.compile(r"\d{1,3}(?:\d{3})*")  # digits glued so far, then ",ddd": a thousands separator
+_GREEK_NAMES = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda "
+                        "mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega".split()))
+
+_stemmer = Stemmer.Stemmer("porter")
 
 
 @lru_cache(maxsize=200_000)
 def _fold(word: str) -> str:
     """Accent-free, case-free form of one word."""
     decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().replace("ς", "σ")
+    greek = sum(c in _GREEK_NAMES for c in folded)
+    if greek and (greek == 1 or greek < len(folded)):
+        # A lone Greek letter or one inside a Latin word is a symbol ("α", "κB", "β1"): spell it as texts do.
+        # Words written wholly in Greek stay as they are.
+        folded = "".join(_GREEK_NAMES.get(c, c) for c in folded)
+    return folded
 
 
 @lru_cache(maxsize=200_000)
@@ -62,13 +74,14 @@ def _pieces(word: str, start: int) -> Iterator[tuple[str, int, int]]:
     if all(len(p) == 1 and p.isalpha() for p in parts) and set(joiners) == {"."}:
         yield "".join(parts), start, start + len(word)  # U.N. -> UN
         return
-    # Glue digits across "," and "." (1,000 / 3.5); keep hyphens and apostrophes; split the rest.
+    # Glue digits across "." (3.5) and thousands commas (1,000 but not 3,4); keep hyphens and apostrophes.
     current, cur_start, pos = parts[0], start, start + len(parts[0])
     for joiner, part in zip(joiners, parts[1:]):
         binds = (
             _HYPHENS.match(joiner) is not None
             or (joiner in "'\u2019" and current and part)
-            or (joiner in ".," and current[-1:].isdigit() and part[:1].isdigit())
+            or (joiner == "." and current[-1:].isdigit() and part[:1].isdigit())
+            or (joiner == "," and _THOUSANDS.fullmatch(current) is not None and len(part) == 3 and part.isdigit())
         )
         if binds:
             current += ("" if joiner == "," else joiner) + part

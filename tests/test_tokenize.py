@@ -66,3 +66,31 @@ def test_cut_passages_cover_the_long_sentence_exactly():
     words = " ".join(p.text for p in passages).split()
     assert words[:3] == ["Intro", "sentence", "here."]
     assert "w0" in words and "w249." in words
+
+
+def test_thousands_commas_join_but_position_lists_do_not():
+    assert tokenize("12,345,678 cells") == ["12345678", "cell"]
+    assert "34" not in tokenize("phosphatidylinositol-3,4-biphosphate")
+    assert {"3", "4"} <= set(tokenize("phosphatidylinositol-3,4-biphosphate"))
+
+
+def test_greek_letter_symbols_match_their_spelled_names():
+    assert tokenize("TNF-α") == tokenize("TNF-alpha") == ["tnf-alpha", "tnf", "alpha"]
+    assert tokenize("NF-κB") == tokenize("NF-kappaB")
+    assert tokenize("λόγος") == ["λογοσ"]  # a word written in Greek stays Greek
+
+
+def test_porter_stems_acronym_plurals():
+    assert tokenize("RXRs") == tokenize("RXR") == ["rxr"]
+
+
+def test_passages_end_at_paragraphs_and_pack_short_lines():
+    heading = "Mount Etna"
+    para1 = " ".join(f"Etna fact number {i} is stated here." for i in range(8))
+    para2 = " ".join(f"Sicily fact number {i} is stated here." for i in range(8))
+    text = f"{heading}\n\n{para1}\n\n{para2}"
+    passages = split_passages("d", text, max_words=100, overlap_sentences=2)
+    assert [p.text for p in passages] == [f"{heading}\n\n{para1}", para2]  # the heading joins its paragraph
+    # without blank lines the word bound and the overlap rule alone apply
+    flat = split_passages("d", f"{para1} {para2}", max_words=100, overlap_sentences=2)
+    assert len(flat) == 2 and flat[1].start < flat[0].end
