@@ -33,17 +33,49 @@ class Store:
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         self.db = sqlite_utils.Database(conn)
         self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite_utils.Database] = []
         if str(path) != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys = ON")
         self._ensure_schema()
 
     def close(self) -> None:
+        for reader in self._readers:
+            reader.close()
         self.db.close()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time, in one transaction; reads on this thread meanwhile see its own changes."""
+        with self._write_lock:
+            self._local.writing = getattr(self._local, "writing", 0) + 1
+            try:
+                with self.db.atomic():
+                    yield
+            finally:
+                self._local.writing -= 1
+
+    @property
+    def _read(self) -> sqlite_utils.Database:
+        """The connection for reads: the writer's own inside a write, otherwise one per thread.
+
+        Sharing the writer's connection across threads is not safe: sqlite-utils wraps each query in a
+        SAVEPOINT, whose RELEASE on another thread can commit (or break) a writer's open transaction.
+        With WAL, a reader's connection sees the last committed state and never waits for the writer.
+        """
+        if getattr(self._local, "writing", 0) or str(self.path) == ":memory:":
+            return self.db
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = sqlite_utils.Database(sqlite3.connect(str(self.path), check_same_thread=False, timeout=30))
+            self._local.reader = reader
+            self._readers.append(reader)
+        return reader
 
     # -- schema -------------------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
-        with self._write_lock, self.db.atomic():
+        with self._writing():
             self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
             self.db["documents"].create(
                 {"id": str, "scope": str, "title": str, "source": str, "path": str, "content_hash": str,
@@ -69,7 +101,7 @@ class Store:
                 self._set_meta("generation", "0")
 
     def get_meta(self, key: str) -> str | None:
-        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        rows = list(self._read.query("select value from meta where key = ?", [key]))
         return rows[0]["value"] if rows else None
 
     def _set_meta(self, key: str, value: str) -> None:
@@ -86,7 +118,7 @@ class Store:
     def apply(self, upserts: Iterable[tuple[Document, list[Passage], list[str]]],
               removals: Iterable[str] = (), meta: dict[str, str] | None = None) -> None:
         """Replace documents (with their passages and tokens) and remove others, all or nothing."""
-        with self._write_lock, self.db.atomic():
+        with self._writing():
             for doc_id in removals:
                 self._delete_document(doc_id)
             upserts = iter(upserts)
@@ -123,7 +155,7 @@ class Store:
         for i in range(0, len(doc_ids), 500):
             chunk = list(doc_ids[i : i + 500])
             sql = f"select id, content_hash from documents where id in ({', '.join('?' for _ in chunk)})"
-            out.update(self.db.conn.execute(sql, chunk).fetchall())
+            out.update(self._read.conn.execute(sql, chunk).fetchall())
         return out
 
     def _delete_document(self, doc_id: str) -> None:
@@ -132,7 +164,7 @@ class Store:
 
     def retokenize(self, tokenize_passage: "callable[[str], str]", meta: dict[str, str]) -> int:
         """Re-derive every passage's stored tokens from its stored text (tokenizer changed)."""
-        with self._write_lock, self.db.atomic():
+        with self._writing():
             rows = list(self.db.query("select id, text from passages"))
             for row in rows:
                 self.db.execute("update passages set tokens = ? where id = ?", [tokenize_passage(row["text"]), row["id"]])
@@ -143,7 +175,7 @@ class Store:
 
     def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
                      vote: int) -> int:
-        with self._write_lock, self.db.atomic():
+        with self._writing():
             table = self.db["feedback"]
             table.insert({"scope": scope, "user_id": user_id, "question": question, "answer": answer,
                           "passage_ids": " ".join(passage_ids), "vote": vote, "created_at": utc_now()})
@@ -158,7 +190,7 @@ class Store:
 
     def get_document(self, doc_id: str, with_text: bool = True, missing_ok: bool = False) -> Document | None:
         columns = "*" if with_text else "id, scope, title, source, path, content_hash, added_at, updated_at"
-        rows = list(self.db.query(f"select {columns} from documents where id = ?", [doc_id]))
+        rows = list(self._read.query(f"select {columns} from documents where id = ?", [doc_id]))
         if not rows:
             if missing_ok:
                 return None
@@ -172,14 +204,14 @@ class Store:
             scopes = list(scopes)
             sql += f" where scope in ({', '.join('?' for _ in scopes)})"
             params = scopes
-        return [self._document(r) for r in self.db.query(sql + " order by scope, id", params)]
+        return [self._document(r) for r in self._read.query(sql + " order by scope, id", params)]
 
     def documents_under(self, folder: Path, scope: str = "") -> list[Document]:
         prefix = str(folder.resolve()).rstrip("/") + "/"
         return [d for d in self.documents([scope]) if d.path.startswith(prefix)]
 
     def get_passage(self, passage_id: str) -> Passage:
-        rows = list(self.db.query("select * from passages where id = ?", [passage_id]))
+        rows = list(self._read.query("select * from passages where id = ?", [passage_id]))
         if not rows:
             raise UnknownDocument(f"no passage with id {passage_id!r}")
         r = rows[0]
@@ -192,13 +224,13 @@ class Store:
         """(passage_id, scope, passage tokens, title) ordered by document id then ordinal, streamed in
         batches; all passages, or only those of `doc_ids`."""
         if doc_ids is None:
-            yield from _fetch(self.db.conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal"), batch)
+            yield from _fetch(self._read.conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal"), batch)
             return
         ids = sorted(set(doc_ids))
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             sql = self._INDEX_ROWS_SQL + f" where p.doc_id in ({', '.join('?' for _ in chunk)}) order by p.doc_id, p.ordinal"
-            yield from _fetch(self.db.conn.execute(sql, chunk), batch)
+            yield from _fetch(self._read.conn.execute(sql, chunk), batch)
 
     @contextmanager
     def index_snapshot(self, batch: int = 10_000) -> Iterator[tuple[int, Iterator[tuple[str, str, str, str]]]]:
@@ -222,19 +254,19 @@ class Store:
             chunk = passage_ids[i : i + 500]
             sql = ("select p.id, p.doc_id, p.ordinal, p.text, d.title, d.source from passages p "
                    f"join documents d on d.id = p.doc_id where p.id in ({', '.join('?' for _ in chunk)})")
-            for row in self.db.query(sql, chunk):
+            for row in self._read.query(sql, chunk):
                 out[row["id"]] = row
         return out
 
     def counts(self) -> dict[str, int]:
-        q = lambda sql: next(iter(self.db.query(sql)))["n"]  # noqa: E731
+        q = lambda sql: next(iter(self._read.query(sql)))["n"]  # noqa: E731
         return {"documents": q("select count(*) n from documents"), "passages": q("select count(*) n from passages"),
                 "feedback": q("select count(*) n from feedback")}
 
     def feedback(self, scope: str | None = None, limit: int = 50) -> list[dict]:
         if scope is None:
-            return list(self.db.query("select * from feedback order by id desc limit ?", [limit]))
-        return list(self.db.query("select * from feedback where scope = ? order by id desc limit ?", [scope, limit]))
+            return list(self._read.query("select * from feedback order by id desc limit ?", [limit]))
+        return list(self._read.query("select * from feedback where scope = ? order by id desc limit ?", [scope, limit]))
 
 
 def _fetch(cursor: sqlite3.Cursor, batch: int) -> Iterator[tuple]:

@@ -399,11 +399,11 @@ async def test_refresh_runs_while_questions_are_answered(env, corpus_dir: Path) 
         assert "try again" in busy or "Added" in busy
         await asyncio.sleep(0.05)
     assert answered_while_busy >= 1
-    final = None
-    while final is None or "done" not in final:
-        final = (await standin.wait_for_webhook(itx, "PATCH", after=mark, timeout=60)).json["content"]
-        mark = standin.requests.index(next(r for r in reversed(standin.requests) if r.is_webhook_for(itx))) + 1
-    assert "400 added" in final
+    edit = await standin.wait_for_request(lambda r: r.is_webhook_for(itx, "PATCH") and "done" in r.json["content"],
+                                          timeout=60, after=mark)
+    progress = [r.json["content"] for r in standin.find_requests("PATCH", after=mark) if r.is_webhook_for(itx)]
+    assert "400 added" in edit.json["content"]
+    assert all("Refreshing" in p for p in progress[:-1])  # progress edits, then what changed
     assert len(bot.corpus.documents(str(GUILD_ID))) >= 402
 
 
