@@ -1,4 +1,4 @@
-# The Discord bot. Installs the project exactly as the README does (pip install . into a venv),
+# The Discord bot. Installs the project exactly as the README does (scripts/install.sh, as `make install`),
 # runs as a non-root user, keeps the database on a volume, and reports unhealthy when not connected.
 FROM python:3.11-slim
 

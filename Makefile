@@ -6,12 +6,8 @@ Q ?= when did Cuba recognize South Korea?
 
 .PHONY: install ask chat bot test bench clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-
-install: $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+install:
+	PYTHON=$(PYTHON) sh scripts/install.sh $(VENV) test
 
 ask: install
 	$(BIN)/python -m retrieval ask "$(Q)"

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import math
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -149,6 +150,10 @@ def healthy(health_file: Path, now: float | None = None) -> bool:
     return age <= HEALTHY_WITHIN_SECONDS
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     config = BotSettings.from_env()
@@ -158,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         print(NO_TOKEN_HINT, file=sys.stderr)
         return 2
     discord.utils.setup_logging(level=getattr(logging, config.log_level, logging.INFO), root=True)
+    # `docker stop` sends SIGTERM: leave like Ctrl-C, so discord.py closes the connection and the database.
+    signal.signal(signal.SIGTERM, _interrupt)
     bot = CorpusBot(config, Settings.from_env())
     try:
         bot.run(config.token, log_handler=None)

@@ -16,13 +16,11 @@ from retrieval.models import Answer
 from retrieval.question import parse_question
 from retrieval.servers import VOTE_DOWN, VOTE_UP, more_sources, record_feedback, scope_of
 
-from .common import NO_PINGS, defer, embed, log, on_app_command_error, scope, tell, where
+from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, where
 
 if TYPE_CHECKING:
     from bot import CorpusBot
 
-# Answer directly when the work finishes this fast; otherwise defer (Discord allows 3 s) and follow up.
-DEFER_AFTER_SECONDS = 1.5
 SEARCH_RESULTS = 5
 
 
@@ -44,12 +42,21 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return embed(render.to_embed(answer))
 
 
+def answer_buttons(bot: "CorpusBot") -> "AnswerView":
+    """The buttons to attach to a reply. Stopped, so discord.py does not keep one view per message
+    forever: clicks are routed by custom_id to the persistent view registered at startup."""
+    view = AnswerView(bot)
+    view.stop()
+    return view
+
+
 class AnswerView(discord.ui.View):
     """The buttons under every answer; stateless (all they need is in the answer's embed), so persistent."""
 
     def __init__(self, bot: "CorpusBot") -> None:
         super().__init__(timeout=None)
         self.bot = bot
+        self._voted: dict[tuple[int, int], int] = {}  # (message, user) -> vote, so clicks don't flood feedback
 
     def _answer_embed(self, interaction: discord.Interaction) -> dict:
         if interaction.message is None or not interaction.message.embeds:
@@ -60,11 +67,11 @@ class AnswerView(discord.ui.View):
     async def more(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         shown = self._answer_embed(interaction)
         question = render.question_of(shown)
-        hits = await asyncio.to_thread(more_sources, self.bot.corpus, question, scope(interaction),
-                                       set(render.passage_ids_of(shown)), SEARCH_RESULTS)
+        hits = await run_or_defer(interaction, more_sources, self.bot.corpus, question, scope(interaction),
+                                  set(render.passage_ids_of(shown)), SEARCH_RESULTS, ephemeral=True)
         start = len(render.passage_ids_of(shown)) + 1
         data = render.hits_embed(f"More sources: {question}", hits, "No other passage matches.", start=start)
-        await interaction.response.send_message(embed=embed(data), ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(data), ephemeral=True)
 
     @discord.ui.button(label="Show context", style=discord.ButtonStyle.secondary, custom_id="qa:context")
     async def context(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -72,10 +79,10 @@ class AnswerView(discord.ui.View):
         if not ids:
             await tell(interaction, "This reply cites no passage.")
             return
-        ctx = await asyncio.to_thread(self.bot.corpus.context, ids[0], scope(interaction))
+        ctx = await run_or_defer(interaction, self.bot.corpus.context, ids[0], scope(interaction), ephemeral=True)
         data = render.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title,
                                     ctx.document.source, ctx.passage.id)
-        await interaction.response.send_message(embed=embed(data), ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(data), ephemeral=True)
 
     @discord.ui.button(emoji="\N{THUMBS UP SIGN}", style=discord.ButtonStyle.secondary, custom_id="qa:up")
     async def vote_up(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -86,6 +93,13 @@ class AnswerView(discord.ui.View):
         await self._vote(interaction, VOTE_DOWN)
 
     async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
+        key = (interaction.message.id if interaction.message else 0, interaction.user.id)
+        if self._voted.get(key) == vote:
+            await tell(interaction, "You already voted on this answer; thanks.")
+            return
+        if len(self._voted) > 100_000:
+            self._voted.clear()
+        self._voted[key] = vote
         shown = self._answer_embed(interaction)
         answer = (shown.get("description") or "").split("\n", 1)[0].strip("*")
         await asyncio.to_thread(record_feedback, self.bot.corpus, scope(interaction), interaction.user.id,
@@ -133,32 +147,18 @@ class AskCog(commands.Cog):
             await tell(interaction, refusal)
             return
         parse_question(query, self.corpus.settings.max_question_chars)  # bad input -> one line, before work
-        hits = await self._run(interaction, self.corpus.search, query, SEARCH_RESULTS, scope(interaction))
+        hits = await run_or_defer(interaction, self.corpus.search, query, SEARCH_RESULTS, scope(interaction))
         data = render.hits_embed(f"Search: {query}", hits)
-        await self._send(interaction, embed=embed(data))
+        await send(interaction, embed=embed(data))
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
         if refusal := self._refuse_cooldown(interaction.user.id):
             await tell(interaction, refusal)
             return
         parse_question(question, self.corpus.settings.max_question_chars)
-        answer = await self._run(interaction, self.corpus.ask, question, scope(interaction))
+        answer = await run_or_defer(interaction, self.corpus.ask, question, scope(interaction))
         log.info("answered %s found=%s", where(interaction), answer.found)
-        await self._send(interaction, embed=answer_embed(answer), view=AnswerView(self.bot))
-
-    async def _run(self, interaction: discord.Interaction, func, *args):
-        """Run retrieval work off the event loop; defer if it is not done well within Discord's 3 s."""
-        task = asyncio.ensure_future(asyncio.to_thread(func, *args))
-        done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
-        if not done:
-            await defer(interaction, ephemeral=False)
-        return await task
-
-    async def _send(self, interaction: discord.Interaction, **kwargs) -> None:
-        if interaction.response.is_done():
-            await interaction.followup.send(allowed_mentions=NO_PINGS, **kwargs)
-        else:
-            await interaction.response.send_message(allowed_mentions=NO_PINGS, **kwargs)
+        await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
 
     # -- mentions and direct messages ------------------------------------------------------------
     @commands.Cog.listener()
@@ -167,7 +167,8 @@ class AskCog(commands.Cog):
         if message.author.bot or me is None:
             return
         is_dm = message.guild is None
-        if not is_dm and me not in message.mentions:  # @everyone and role pings are not questions to the bot
+        # Only an explicit @bot in the text: @everyone, role pings and replies that ping the bot are not questions.
+        if not is_dm and me.id not in message.raw_mentions:
             return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if not question:
@@ -189,8 +190,14 @@ class AskCog(commands.Cog):
             return
         log.info("answered message guild=%s user=%s found=%s", message.guild and message.guild.id,
                  message.author.id, answer.found)
-        await message.reply(embed=answer_embed(answer), view=AnswerView(self.bot), mention_author=False,
-                            allowed_mentions=NO_PINGS)
+        await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
 
-    async def _reply(self, message: discord.Message, text: str) -> None:
-        await message.reply(render.defuse_mentions(text)[:1900], mention_author=False, allowed_mentions=NO_PINGS)
+    async def _reply(self, message: discord.Message, text: str | None = None, **kwargs) -> None:
+        """Reply without pinging anyone; still answer if the question was deleted meanwhile."""
+        content = render.defuse_mentions(text)[:1900] if text else None
+        try:
+            await message.channel.send(content, reference=message.to_reference(fail_if_not_exists=False),
+                                       mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
+        except discord.HTTPException as exc:
+            log.warning("could not reply guild=%s channel=%s user=%s: %s", message.guild and message.guild.id,
+                        message.channel.id, message.author.id, exc)

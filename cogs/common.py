@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -35,6 +36,27 @@ async def tell(interaction: discord.Interaction, text: str) -> None:
             except discord.HTTPException:
                 pass
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+# Answer directly when the work finishes this fast; otherwise defer (Discord allows 3 s) and follow up.
+DEFER_AFTER_SECONDS = 1.5
+
+
+async def run_or_defer(interaction: discord.Interaction, func, *args, ephemeral: bool = False):
+    """Run retrieval work off the event loop; defer if it is not done well within Discord's 3 s."""
+    task = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_SECONDS)
+    if not done:
+        await defer(interaction, ephemeral=ephemeral)
+    return await task
+
+
+async def send(interaction: discord.Interaction, **kwargs) -> None:
+    """The reply, as the first response or as the follow-up of a deferral."""
+    if interaction.response.is_done():
+        await interaction.followup.send(allowed_mentions=NO_PINGS, **kwargs)
+    else:
+        await interaction.response.send_message(allowed_mentions=NO_PINGS, **kwargs)
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:

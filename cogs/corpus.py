@@ -18,7 +18,7 @@ from discord.ext import commands
 from retrieval import render
 from retrieval.servers import add_upload, check_upload, own_documents, recent_feedback, remove_own
 
-from .common import NO_PINGS, defer, embed, log, moderator_only, scope, tell, where
+from .common import NO_PINGS, defer, embed, log, moderator_only, run_or_defer, scope, send, tell, where
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -39,22 +39,20 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
     # -- everyone ---------------------------------------------------------------------------------
     @app_commands.command(name="list", description="The documents this server's questions are answered from")
     async def list_(self, interaction: discord.Interaction) -> None:
-        docs = await asyncio.to_thread(self.corpus.documents, scope(interaction))
+        docs = await run_or_defer(interaction, self.corpus.documents, scope(interaction), ephemeral=True)
         data = render.documents_embed(f"{len(docs)} documents", docs, scope(interaction))
-        await interaction.response.send_message(embed=embed(data), ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(data), ephemeral=True)
 
     @app_commands.command(name="stats", description="How big the corpus is")
     async def stats(self, interaction: discord.Interaction) -> None:
         here = scope(interaction)
-        docs = await asyncio.to_thread(self.corpus.documents, here)
-        stats = self.corpus.stats(here)
+        docs = await run_or_defer(interaction, self.corpus.documents, here, ephemeral=True)
         own = sum(1 for d in docs if d.scope == here)
+        settings = self.corpus.settings
         text = (f"**{len(docs)}** documents answer questions here: {len(docs) - own} bundled, {own} added in "
-                f"this server.\n**{stats['indexed_passages']:,}** passages indexed in all, "
-                f"{stats['vocabulary']:,} distinct terms; BM25 k1={stats['k1']}, b={stats['b']}."
+                f"this server.\nBM25 k1={settings.k1}, b={settings.b}; up to {settings.top_k} cited passages."
                 + ("\nA change to the corpus is running right now." if self.corpus.busy else ""))
-        await interaction.response.send_message(embed=embed(render.hits_embed("Corpus", [], text)),
-                                                ephemeral=True, allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(render.hits_embed("Corpus", [], text)), ephemeral=True)
 
     # -- moderators -------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Moderators: add a document (.txt .md .html .pdf) for this server")
@@ -77,7 +75,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
             text = f"{file.filename} is already in the corpus, unchanged."
         else:
             doc_id = (report.added or report.changed)[0]
-            doc = self.corpus.store.get_document(doc_id, with_text=False)
+            doc = await asyncio.to_thread(self.corpus.store.get_document, doc_id, False)
             verb = "Added" if report.added else "Updated"
             text = f"{verb} **{doc.title}** (`{doc.id}`): {report.passages} passages, searchable now."
         await interaction.edit_original_response(content=render.defuse_mentions(text), allowed_mentions=NO_PINGS)
@@ -95,7 +93,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
 
     @remove.autocomplete("document")
     async def remove_autocomplete(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
-        docs = own_documents(self.corpus, scope(interaction), typed)
+        docs = await asyncio.to_thread(own_documents, self.corpus, scope(interaction), typed)
         return [app_commands.Choice(name=(d.title or d.id)[:100], value=d.id[:100]) for d in docs]
 
     @app_commands.command(name="refresh", description="Moderators: re-sync the bundled corpus/ folder")
@@ -117,9 +115,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
     @app_commands.command(name="feedback", description="Moderators: recent 👍/👎 on answers in this server")
     @moderator_only()
     async def feedback(self, interaction: discord.Interaction) -> None:
-        rows = await asyncio.to_thread(recent_feedback, self.corpus, scope(interaction))
-        await interaction.response.send_message(embed=embed(render.feedback_embed(rows)), ephemeral=True,
-                                                allowed_mentions=NO_PINGS)
+        rows = await run_or_defer(interaction, recent_feedback, self.corpus, scope(interaction), ephemeral=True)
+        await send(interaction, embed=embed(render.feedback_embed(rows)), ephemeral=True)
 
     async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args):
         """Run a change off the event loop, editing the reply every few seconds until it ends."""

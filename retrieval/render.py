@@ -10,6 +10,7 @@ from .models import Answer, Citation, Document, Hit, Snippet
 NOT_FOUND = "The corpus does not answer this."
 # Discord's limits (characters).
 EMBED_TITLE, EMBED_DESCRIPTION, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, EMBED_TOTAL = 256, 4096, 256, 1024, 6000
+EMBED_FOOTER, EMBED_FIELDS = 2048, 25
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 
 
@@ -74,8 +75,12 @@ def _cut(text: str, limit: int) -> str:
 
 
 def to_embed(answer: Answer, title_prefix: str = "") -> dict:
-    """A Discord embed (as a dict) within Discord's limits; highlights in bold, mentions defused."""
-    title = _cut(defuse_mentions(title_prefix + answer.question), EMBED_TITLE)
+    """A Discord embed (as a dict) within Discord's limits; highlights in bold, mentions defused.
+
+    Mentions are defused before cutting (defusing adds characters). A question longer than a title
+    also goes whole into the footer, so the buttons can re-run it (see `question_of`).
+    """
+    question = defuse_mentions(title_prefix + answer.question)
     if answer.found:
         description = f"**{_escape_markdown(answer.answer or '')}**"
         if answer.short_answer and answer.sentence:
@@ -85,19 +90,21 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
     fields = []
     for c in answer.citations:
         name = _cut(defuse_mentions(f"[{c.n}] {c.hit.title}"), EMBED_FIELD_NAME)
-        footer = f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`"
-        body = mark(c.snippet, "**", "**", _escape_markdown)
-        value = _cut(body, EMBED_FIELD_VALUE - len(footer)) + footer
-        fields.append({"name": name, "value": defuse_mentions(_cut(value, EMBED_FIELD_VALUE)), "inline": False})
-    embed = {"title": title, "description": defuse_mentions(_cut(description, EMBED_DESCRIPTION)), "fields": fields,
-             "color": 0x2E86C1 if answer.found else 0x95A5A6}
+        footer = defuse_mentions(f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
+        body = defuse_mentions(mark(c.snippet, "**", "**", _escape_markdown))
+        fields.append({"name": name, "value": _cut(body, EMBED_FIELD_VALUE - len(footer)) + footer, "inline": False})
+    embed = {"title": _cut(question, EMBED_TITLE), "description": _cut(defuse_mentions(description), EMBED_DESCRIPTION),
+             "fields": fields, "color": 0x2E86C1 if answer.found else 0x95A5A6}
+    if len(question) > EMBED_TITLE:
+        embed["footer"] = {"text": _cut(question, EMBED_FOOTER)}
     while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
         embed["fields"].pop()
     return embed
 
 
 def _embed_size(embed: dict) -> int:
-    return len(embed["title"]) + len(embed["description"]) + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    return (len(embed["title"]) + len(embed["description"]) + len(embed.get("footer", {}).get("text", ""))
+            + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"]))
 
 
 # -- the bot's other replies (embeds as dicts; cogs/ only wraps them in discord.Embed) ---------------
@@ -106,20 +113,18 @@ _PASSAGE_ID = re.compile(r"`([^`\s]+#\d+)`")
 
 def _embed(title: str, description: str = "", fields: list[dict] | None = None, color: int = 0x2E86C1) -> dict:
     embed = {"title": _cut(defuse_mentions(title), EMBED_TITLE),
-             "description": defuse_mentions(_cut(description, EMBED_DESCRIPTION)), "fields": [], "color": color}
-    for f in fields or []:
-        if len(embed["fields"]) == 25:  # Discord's field limit
-            break
+             "description": _cut(defuse_mentions(description), EMBED_DESCRIPTION), "fields": [], "color": color}
+    for f in (fields or [])[:EMBED_FIELDS]:
         embed["fields"].append({"name": _cut(defuse_mentions(f["name"]), EMBED_FIELD_NAME),
-                                "value": defuse_mentions(_cut(f["value"], EMBED_FIELD_VALUE)), "inline": False})
+                                "value": _cut(defuse_mentions(f["value"]), EMBED_FIELD_VALUE), "inline": False})
     while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
         embed["fields"].pop()
     return embed
 
 
-def _hit_field(rank: int, hit: Hit, terms: tuple[str, ...] = ()) -> dict:
-    footer = f"\n\u2014 {_escape_markdown(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}"
-    text = _escape_markdown(" ".join(hit.text.split()))
+def _hit_field(rank: int, hit: Hit) -> dict:
+    footer = defuse_mentions(f"\n\u2014 {_escape_markdown(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}")
+    text = defuse_mentions(_escape_markdown(" ".join(hit.text.split())))
     return {"name": f"[{rank}] {hit.title}", "value": _cut(text, EMBED_FIELD_VALUE - len(footer)) + footer}
 
 
@@ -164,8 +169,8 @@ def feedback_embed(rows: list[dict]) -> dict:
 
 
 def question_of(embed: dict) -> str:
-    """The question an answer embed was for (its title), to re-run it from a button."""
-    return (embed.get("title") or "").replace("\u200b", "")
+    """The question an answer embed was for (its footer when too long for the title), to re-run it."""
+    return ((embed.get("footer") or {}).get("text") or embed.get("title") or "").replace("\u200b", "")
 
 
 def passage_ids_of(embed: dict) -> list[str]:

@@ -1,7 +1,10 @@
 #!/bin/sh
-# The one install of the bot, used by the Dockerfile and by CI's image check (scripts/image_check.sh),
-# so CI proves the image's install step: a virtualenv with the project (not editable) in it.
+# The one install of the project, used by `make install` (the README's commands), the Dockerfile and
+# CI's image check (scripts/image_check.sh): a virtualenv with the project installed from its folder
+# (editable: the bundled corpus/ and bot.py stay where they are), plus optional extras.
+#   scripts/install.sh VENV_DIR [EXTRAS]      e.g. scripts/install.sh .venv test
 set -eu
-venv="${1:?usage: scripts/install.sh VENV_DIR}"
-python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check .
+venv="${1:?usage: scripts/install.sh VENV_DIR [EXTRAS]}"
+extras="${2:-}"
+[ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check -e ".${extras:+[$extras]}"

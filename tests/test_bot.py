@@ -89,6 +89,26 @@ def make_bot(tmp_path: Path, corpus_dir: Path):
     return make
 
 
+def assert_every_message_was_sendable(standin: DiscordStandin) -> None:
+    """What real Discord would enforce and the stand-in does not: sizes; and what we promise: no pings."""
+    for r in standin.requests:
+        creates = r.method in ("POST", "PATCH") and (r.path.startswith(("/webhooks/", "/channels/"))
+                                                     or (r.path.endswith("/callback") and r.json["type"] in (4, 7)))
+        if not creates or not isinstance(r.json, dict) or r.path.endswith("/typing"):
+            continue
+        message = r.message
+        assert message.get("allowed_mentions", {}).get("parse") == [], r
+        assert len(message.get("content") or "") <= 2000, r
+        for e in message.get("embeds") or []:
+            size = len(e.get("title", "")) + len(e.get("description", "")) + len(e.get("footer", {}).get("text", ""))
+            assert len(e.get("title", "")) <= 256 and len(e.get("description", "")) <= 4096, r
+            assert len(e.get("fields", [])) <= 25, r
+            for f in e.get("fields", []):
+                assert len(f["name"]) <= 256 and len(f["value"]) <= 1024, r
+                size += len(f["name"]) + len(f["value"])
+            assert size <= 6000, r
+
+
 @pytest_asyncio.fixture
 async def env(leak_check: None, make_bot) -> AsyncIterator[tuple[DiscordStandin, CorpusBot]]:
     async with DiscordStandin(guilds=guilds()) as standin:
@@ -96,6 +116,7 @@ async def env(leak_check: None, make_bot) -> AsyncIterator[tuple[DiscordStandin,
         async with standin.running(bot):
             yield standin, bot
     assert not standin.internal_errors, standin.internal_errors
+    assert_every_message_was_sendable(standin)
 
 
 def text_of(message: dict) -> str:
@@ -163,10 +184,10 @@ async def test_ask_example_from_the_readme(env) -> None:
 
 
 async def test_slow_work_is_deferred_then_followed_up(env, monkeypatch) -> None:
-    import cogs.ask
+    import cogs.common
 
     standin, _ = env
-    monkeypatch.setattr(cogs.ask, "DEFER_AFTER_SECONDS", 0.0)  # as if the corpus were huge
+    monkeypatch.setattr(cogs.common, "DEFER_AFTER_SECONDS", 0.0)  # as if the corpus were huge
     itx = standin.make_slash_interaction("ask", {"question": "when did Cuba recognize South Korea?"})
     mark = standin.mark()
     first = await standin.interact(itx)
@@ -206,6 +227,9 @@ async def test_messages_without_a_direct_mention_are_ignored(env) -> None:
     standin, _ = env
     mark = standin.mark()
     await standin.dispatch("MESSAGE_CREATE", standin.make_message("@everyone when did Cuba recognize South Korea?"))
+    answer = standin.last_bot_message(CHANNEL_ID) or standin.make_message("earlier", author_id=OTHER_USER_ID)
+    reply_ping = standin.make_message("thanks, that helps", reference=answer, mentions=[standin.bot_id])
+    await standin.dispatch("MESSAGE_CREATE", reply_ping)  # a reply that pings the bot is not a question
     await standin.dispatch("MESSAGE_CREATE", standin.make_message(f"{standin.bot_mention} ping"))
     await standin.wait_for_channel_message(CHANNEL_ID, after=mark)  # the second one only
     assert len(standin.find_requests("POST", rf"/channels/{CHANNEL_ID}/messages", after=mark)) == 1
@@ -273,6 +297,8 @@ async def test_buttons_more_sources_context_and_feedback(env) -> None:
 
     down = await standin.interact(standin.make_component_interaction("qa:down", answer, user_id=OTHER_USER_ID))
     assert down.json["data"]["flags"] & EPHEMERAL
+    again = await standin.interact(standin.make_component_interaction("qa:down", answer, user_id=OTHER_USER_ID))
+    assert "already voted" in again.json["data"]["content"]
     rows = bot.corpus.store.feedback(str(GUILD_ID))
     assert len(rows) == 1 and rows[0]["vote"] == -1 and rows[0]["user_id"] == str(OTHER_USER_ID)
     assert rows[0]["question"] == "when did Cuba recognize South Korea?" and rows[0]["answer"] == "1949"
@@ -331,6 +357,58 @@ async def test_moderator_adds_and_removes_a_document_seen_only_in_that_server(en
     assert bot.corpus.store.documents([str(GUILD_ID)]) == []
 
 
+def pdf_bytes(tmp_path: Path, lines: list[str]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(tmp_path / "doc.pdf"), pagesize=A4)
+    for i, line in enumerate(lines):
+        pdf.drawString(72, 800 - 16 * i, line)
+    pdf.save()
+    return (tmp_path / "doc.pdf").read_bytes()
+
+
+async def test_documents_of_server_a_never_reach_server_b(env, tmp_path: Path) -> None:
+    standin, _ = env
+    uploads = {
+        "etna.md": b"# Mount Etna\n\nMount **Etna** is an active volcano on the east coast of Sicily.",
+        "okapi.html": b"<html><head><title>Okapi</title></head><body><h1>Okapi</h1><p>The okapi is a giraffid "
+                      b"native to the Congo rainforest.</p><script>var x = 1;</script></body></html>",
+        "lighthouses.pdf": pdf_bytes(tmp_path, ["Lighthouses of Norway", "The Lindesnes lighthouse was first lit in 1656."]),
+    }
+    for name, data in uploads.items():
+        assert "Added" in await add_document(standin, name, data, permissions=MANAGE_GUILD), name
+    a_docs = f"`{GUILD_ID}/"
+    questions = ["where is Mount Etna?", "where is the okapi native to?", "when was the Lindesnes lighthouse first lit?"]
+    for question, expected in zip(questions, ("Sicily", "Congo", "1656")):
+        in_a = (await ask(standin, question))["data"]
+        assert expected in in_a["embeds"][0]["description"] and a_docs in text_of(in_a), question
+        in_b = (await ask(standin, question, guild_id=GUILD_B))["data"]
+        assert a_docs not in text_of(in_b) and expected not in text_of(in_b), question
+        found_b = await standin.interact(standin.make_slash_interaction("search", {"query": question},
+                                                                         guild_id=GUILD_B))
+        assert a_docs not in text_of(found_b.json["data"])
+        answer_b = standin.last_bot_message(CHANNEL_B) or {}
+        more_b = await standin.interact(standin.make_component_interaction("qa:more", answer_b, guild_id=GUILD_B))
+        assert a_docs not in text_of(more_b.json["data"])
+        mark = standin.mark()
+        await standin.dispatch("MESSAGE_CREATE", standin.make_message(f"{standin.bot_mention} {question}",
+                                                                       channel_id=CHANNEL_B))
+        mention_b = (await standin.wait_for_channel_message(CHANNEL_B, after=mark)).json
+        assert a_docs not in text_of(mention_b) and expected not in text_of(mention_b)
+    assert "script" not in text_of((await ask(standin, "okapi giraffid"))["data"]).lower()  # parsed, not raw
+
+
+async def test_a_long_question_survives_in_buttons_and_feedback(env) -> None:
+    standin, bot = env
+    question = "when did Cuba recognize South Korea, " + "and what happened after that in the relations, " * 8
+    await ask(standin, question)
+    answer = standin.last_bot_message(CHANNEL_ID)
+    assert len(answer["embeds"][0]["title"]) <= 256 < len(question)
+    await standin.interact(standin.make_component_interaction("qa:up", answer))
+    assert bot.corpus.store.feedback(str(GUILD_ID))[0]["question"] == question.strip()
+
+
 async def test_server_b_cannot_remove_bundled_or_others_documents(env) -> None:
     standin, bot = env
     await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
@@ -376,7 +454,7 @@ async def test_list_and_stats_for_everyone(env) -> None:
     listed = (await standin.interact(standin.make_slash_interaction("corpus", subcommand="list"))).json["data"]
     assert listed["flags"] & EPHEMERAL and "South Korea" in text_of(listed)
     stats = (await standin.interact(standin.make_slash_interaction("corpus", subcommand="stats"))).json["data"]
-    assert "2** documents" in text_of(stats)
+    assert "**2** documents answer questions here: 2 bundled, 0 added" in text_of(stats)
 
 
 async def test_refresh_runs_while_questions_are_answered(env, corpus_dir: Path) -> None:
