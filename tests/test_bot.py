@@ -274,6 +274,10 @@ async def test_cooldown_refuses_with_the_wait(leak_check: None, make_bot) -> Non
             assert refused["flags"] & EPHEMERAL and "again in" in refused["content"]
             other = await ask(standin, "when did Cuba recognize South Korea?", user_id=OTHER_USER_ID)
             assert "embeds" in other["data"]  # cooldowns are per user
+            mark = standin.mark()  # and shared by every way of asking
+            await standin.dispatch("MESSAGE_CREATE", standin.make_message(f"{standin.bot_mention} who is Díaz-Canel?"))
+            reply = (await standin.wait_for_channel_message(CHANNEL_ID, after=mark)).json
+            assert "again in" in reply["content"] and not reply.get("embeds")
 
 
 # -- buttons ----------------------------------------------------------------------------------------
@@ -469,14 +473,15 @@ async def test_refresh_runs_while_questions_are_answered(env, corpus_dir: Path) 
         if bot.corpus.busy:
             break
         await asyncio.sleep(0.01)
-    answered_while_busy = 0
+    answered_while_busy = refused_while_busy = 0
     while bot.corpus.busy:
         reply = await ask(standin, "when did Cuba recognize South Korea?")
         answered_while_busy += bot.corpus.busy and reply["data"]["embeds"][0]["description"].startswith("**1949**")
-        busy = await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
-        assert "try again" in busy or "Added" in busy
+        was_busy = bot.corpus.busy
+        second_change = await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
+        refused_while_busy += was_busy and "being changed right now; try again" in second_change
         await asyncio.sleep(0.05)
-    assert answered_while_busy >= 1
+    assert answered_while_busy >= 1 and refused_while_busy >= 1
     edit = await standin.wait_for_request(lambda r: r.is_webhook_for(itx, "PATCH") and "done" in r.json["content"],
                                           timeout=60, after=mark)
     progress = [r.json["content"] for r in standin.find_requests("PATCH", after=mark) if r.is_webhook_for(itx)]
