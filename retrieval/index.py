@@ -181,9 +181,7 @@ class Segment:
         idf = rank_bm25_idf(np.diff(indptr), len(pids), epsilon)
         weights = None
         if with_weights and len(postings):
-            avgdl = float(doc_len.sum(dtype=np.int64)) / len(pids)
-            norm = k1 * (1 - b + b * doc_len / avgdl)
-            weights = np.repeat(idf, np.diff(indptr)) * (tfs * (k1 + 1) / (tfs + norm[postings]))
+            weights = _weights(indptr, postings, tfs, doc_len, idf, k1, b)
         return cls(passage_ids=Strings.from_list(pids), scopes=list(scope_names), vocab=vocab, indptr=indptr,
                    postings=postings, tfs=tfs, doc_len=doc_len, scope_ids=_cat(scope_parts, np.int32),
                    fwd_ptr=fwd_ptr, fwd_tids=fwd_tids, fwd_tfs=fwd_tfs, idf=idf, weights=weights, doc_sorted=doc_sorted)
@@ -252,6 +250,20 @@ class Segment:
                    doc_sorted=meta["doc_sorted"], name=folder.name, **arrays)
 
 
+def _weights(indptr, postings, tfs, doc_len, idf, k1: float, b: float, chunk: int = 1 << 20) -> np.ndarray:
+    """idf x rank-bm25's tf part per posting (the same operations in the same order, so the same
+    floats as rank-bm25), computed a chunk at a time to bound the temporaries."""
+    avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len)
+    norm = k1 * (1 - b + b * doc_len / avgdl)
+    out = np.empty(len(postings))
+    for a in range(0, len(postings), chunk):
+        z = min(len(postings), a + chunk)
+        term = np.searchsorted(indptr, np.arange(a, z), side="right") - 1
+        tf = tfs[a:z]
+        out[a:z] = idf[term] * (tf * (k1 + 1) / (tf + norm[postings[a:z]]))
+    return out
+
+
 def _cat(arrays: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
 
@@ -299,10 +311,11 @@ def _invert(fwd_tids: np.ndarray, fwd_tfs: np.ndarray, row_nnz: np.ndarray, n_te
     if n >= 1 << 32:
         order = np.argsort(fwd_tids, kind="stable")
     else:
-        keys = (fwd_tids.astype(np.int64) << 32) | np.arange(n, dtype=np.int64)
-        keys.sort()
-        order = keys & 0xFFFFFFFF
-        del keys
+        order = fwd_tids.astype(np.int64)
+        order <<= 32
+        order |= np.arange(n, dtype=np.int64)
+        order.sort()
+        order &= 0xFFFFFFFF  # in place: the sorted keys become the permutation
     entry_rows = np.repeat(np.arange(len(row_nnz), dtype=np.int32), row_nnz)
     return indptr, entry_rows[order], fwd_tfs[order]
 

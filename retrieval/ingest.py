@@ -7,10 +7,14 @@ database exactly as it was.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm import tqdm
 
 from .config import Settings
 from .errors import BadDocument
@@ -20,6 +24,7 @@ from .passages import split_passages
 from .store import Store, utc_now
 from .tokenize import TOKENIZER_VERSION, tokenize
 
+_WRITE_CHUNK = 200  # prepared documents looked up and written together
 METADATA_FILE = "metadata.json"  # optional {file name: {"title": ..., "source": ...}} beside the documents
 
 
@@ -110,42 +115,69 @@ def _store_meta() -> dict[str, str]:
     return {"tokenizer_version": TOKENIZER_VERSION}
 
 
-def write(store: Store, prepared: list[Prepared], removals: list[str] = ()) -> IngestReport:
-    """Write what changed, in one transaction; unchanged documents are not touched."""
-    added, changed, unchanged = [], [], []
-    upserts = []
-    stored = store.content_hashes([item.document.id for item in prepared])
+def write(store: Store, prepared: Iterable[Prepared], removals: list[str] = ()) -> IngestReport:
+    """Write what changed, in one transaction; unchanged documents are not touched. `prepared` may be
+    a generator: it is consumed a chunk at a time inside the transaction, so a big folder never sits
+    in memory whole, and an exception from it (a bad file) rolls everything back."""
+    added: list[str] = []
+    changed: list[str] = []
+    unchanged: list[str] = []
     passages = 0
-    for item in prepared:
-        existing = stored.get(item.document.id)
-        if existing == item.document.content_hash:
-            unchanged.append(item.document.id)
-            continue
-        (changed if existing is not None else added).append(item.document.id)
-        upserts.append((item.document, item.passages, item.tokens))
-        passages += len(item.passages)
-    if upserts or removals:
-        store.apply(upserts, removals, meta=_store_meta())
+
+    def upserts() -> Iterator[tuple]:
+        nonlocal passages
+        items = iter(prepared)
+        while chunk := list(itertools.islice(items, _WRITE_CHUNK)):
+            stored = store.content_hashes([item.document.id for item in chunk])
+            for item in chunk:
+                existing = stored.get(item.document.id)
+                if existing == item.document.content_hash:
+                    unchanged.append(item.document.id)
+                    continue
+                (changed if existing is not None else added).append(item.document.id)
+                passages += len(item.passages)
+                yield item.document, item.passages, item.tokens
+
+    pending = upserts()
+    first = next(pending, None)
+    if first is not None or removals:
+        store.apply(itertools.chain([first] if first is not None else [], pending), removals, meta=_store_meta())
     return IngestReport(tuple(added), tuple(changed), tuple(removals), tuple(unchanged), passages)
 
 
-def ingest_paths(store: Store, paths: list[Path], settings: Settings, scope: str = "") -> IngestReport:
-    """All named files (folders are walked) or nothing: the first bad file aborts the whole ingest."""
+def supported_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES))
         else:
             files.append(path)
+    return files
+
+
+def ingest_paths(store: Store, paths: list[Path], settings: Settings, scope: str = "") -> IngestReport:
+    """All named files (folders are walked) or nothing: the first bad file aborts the whole ingest.
+
+    Streams: each file is read, parsed and written inside the one transaction, then dropped, with a
+    progress bar on a terminal; a bad file raises from inside the transaction, which rolls back."""
+    files = supported_files(paths)
     if not files:
         raise BadDocument(f"no supported files found in {', '.join(map(str, paths))}")
-    prepared = [read_file(f, settings, scope) for f in files]
-    seen: dict[str, Path] = {}
-    for item, path in zip(prepared, files):
-        if item.document.id in seen:
-            raise BadDocument(f"{path}: same document id {item.document.id!r} as {seen[item.document.id]}; rename one")
-        seen[item.document.id] = path
-    return write(store, prepared)
+    metadata: dict[Path, dict] = {}
+
+    def prepared() -> Iterator[Prepared]:
+        seen: dict[str, Path] = {}
+        for path in tqdm(files, desc="ingest", unit="file", disable=None if len(files) > 20 else True, leave=False):
+            if path.parent not in metadata:
+                metadata.clear()  # one folder's metadata at a time
+                metadata[path.parent] = _folder_metadata(path.parent)
+            item = read_file(path, settings, scope, metadata[path.parent])
+            if item.document.id in seen:
+                raise BadDocument(f"{path}: same document id {item.document.id!r} as {seen[item.document.id]}; rename one")
+            seen[item.document.id] = path
+            yield item
+
+    return write(store, prepared())
 
 
 @dataclass(frozen=True)

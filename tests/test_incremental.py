@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import random
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from rank_bm25 import BM25Okapi
 from retrieval import corpus as corpus_module
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
+from retrieval.errors import CorpusBusy
 from retrieval.index import BM25Index
 from retrieval.ingest import ingest_paths
 from retrieval.store import Store
@@ -316,7 +318,12 @@ def test_background_merge_folds_the_delta_and_replays_concurrent_changes(big: Co
     def new_index(self, raw, header):
         if not calls and threading.current_thread().name == "index-merge":  # a change lands mid-merge
             calls.append(1)
-            self.ingest_records([("during", "During merge", "Zumbaduring kalo.")])
+            for _ in range(500):  # the change that scheduled the merge may still hold the lock
+                try:
+                    self.ingest_records([("during", "During merge", "Zumbaduring kalo.")])
+                    break
+                except CorpusBusy:
+                    time.sleep(0.01)
         return original(self, raw, header)
 
     monkeypatch.setattr(Corpus, "_new_index", new_index)
