@@ -19,6 +19,7 @@ from .sentences import sentence_spans
 from .tokenize import iter_terms, tokenize
 
 _CLAUSE_BREAK = re.compile(r"[,;:]\s|\s[-\u2013\u2014]\s|\(|\)")
+_SHORT_ASIDE = re.compile(r"\(\s*[^()\s]+(?:\s+[^()\s]+)?\s*\)")
 _SNIPPET_CHARS = 320
 _NEAR_BEST = 0.6  # a typed answer may come from a sentence scoring at least this share of the best one
 
@@ -48,9 +49,13 @@ class TermWeight:
 
 
 def coverage(question: Question, hits: Sequence[Hit], weight: TermWeight) -> float:
-    """Share of the question's term weight found in the passages: the "is this answered" signal."""
-    terms = set(question.terms)
+    """Share of the question's term weight found in the passages: the "is this answered" signal.
+
+    The noun naming the kind of answer ("which city", "what country") counts when the passages use it,
+    and is not held against them when they do not: they say "in New York", not "in the city of New York".
+    """
     matched = set().union(*(h.matched_terms for h in hits)) if hits else set()
+    terms = set(question.terms) - (question.type_terms - matched)
     total = sum(weight(t) for t in terms)
     return sum(weight(t) for t in terms & matched) / total if total else 0.0
 
@@ -71,8 +76,9 @@ def _sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> l
     top_score = max((h.score for h in hits), default=0.0) or 1.0
     out = []
     for rank, hit in enumerate(hits):
+        topic = terms & _title_terms(hit)  # every sentence of "Mount Etna" is about Mount Etna, "Its height" too
         for start, end in sentence_spans(hit.text):
-            present = terms & set(tokenize(hit.text[start:end]))
+            present = terms & set(tokenize(hit.text[start:end])) | topic
             score = sum(weight(t) for t in present) + 0.5 * max(hit.score, 0.0) / top_score
             out.append(_Sentence(rank, hit, start, end, score))
     return out
@@ -86,12 +92,31 @@ def _word_positions(text: str) -> list[tuple[int, int, set[str]]]:
     return words
 
 
+def _initials(text: str) -> str:
+    """"United Nations" -> "un"; "" for one word, whose abbreviation would be ambiguous."""
+    words = [w for w in re.split(r"[\s-]+", text) if w[:1].isupper()]
+    return "".join(w[0] for w in words).casefold() if len(words) > 1 else ""
+
+
+def _next_word_terms(words: list[tuple[int, int, set[str]]], index: int) -> set[str]:
+    """Terms of the first word after `index` that has any (stopwords are skipped)."""
+    for _, _, terms in words[index + 1 : index + 3]:
+        if terms:
+            return terms
+    return set()
+
+
 def _clause_of(text: str, pos: int) -> tuple[int, int]:
-    """The clause around `pos`; a clause of under three words is joined to the one before it."""
-    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
-    spans = []
+    """The clause around `pos`; a clause of under three words is joined to the one before it, or, at the
+    start of the sentence, to the one after it ("Cuba, the only communist country ..." is one clause).
+    A parenthesis of one or two words ("Díaz-Canel(left)", "the UN (United Nations)") is an aside, not a
+    clause break."""
+    masked = _SHORT_ASIDE.sub(lambda m: " " * len(m.group()), text)  # same length: offsets stay valid
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(masked)] + [len(text)]
+    spans: list[tuple[int, int]] = []
     for a, b in zip(cuts, cuts[1:]):
-        if spans and len(text[a:b].split()) < 3:
+        if spans and (len(text[a:b].split()) < 3 or len(text[spans[-1][0]:spans[-1][1]].split()) < 3 and
+                      len(spans) == 1):
             spans[-1] = (spans[-1][0], b)
         else:
             spans.append((a, b))
@@ -105,8 +130,8 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
                      kind: str | None) -> float | None:
     terms = set(question.terms)
     cand_terms = set(tokenize(cand.text))
-    if not cand_terms or cand_terms <= terms:
-        return None  # the question's own words are not its answer
+    if not cand_terms or cand_terms <= terms or _initials(cand.text) in terms:
+        return None  # the question's own words are not its answer, nor is what it abbreviates ("UN")
     words = _word_positions(sentence)
     cand_words = [i for i, (s, e, _) in enumerate(words) if s < cand.end and e > cand.start]
     if not cand_words:
@@ -121,6 +146,8 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
     clause_terms = terms & set(tokenize(sentence[a:b])) - cand_terms
     clause = sum(weight(t) for t in clause_terms)
     score = clause + proximity + cand.specificity
+    if question.unit_terms and _next_word_terms(words, last) & question.unit_terms:
+        score += weight.maximum  # it fills the question's slot: "the how-manyth country" <- "the 193rd country"
     if kind in (PERSON, PLACE, NAME):
         # Names are rare words: a run of common corpus words ("Visits North Korea") is less likely one.
         score += sum(weight(t) for t in cand_terms) / len(cand_terms) / max(weight.maximum, 1e-9)

@@ -45,6 +45,7 @@ class Candidate:
     end: int
     text: str
     specificity: float  # prefer a full date to a bare weekday, a two-word name to one word
+    before_title: bool = False  # "Cuban" in "Cuban President X": it describes the title, it is not a person
 
 
 def _dates(sentence: str) -> list[Candidate]:
@@ -75,7 +76,8 @@ def _names(sentence: str) -> list[Candidate]:
                 continue
             if run:
                 start, end = run[0][0], run[-1][1]
-                out.append(Candidate(start, end, sentence[start:end], min(len(run), 2) / 2))
+                out.append(Candidate(start, end, sentence[start:end], min(len(run), 2) / 2,
+                                     before_title=key in _TITLES))
             run = []
     return out
 
@@ -92,6 +94,6 @@ def candidates(sentence: str, kind: str | None) -> list[Candidate]:
     if kind in (PERSON, PLACE, NAME):
         names = _names(sentence)
         if kind == PERSON:
-            return [c for c in names if not re.fullmatch(r"[A-Z.]+", c.text)]
+            return [c for c in names if not re.fullmatch(r"[A-Z.]+", c.text) and not c.before_title]
         return names
     return []

@@ -20,14 +20,24 @@ _PLACE_NOUNS = ("country|countries|nation|state|city|town|capital|place|region|p
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow[\s-]*many[\s-]*th\b|\bwhat (rank|place|position)\b|\bwhich (rank|position)\b"), ORDINAL),
     (re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|decade|century)\b|\bwhat year\b|\bsince when\b"), DATE),
-    (re.compile(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (number|amount|percentage|share)\b"), NUMBER),
+    (re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep|wide|heavy)\b|"
+                r"\bwhat (number|amount|percentage|share)\b"), NUMBER),
     (re.compile(rf"\b(who|whom|whose)\b|\b(which|what)( \w+){{0,2}} ({_PERSON_NOUNS})s?\b"), PERSON),
     (re.compile(rf"\bwhere\b|\b(which|what)( \w+){{0,2}} ({_PLACE_NOUNS})\b|\bin which (\w+ )?(country|city|state)\b"), PLACE),
     (re.compile(r"\b(which|what) (is|was|are|were)? ?the name\b|\bname the\b|\bwhich\b"), NAME),
 ]
 # Words that only say what kind of answer is wanted; they are not searched for.
-_TYPE_MARKERS = re.compile(r"\bhow[\s-]*many[\s-]*th\b|\b(what|which) (year|date|day|month|decade|century|number|"
-                           r"amount|rank|position)\b", re.IGNORECASE)
+_TYPE_MARKERS = re.compile(r"\bhow[\s-]*many[\s-]*th\b|\bhow (many|much)\b|\b(what|which) (year|date|day|month|decade|"
+                           r"century|number|amount|rank|position)\b", re.IGNORECASE)
+# The noun saying what kind of thing is asked for: "which *city*", "what *country*", "which foreign *minister*".
+# "How high" is answered by a height: texts state a measure with its noun ("Its height is 3,357 metres").
+_MEASURES = {"high": "height", "tall": "height", "long": "length", "far": "distance", "deep": "depth",
+             "wide": "width", "old": "age", "big": "size", "large": "size", "heavy": "weight"}
+_MEASURE = re.compile(rf"\bhow ({'|'.join(_MEASURES)})\b")
+# The thing counted or ranked: "how many *tourists*", "the how-manyth *country*". A passage that never names
+# it cannot give its count, and the answer is the number written next to it ("the 193rd country").
+_UNIT = re.compile(r"\bhow[\s-]*(?:many|much)(?:[\s-]*th)? ((?!of\b|did\b|do\b|does\b|is\b|are\b|was\b|were\b|has\b|have\b|had\b)[a-z][\w-]*)")
+_TYPE_NOUN = re.compile(rf"\b(?:which|what)(?: \w+){{0,2}}? ({_PERSON_NOUNS}|{_PLACE_NOUNS})s?\b")
 # A leading imperative is not a name ("Name the minister ...", "List the ...").
 _LEADING_VERBS = frozenset("name list tell give describe explain define show find please say".split())
 _CAPITALISED = re.compile(r"(?<![\w-])[A-Z\u00c0-\u00de][\w\u00c0-\u024f.'\u2019-]*")
@@ -42,6 +52,10 @@ class Question:
     answer_type: str | None
     # Terms of the question's proper names: a passage that lacks one of them does not answer it.
     required: frozenset[str] = frozenset()
+    # Terms of the answer-type noun ("which city"): searched for, but a passage need not contain them.
+    type_terms: frozenset[str] = frozenset()
+    # Terms of the counted noun ("how many tourists"): required, and the answer should stand next to them.
+    unit_terms: frozenset[str] = frozenset()
 
 
 def clean_question(raw: str, max_chars: int) -> str:
@@ -74,7 +88,24 @@ def parse_question(raw: str, max_chars: int = 1000) -> Question:
     if not terms:
         raise BadQuestion("The question has no words to search for (only very common words or symbols); "
                           "add the names or terms you are asking about.")
-    return Question(text, terms, answer_type(text), _required_terms(text))
+    unit = _unit_terms(text)
+    type_terms = _type_terms(text)
+    measure = _MEASURE.search(text.lower())
+    if measure:  # search for the measure's noun too; neither word is needed in the passage
+        extra = tuple(tokenize(_MEASURES[measure.group(1)]))
+        terms += tuple(t for t in extra if t not in terms)
+        type_terms |= frozenset(tokenize(measure.group(1))) | frozenset(extra)
+    return Question(text, terms, answer_type(text), _required_terms(text) | unit, type_terms, unit)
+
+
+def _unit_terms(text: str) -> frozenset[str]:
+    match = _UNIT.search(text.lower().replace("\u2019", "'"))
+    return frozenset(tokenize(match.group(1))) if match else frozenset()
+
+
+def _type_terms(text: str) -> frozenset[str]:
+    match = _TYPE_NOUN.search(text.lower().replace("\u2019", "'"))
+    return frozenset(tokenize(match.group(1))) if match else frozenset()
 
 
 def _required_terms(text: str) -> frozenset[str]:

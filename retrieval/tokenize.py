@@ -2,7 +2,7 @@
 
 Unicode NFKC + accent folding + casefold, British -> American spellings, NLTK English stopwords
 (bm25s ships the list), Porter stemming (PyStemmer; Lucene's EnglishAnalyzer uses Porter too, and unlike
-Snowball it stems acronym plurals: "RXRs" -> "rxr"). Numbers and ordinals stay whole ("1949", "193rd",
+Snowball it stems acronym plurals: "RXRs" -> "rxr"; "boycott" meets "boycotting"). Numbers and ordinals stay whole ("1949", "193rd",
 "1,000" -> "1000", but "3,4-biphosphate" keeps 3 and 4 apart), acronyms join ("U.N." -> "un"), a Greek
 letter used as a symbol is spelled out ("TNF-α" = "TNF-alpha"), and a hyphenated word counts whole and by
 part ("Díaz-Canel" -> "diaz-canel", "diaz", "canel"). Choices measured on SciFact: see BENCHMARKS.md.
@@ -19,9 +19,10 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 # Bump whenever the terms produced for a text change: stored tokens and index files are then rebuilt.
-TOKENIZER_VERSION = "4"
+TOKENIZER_VERSION = "5"
 
-STOPWORDS: frozenset[str] = frozenset(w.replace("'", "") for w in STOPWORDS_EN_PLUS)
+# NLTK's list stops "with", "no" and the other prepositions but, by omission, not "without".
+STOPWORDS: frozenset[str] = frozenset(w.replace("'", "") for w in STOPWORDS_EN_PLUS) | {"without"}
 
 # A "word" is letters/digits joined by hyphens, apostrophes, dots or commas; each joiner is judged below.
 _WORD = re.compile(r"[^\W_]+(?:[-\u2010\u2011'\u2019.,][^\W_]+)*")
@@ -64,7 +65,16 @@ def normalize_term(word: str) -> str | None:
         return folded  # numbers, ordinals ("193rd"), codes and non-Latin words are kept as they are
     for pattern, repl in _BRITISH:
         folded = pattern.sub(repl, folded)
-    return _stemmer.stemWord(folded)
+    return _undouble(_stemmer.stemWord(folded))
+
+
+def _undouble(stem: str) -> str:
+    """Porter's own rule, applied to bare words too: it strips a doubled final consonant after "-ed"/"-ing"
+    ("boycotting" -> "boycot", "added" -> "ad") but keeps it in the base form ("boycott", "add")."""
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "aeiouylsz" and stem.isalpha() \
+            and any(c in "aeiouy" for c in stem[:-2]):
+        return stem[:-1]
+    return stem
 
 
 def _pieces(word: str, start: int) -> Iterator[tuple[str, int, int]]:

@@ -94,3 +94,13 @@ def test_passages_end_at_paragraphs_and_pack_short_lines():
     # without blank lines the word bound and the overlap rule alone apply
     flat = split_passages("d", f"{para1} {para2}", max_words=100, overlap_sentences=2)
     assert len(flat) == 2 and flat[1].start < flat[0].end
+
+
+def test_base_form_meets_its_ed_and_ing_forms():
+    assert tokenize("boycott") == tokenize("boycotted") == tokenize("boycotting")
+    assert tokenize("add") == tokenize("added")
+    assert tokenize("HBB") == ["hbb"]  # no vowel: an acronym, left alone
+
+
+def test_without_is_a_stopword_like_with_and_no():
+    assert tokenize("a state without ties") == tokenize("a state with no ties")
