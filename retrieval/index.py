@@ -34,6 +34,7 @@ FORMAT_VERSION = 2
 HEADER = "header.json"
 _SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf")
 _BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive while building
+_PREFILTER = 64  # top-k: sample this many x k scores for a floor before the partial sort
 _FEW_POSTINGS = 16  # below 1/16 of the rows touched, sorting the touched rows beats scanning a flag array
 
 
@@ -552,6 +553,14 @@ class BM25Index:
             return []
         rows = np.concatenate([c[0] for c in found]) if len(found) > 1 else found[0][0]
         scores = np.concatenate([c[1] for c in found]) if len(found) > 1 else found[0][1]
+        if len(rows) > _PREFILTER * k:
+            # Any k scores give a lower bound of the k-th best: keep only what reaches it, so the
+            # partial sort runs over a few rows instead of every candidate.
+            sample = scores[:: max(1, len(scores) // (_PREFILTER * k))]
+            if len(sample) >= k:
+                floor = np.partition(sample, len(sample) - k)[len(sample) - k]
+                keep = np.flatnonzero(scores >= floor)
+                rows, scores = rows[keep], scores[keep]
         part = np.argpartition(-scores, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
         order = part[np.lexsort((rows[part], -scores[part]))]
         return [ScoredRow(int(rows[i]), float(scores[i])) for i in order]

@@ -34,7 +34,11 @@ class Searcher:
             row = info.get(pid)
             if row is None:  # removed since this snapshot was built; the next snapshot drops it
                 continue
-            matched = tuple(sorted({t for t, _, _ in iter_terms(row["text"]) if t in wanted}))
+            # The stored tokens are tokenize(text) (re-derived whenever the tokenizer changes), so this is
+            # the set iter_terms(text) would give, without re-tokenizing every hit of every question.
+            tokens = row.get("tokens")
+            found = tokens.split() if tokens is not None else [t for t, _, _ in iter_terms(row["text"])]
+            matched = tuple(sorted(wanted.intersection(found)))
             hits.append(Hit(pid, row["doc_id"], r.score, row["text"], row["title"], row["source"], row["ordinal"],
                             matched))
         return hits

@@ -248,11 +248,11 @@ class Store:
             conn.close()
 
     def passage_rows(self, passage_ids: list[str]) -> dict[str, dict]:
-        """Passage text plus its document's title and source, for rendering hits."""
+        """Passage text (and its stored tokens) plus its document's title and source, for rendering hits."""
         out: dict[str, dict] = {}
         for i in range(0, len(passage_ids), 500):
             chunk = passage_ids[i : i + 500]
-            sql = ("select p.id, p.doc_id, p.ordinal, p.text, d.title, d.source from passages p "
+            sql = ("select p.id, p.doc_id, p.ordinal, p.text, p.tokens, d.title, d.source from passages p "
                    f"join documents d on d.id = p.doc_id where p.id in ({', '.join('?' for _ in chunk)})")
             for row in self._read.query(sql, chunk):
                 out[row["id"]] = row
