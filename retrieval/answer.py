@@ -114,9 +114,12 @@ def _clause_of(text: str, pos: int) -> tuple[int, int]:
     masked = _SHORT_ASIDE.sub(lambda m: " " * len(m.group()), text)  # same length: offsets stay valid
     cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(masked)] + [len(text)]
     spans: list[tuple[int, int]] = []
+
+    def short(span: tuple[int, int]) -> bool:
+        return len(text[span[0] : span[1]].split()) < 3
+
     for a, b in zip(cuts, cuts[1:]):
-        if spans and (len(text[a:b].split()) < 3 or len(text[spans[-1][0]:spans[-1][1]].split()) < 3 and
-                      len(spans) == 1):
+        if spans and (short((a, b)) or (len(spans) == 1 and short(spans[0]))):
             spans[-1] = (spans[-1][0], b)
         else:
             spans.append((a, b))
