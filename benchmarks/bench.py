@@ -699,18 +699,25 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
         search_lat.append(time.perf_counter() - t0)
     serve_peak = peak_rss_mb()
     adds, removes, exact = [], [], []
+    run = f"{time.time_ns() % 10**9:09d}"  # unique words and names: a re-run on the same database adds anew
     for j in range(E2E_ADDS):
-        word = f"zzfresh{j}"
+        word = f"zzfresh{run}x{j}"
         text = f"{word} " + " ".join(queries[j].split()[:6]) + f". A second sentence names {word} again."
         t0 = time.perf_counter()
-        c.add_bytes(text.encode(), f"fresh-{j}.txt")
+        c.add_bytes(text.encode(), f"fresh-{run}-{j}.txt")
         hits = c.search(word, k=1)
         adds.append(time.perf_counter() - t0)
-        assert hits and hits[0].doc_id == f"fresh-{j}", hits
-    after_add_ids = range(len(c.searcher.index) - E2E_ADDS)
-    for j in range(E2E_ADDS):
+        assert hits and hits[0].doc_id == f"fresh-{run}-{j}", hits
+    n = int(c.store.counts()["documents"])
+    step = max(1, n // (4 * E2E_ADDS)) + 1
+    victims = (f"r{(int(run) + j * step) % n:07d}" for j in range(n))
+    for doc_id in victims:
+        if len(removes) == E2E_ADDS:
+            break
+        if c.store.get_document(doc_id, with_text=False, missing_ok=True) is None:
+            continue  # removed by an earlier run
         t0 = time.perf_counter()
-        c.remove(f"r{(j * 7919) % len(after_add_ids):07d}")
+        c.remove(doc_id)
         removes.append(time.perf_counter() - t0)
     after_changes = c.searcher.index
     # Exactness after the changes: the incremental snapshot against a full rebuild of the same store.
@@ -736,19 +743,26 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
 
 
 def run_e2e(size: int, n_queries: int, *, seed: int = SEED, workdir: Path | None = None, keep: bool = False,
-            isolate: bool = True, progress: bool = True, log=print) -> dict:
+            isolate: bool = True, progress: bool = True, reuse: bool = False, log=print) -> dict:
     """Corpus end to end at one size: build (ingest) in one process, serve in a fresh one."""
     own_tmp = workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="bm25e2e-")) if own_tmp else workdir
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         scifact = find_scifact()
-        real, doc_ids, _ = tokenize_real(scifact, size, progress=progress)
         cdir = workdir / f"corpus-{size_label(size)}"
-        build_token_corpus(cdir, size, real, doc_ids, real_queries(scifact), n_queries, seed, progress)
-        del real, doc_ids
+        if not (reuse and (cdir / "meta.json").is_file()):
+            real, doc_ids, _ = tokenize_real(scifact, size, progress=progress)
+            build_token_corpus(cdir, size, real, doc_ids, real_queries(scifact), n_queries, seed, progress)
+            del real, doc_ids
         ddir = workdir / f"db-{size_label(size)}"
-        out = {"size": size, "build": run_phase(OURS, "e2e-build", cdir, ddir, k=TOP_K, budget_s=0, isolate=isolate)}
+        if reuse and (ddir / "corpus.db").is_file():
+            out = {"size": size, "build": json.loads((ddir / "build.json").read_text(encoding="utf-8"))}
+        else:
+            out = {"size": size, "build": run_phase(OURS, "e2e-build", cdir, ddir, k=TOP_K, budget_s=0,
+                                                    isolate=isolate)}
+            if "error" not in out["build"]:
+                (ddir / "build.json").write_text(json.dumps(out["build"]), encoding="utf-8")
         log(f"[e2e {size_label(size)}] build: {json.dumps(out['build'])}")
         if "error" not in out["build"]:
             out["serve"] = run_phase(OURS, "e2e-serve", cdir, ddir, k=TOP_K, budget_s=0, isolate=isolate)
@@ -1080,6 +1094,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--chunking", choices=("sentences", "passages"), default="sentences")
     ap.add_argument("--workdir", help="where the token corpora and indexes go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the token corpora and workdir")
+    ap.add_argument("--reuse", action="store_true", help="with --e2e and --workdir: reuse the database built by "
+                    "an earlier run (only the serve phase runs again)")
     ap.add_argument("--e2e", metavar="SIZE", help="instead of the engines: Corpus end to end at SIZE (a real SQLite "
                     "database via ingest_records; ask p50/p99, load, one-document add until searchable)")
     ap.add_argument("--no-progress", action="store_true")
@@ -1101,7 +1117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     log = (lambda *a: print(*a, file=sys.stderr, flush=True))
     if args.e2e:
-        e2e = run_e2e(parse_size(args.e2e), args.queries, seed=args.seed, keep=args.keep, isolate=not args.no_isolate,
+        e2e = run_e2e(parse_size(args.e2e), args.queries, seed=args.seed, keep=args.keep or args.reuse,
+                      isolate=not args.no_isolate, reuse=args.reuse,
                       workdir=Path(args.workdir) if args.workdir else None, progress=not args.no_progress, log=log)
         print(render_e2e(e2e, markdown=args.markdown))
         if args.json_out:

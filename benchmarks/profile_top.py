@@ -1,15 +1,17 @@
 #!/usr/bin/env python
-"""Where BM25Index.top spends its time, and what an exact faster `top` would gain.
+"""Where BM25Index.top spends its time.
 
-    .venv/bin/python benchmarks/profile_top.py --size 100k --queries 1000 [--cprofile]
+    .venv/bin/python benchmarks/profile_top.py --size 100k --queries 1000 [--cprofile] [--delta 0.02]
 
 Builds the same token corpus as bench.py (same seed), builds + saves + loads a BM25Index (memory-mapped,
 as the bot runs it), then:
   1. cProfile of index.top over the queries (function level: numpy ops are the leaves),
-  2. a phase breakdown: a line-for-line copy of BM25Index.top with a timer around each step,
-  3. the one-line fix (np.unique -> sort + mask) and `FastTop`, a proposal for BM25Index.top that keeps rank-bm25's exact scores, checked to return
-     bit-identical rows and scores for every query, and timed against the current top.
-Nothing here changes retrieval/; FastTop is only a sketch of the change suggested for index.py.
+  2. a phase breakdown: the steps of BM25Index.top on the base segment (precomputed weights), timed,
+  3. with --delta F: the same queries after a share F of the passages was removed and re-added through
+     `with_changes` (base + delta + deletions: no precomputed weights until the next merge).
+The index keeps its per-posting weights (idf x rank-bm25's tf part at the base's avgdl, the same floats
+rank-bm25 computes), so a pristine snapshot's query is: scatter-add the weights of the query terms'
+postings, collect the touched rows, select the k best.
 """
 
 from __future__ import annotations
@@ -30,161 +32,56 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from benchmarks import bench  # noqa: E402
-from retrieval.index import BM25Index, ScoredRow  # noqa: E402
+from retrieval.index import BM25Index  # noqa: E402
 
-PHASES = ("lookup", "alloc", "score", "scatter", "candidates", "select", "results")
+PHASES = ("lookup", "scatter", "mark", "candidates", "gather+reset", "select")
 
 
-def top_phased(index: BM25Index, query_tokens, k: int, t: dict) -> list[ScoredRow]:
-    """BM25Index.top (no scopes), step by step, adding each step's seconds into t."""
+def top_phased(index: BM25Index, query_tokens, k: int, t: dict, acc: np.ndarray, mark: np.ndarray) -> None:
+    """BM25Index.top's work on a pristine base, step by step, adding each step's seconds into t."""
     c = time.perf_counter
+    seg = index.base
     t0 = c()
-    slices = []
-    for term in query_tokens:
-        tid = index.vocab.get(term)
-        if tid is not None:
-            slices.append((tid, int(index.indptr[tid]), int(index.indptr[tid + 1])))
+    slices = [(int(seg.indptr[tid]), int(seg.indptr[tid + 1])) for term in query_tokens
+              if (tid := seg.vocab.get(term)) is not None]
     t1 = c()
     t["lookup"] += t1 - t0
-    if not slices or k <= 0:
-        return []
-    acc = np.zeros(len(index))
+    if not slices:
+        return
+    for lo, hi in slices:
+        acc[seg.postings[lo:hi]] += seg.weights[lo:hi]
     t2 = c()
-    t["alloc"] += t2 - t1
-    for tid, lo, hi in slices:
-        ta = c()
-        rows, tf = index.postings[lo:hi], index.tfs[lo:hi]
-        contrib = index.idf[tid] * (tf * (index.k1 + 1) / (tf + index._norm[rows]))
-        tb = c()
-        acc[rows] += contrib
-        tc = c()
-        t["score"] += tb - ta
-        t["scatter"] += tc - tb
+    t["scatter"] += t2 - t1
+    for lo, hi in slices:
+        mark[seg.postings[lo:hi]] = True
     t3 = c()
-    candidates = np.unique(np.concatenate([index.postings[lo:hi] for _, lo, hi in slices]))
-    scores = acc[candidates]
+    t["mark"] += t3 - t2
+    rows = np.flatnonzero(mark)
     t4 = c()
     t["candidates"] += t4 - t3
-    if len(candidates) > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-    else:
-        part = np.arange(len(candidates))
-    order = part[np.lexsort((candidates[part], -scores[part]))]
+    scores = acc[rows]
+    acc[rows] = 0.0
+    mark[rows] = False
     t5 = c()
-    t["select"] += t5 - t4
-    out = [ScoredRow(int(candidates[i]), float(scores[i])) for i in order]
-    t["results"] += c() - t5
-    return out
+    t["gather+reset"] += t5 - t4
+    part = np.argpartition(-scores, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
+    part[np.lexsort((rows[part], -scores[part]))]
+    t["select"] += c() - t5
 
 
-def top_sorted_unique(index: BM25Index, query_tokens, k: int, scopes=None) -> list[ScoredRow]:
-    """The one-line fix: BM25Index.top with np.unique(concatenate(...)) replaced by sort + neighbour
-    mask. numpy >= 2.3 routes np.unique of integers through a hash table that is ~50x slower than
-    np.sort on these arrays (hundreds of thousands of row ids); the result is the same sorted array."""
-    slices = []
-    for term in query_tokens:
-        tid = index.vocab.get(term)
-        if tid is not None:
-            slices.append((tid, int(index.indptr[tid]), int(index.indptr[tid + 1])))
-    if not slices or k <= 0:
-        return []
-    acc = np.zeros(len(index))
-    for tid, lo, hi in slices:
-        rows, tf = index.postings[lo:hi], index.tfs[lo:hi]
-        acc[rows] += index.idf[tid] * (tf * (index.k1 + 1) / (tf + index._norm[rows]))
-    candidates = np.sort(np.concatenate([index.postings[lo:hi] for _, lo, hi in slices]))
-    if len(slices) > 1:
-        keep = np.empty(len(candidates), dtype=bool)
-        keep[0] = True
-        np.not_equal(candidates[1:], candidates[:-1], out=keep[1:])
-        candidates = candidates[keep]
-    if scopes is not None:
-        wanted = set(scopes)
-        allowed = [i for i, name in enumerate(index.scopes) if name in wanted]
-        candidates = candidates[np.isin(index.scope_ids[candidates], allowed)]
-    scores = acc[candidates]
-    if len(candidates) > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-    else:
-        part = np.arange(len(candidates))
-    order = part[np.lexsort((candidates[part], -scores[part]))]
-    return [ScoredRow(int(candidates[i]), float(scores[i])) for i in order]
-
-
-class FastTop:
-    """An exact, leaner BM25Index.top (proposal).
-
-    - weights[p] = idf[t] * (tf*(k1+1) / (tf + norm[row])) precomputed once per snapshot (at build, saved
-      as one float64 .npy replacing tfs): the same IEEE operations in the same order as rank-bm25, so every
-      per-posting contribution is bit-identical, and a query no longer gathers norm[rows] nor does 4
-      arithmetic passes per posting;
-    - one scratch accumulator (and a bool mark) reused across queries and cleared only where touched,
-      instead of np.zeros(N) per query (8 MB of fresh zero pages per query at 1M passages);
-    - candidates from the mark (np.flatnonzero) when the postings are many, np.unique when they are few:
-      both give the sorted rows np.unique gave, so the final ranking is identical;
-    - plain ndarray views of the memory-mapped arrays (np.memmap slicing has per-slice overhead);
-    - scope filter through a bool lookup table over scope ids rather than np.isin.
-    Not thread-safe as written (the scratch is shared): one per thread, or a lock, in the real thing.
-    """
-
-    def __init__(self, index: BM25Index) -> None:
-        self.index = index
-        self.indptr = np.asarray(index.indptr).view(np.ndarray)
-        self.postings = np.asarray(index.postings).view(np.ndarray)
-        tfs = np.asarray(index.tfs)
-        idf_per_posting = np.repeat(np.asarray(index.idf), np.diff(self.indptr))
-        self.weights = idf_per_posting * (tfs * (index.k1 + 1) / (tfs + index._norm[self.postings]))
-        self.acc = np.zeros(len(index))
-        self.mark = np.zeros(len(index), dtype=bool)
-        self.scope_ids = np.asarray(index.scope_ids)
-
-    def top(self, query_tokens, k: int, scopes=None) -> list[ScoredRow]:
-        ix = self.index
-        slices = []
-        total = 0
-        for term in query_tokens:
-            tid = ix.vocab.get(term)
-            if tid is not None:
-                lo, hi = int(self.indptr[tid]), int(self.indptr[tid + 1])
-                slices.append((lo, hi))
-                total += hi - lo
-        if not slices or k <= 0:
-            return []
-        acc, mark, postings, weights = self.acc, self.mark, self.postings, self.weights
-        for lo, hi in slices:
-            rows = postings[lo:hi]
-            acc[rows] += weights[lo:hi]
-        if total * 16 < len(acc):  # few postings: sorting them beats scanning N flags
-            candidates = np.unique(np.concatenate([postings[lo:hi] for lo, hi in slices]))
-        else:
-            for lo, hi in slices:
-                mark[postings[lo:hi]] = True
-            candidates = np.flatnonzero(mark)
-            mark[candidates] = False
-        scores = acc[candidates]
-        acc[candidates] = 0.0
-        if scopes is not None:
-            wanted = set(scopes)
-            allowed = np.zeros(len(ix.scopes) + 1, dtype=bool)
-            allowed[[i for i, name in enumerate(ix.scopes) if name in wanted]] = True
-            keep = allowed[self.scope_ids[candidates]]
-            candidates, scores = candidates[keep], scores[keep]
-        if len(candidates) > k:
-            part = np.argpartition(-scores, k - 1)[:k]
-        else:
-            part = np.arange(len(candidates))
-        order = part[np.lexsort((candidates[part], -scores[part]))]
-        return [ScoredRow(int(candidates[i]), float(scores[i])) for i in order]
-
-
-def timed(fn, queries, k) -> tuple[np.ndarray, list]:
+def timed(fn, queries, k) -> np.ndarray:
     lat = np.zeros(len(queries))
-    out = []
     for i, q in enumerate(queries):
         t0 = time.perf_counter()
-        out.append(fn(q, k))
+        fn(q, k)
         lat[i] = time.perf_counter() - t0
-    return lat, out
+    return lat
+
+
+def line(name: str, lat: np.ndarray, kinds: np.ndarray) -> str:
+    return (f"  {name:<22} p50 {np.percentile(lat, 50) * 1e3:7.3f} ms  p99 {np.percentile(lat, 99) * 1e3:7.2f} ms  "
+            f"{len(lat) / lat.sum():7.0f} qps   SciFact p50 {np.percentile(lat[kinds == 'scifact'], 50) * 1e3:.3f} ms"
+            f"  Zipf p50 {np.percentile(lat[kinds == 'zipf'], 50) * 1e3:.3f} ms")
 
 
 def main() -> int:
@@ -193,6 +90,7 @@ def main() -> int:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--k", type=int, default=bench.TOP_K)
     ap.add_argument("--cprofile", action="store_true", help="also print a cProfile of index.top")
+    ap.add_argument("--delta", type=float, default=0.0, help="share of passages to re-add through a delta")
     args = ap.parse_args()
     size = bench.parse_size(args.size)
     with tempfile.TemporaryDirectory(prefix="bm25prof-") as tmp:
@@ -204,21 +102,23 @@ def main() -> int:
         del real
         corpus = bench.TokenCorpus(tmp / "corpus")
         docs = corpus.token_lists()
-        BM25Index.build(((f"p{i}", "s", d) for i, d in enumerate(docs)), k1=bench.K1, b=bench.B,
+        t0 = time.perf_counter()
+        BM25Index.build(((f"p{i}#0", "s", d) for i, d in enumerate(docs)), k1=bench.K1, b=bench.B,
                         epsilon=bench.EPSILON).save(tmp / "index")
-        del docs
+        build_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
         index = BM25Index.load(tmp / "index")
+        load_s = time.perf_counter() - t0
         queries = [q["tokens"] for q in corpus.queries()]
         kinds = np.array([q["kind"] for q in corpus.queries()])
         k = args.k
+        seg = index.base
         print(f"{bench.size_label(size)}: {meta['passages']:,} passages, {meta['tokens']:,} tokens, "
-              f"{len(queries)} queries, top-{k}")
-        post = np.array([sum(int(index.indptr[index.vocab[t] + 1] - index.indptr[index.vocab[t]])
-                             for t in q if t in index.vocab) for q in queries])
+              f"{len(queries)} queries, top-{k}; build+save {build_s:.2f} s, load {load_s * 1e3:.0f} ms")
+        post = np.array([sum(int(seg.df[seg.vocab[t]]) for t in q if t in seg.vocab) for q in queries])
         print(f"postings touched per query: p50 {np.percentile(post, 50):,.0f}, p99 {np.percentile(post, 99):,.0f}, "
               f"max {post.max():,} (SciFact p50 {np.percentile(post[kinds == 'scifact'], 50):,.0f}, "
               f"Zipf p50 {np.percentile(post[kinds == 'zipf'], 50):,.0f})")
-
         for q in queries[:10]:
             index.top(q, k)
         if args.cprofile:
@@ -232,40 +132,25 @@ def main() -> int:
             print("\n".join(s.getvalue().splitlines()[:40]))
 
         t = dict.fromkeys(PHASES, 0.0)
+        acc, mark = np.zeros(len(seg)), np.zeros(len(seg), dtype=bool)
         t0 = time.perf_counter()
         for q in queries:
-            top_phased(index, q, k, t)
+            top_phased(index, q, k, t, acc, mark)
         total = time.perf_counter() - t0
-        print("\nphase breakdown of BM25Index.top (sum over all queries):")
+        print("\nphase breakdown of the base segment's scoring (sum over all queries):")
         for name in PHASES:
-            print(f"  {name:<11} {t[name] * 1e3:9.1f} ms  {t[name] / total:6.1%}")
-        print(f"  {'total':<11} {total * 1e3:9.1f} ms  ({total / len(queries) * 1e3:.3f} ms/query)")
-
-        t0 = time.perf_counter()
-        fast = FastTop(index)
-        prep = time.perf_counter() - t0
-        for q in queries[:10]:
-            fast.top(q, k)
-        lat_cur, out_cur = timed(index.top, queries, k)
-        lat_min, out_min = timed(lambda q, k: top_sorted_unique(index, q, k), queries, k)
-        lat_fast, out_fast = timed(fast.top, queries, k)
-
-        def same(outs):
-            return all([(r.row, r.score) for r in a] == [(r.row, r.score) for r in b] for a, b in zip(out_cur, outs))
-        scoped_same = all(
-            [(r.row, r.score) for r in index.top(q, k, bench.SCOPES[:2])]
-            == [(r.row, r.score) for r in fast.top(q, k, bench.SCOPES[:2])]
-            == [(r.row, r.score) for r in top_sorted_unique(index, q, k, bench.SCOPES[:2])] for q in queries[:200])
-        print(f"\nidentical rows and scores to BM25Index.top on every query: sort+mask {same(out_min)}, "
-              f"FastTop {same(out_fast)}; with scopes (200 queries): {scoped_same}")
-        print(f"FastTop weights precomputed in {prep:.2f} s: {fast.weights.nbytes / 1e6:.0f} MB float64, replacing "
-              f"tfs ({np.asarray(index.tfs).nbytes / 1e6:.0f} MB float64)")
-        for name, lat in (("current top", lat_cur), ("sort+mask", lat_min), ("FastTop", lat_fast)):
-            print(f"  {name:<12} p50 {np.percentile(lat, 50) * 1e3:7.3f} ms  p99 {np.percentile(lat, 99) * 1e3:7.2f} ms  "
-                  f"{len(lat) / lat.sum():7.0f} qps   SciFact p50 {np.percentile(lat[kinds == 'scifact'], 50) * 1e3:.3f} ms"
-                  f"  Zipf p50 {np.percentile(lat[kinds == 'zipf'], 50) * 1e3:.3f} ms"
-                  f"   speed-up {lat_cur.sum() / lat.sum():5.2f}x qps, p99 "
-                  f"{np.percentile(lat_cur, 99) / np.percentile(lat, 99):5.2f}x")
+            print(f"  {name:<13} {t[name] * 1e3:9.1f} ms  {t[name] / total:6.1%}")
+        print(f"  {'total':<13} {total * 1e3:9.1f} ms  ({total / len(queries) * 1e3:.3f} ms/query)")
+        print()
+        print(line("BM25Index.top", timed(index.top, queries, k), kinds))
+        print(line("top, 2 of 4 scopes", timed(lambda q, k: index.top(q, k, ["s", "x"]), queries, k), kinds))
+        if args.delta:
+            n = int(len(index) * args.delta)
+            rows = list(seg.bags(range(n)))
+            t0 = time.perf_counter()
+            changed = index.with_changes(remove_docs=[f"p{i}" for i in range(n)], add=rows)
+            print(f"\nre-added {n:,} passages through a delta in {time.perf_counter() - t0:.2f} s: {changed.stats}")
+            print(line("top with a delta", timed(changed.top, queries, k), kinds))
     return 0
 
 

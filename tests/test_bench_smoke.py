@@ -61,3 +61,17 @@ def test_synthetic_corpus_is_reproducible(tmp_path):
     ca, cb = bench.TokenCorpus(tmp_path / "a"), bench.TokenCorpus(tmp_path / "b")
     assert ca.queries() == cb.queries() and len(ca.queries()) == 10
     assert len(ca.token_lists()) == 500
+
+
+def test_end_to_end_through_corpus(tmp_path):
+    """--e2e: a real SQLite database via ingest_records, asks, one-document adds searchable, exact scores."""
+    e2e = bench.run_e2e(600, 20, isolate=False, progress=False, workdir=tmp_path, log=lambda *a: None)
+    b, s = e2e["build"], e2e["serve"]
+    assert b["passages"] == 600 and b["index_build_s"] is not None and b["peak_rss_mb"] > 0
+    assert {"load_s", "ask_p50_ms", "ask_p99_ms", "ask_qps", "serve_peak_rss_mb", "add_doc_median_s"} <= s.keys()
+    assert len(s["add_doc_s"]) == len(s["remove_doc_s"]) == bench.E2E_ADDS
+    assert s["index_after_changes"]["delta_passages"] == bench.E2E_ADDS  # the adds went to the delta
+    assert s["max_abs_diff_vs_rebuild"] < 1e-6
+    assert "ask p50" in bench.render_e2e(e2e, markdown=True)
+    again = bench.run_e2e(600, 20, isolate=False, progress=False, workdir=tmp_path, reuse=True, log=lambda *a: None)
+    assert again["serve"]["index_after_changes"]["deleted_passages"] == 2 * bench.E2E_ADDS
