@@ -21,7 +21,8 @@ class Settings:
 
     db_path: Path = field(default_factory=_default_db)
     corpus_dir: Path = BUNDLED_CORPUS
-    # BM25 Okapi, rank-bm25's definition. k1=1.2 (Robertson's usual value) beat 1.5 and Pyserini's 0.9 on SciFact.
+    # BM25 Okapi, rank-bm25's definition. On SciFact k1=1.2 (the usual value) matches 1.5's nDCG@10 with a higher
+    # Recall@100; Pyserini's k1=0.9, b=0.4 loses nDCG@10 over passages (BENCHMARKS.md, Quality).
     k1: float = 1.2
     b: float = 0.75
     epsilon: float = 0.25
