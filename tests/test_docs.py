@@ -61,3 +61,15 @@ def test_dockerfile_runs_the_bot_as_non_root_with_a_volume_and_health_check() ->
     assert re.search(r'^HEALTHCHECK .*"bot.py", "--health"\]', docker, re.M)
     assert re.search(r'^CMD \["python", "bot.py"\]', docker, re.M)
     assert "image_check.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_readme_example_is_what_the_console_prints(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    block = README.split('$ .venv/bin/python -m retrieval ask "when did Cuba recognize South Korea?"\n', 1)[1]
+    shown = block.split("```", 1)[0].rstrip()
+    printed = subprocess.run([sys.executable, "-m", "retrieval", "--db", str(tmp_path / "c.db"), "ask",
+                              "when did Cuba recognize South Korea?"], cwd=ROOT, capture_output=True, text=True,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, timeout=120).stdout.rstrip()
+    assert shown == printed
