@@ -17,6 +17,7 @@ previous complete index.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
 import json
 import math
@@ -152,6 +153,17 @@ class Segment:
     def build(cls, rows: Iterable[tuple[str, str, Sequence[str]]], *, k1: float, b: float, epsilon: float,
               with_weights: bool = True, batch: int = _BATCH_ROWS) -> "Segment":
         """rows: (passage_id, scope, tokens), streamed: a batch at a time becomes numpy arrays."""
+        gc_was_on = gc.isenabled()
+        gc.disable()  # builds no cycles; collections would rescan every live token list, over and over
+        try:
+            return cls._build(rows, k1=k1, b=b, epsilon=epsilon, with_weights=with_weights, batch=batch)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    @classmethod
+    def _build(cls, rows: Iterable[tuple[str, str, Sequence[str]]], *, k1: float, b: float, epsilon: float,
+               with_weights: bool, batch: int) -> "Segment":
         pids: list[str] = []
         scope_names: dict[str, int] = {}
         vocab: dict[str, int] = {}
@@ -160,15 +172,15 @@ class Segment:
         doc_sorted, last_doc = True, ""
         it = iter(rows)
         while chunk := list(itertools.islice(it, batch)):
-            token_lists = []
-            scope_ids = np.empty(len(chunk), dtype=np.int32)
-            for i, (pid, scope, tokens) in enumerate(chunk):
-                pids.append(pid)
-                scope_ids[i] = scope_names.setdefault(scope, len(scope_names))
-                token_lists.append(tokens)
-                doc = doc_of_passage(pid)
-                doc_sorted, last_doc = doc_sorted and doc >= last_doc, doc
+            chunk_pids = [r[0] for r in chunk]
+            pids.extend(chunk_pids)
+            scope_ids = np.array([scope_names.setdefault(r[1], len(scope_names)) for r in chunk], dtype=np.int32)
+            token_lists = [r[2] for r in chunk]
             del chunk
+            if doc_sorted:
+                docs = [last_doc] + [p.rpartition("#")[0] if "#" in p else p for p in chunk_pids]
+                doc_sorted = all(a <= b for a, b in zip(docs, docs[1:]))
+                last_doc = docs[-1]
             parts.append(_count_batch(token_lists, vocab))
             scope_parts.append(scope_ids)
         row_nnz = _cat([p[0] for p in parts], np.int64)
