@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
+import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from retrieval.config import BUNDLED_CORPUS, Settings
 from retrieval.corpus import Corpus
@@ -48,3 +53,21 @@ def docs_dir(tmp_path: Path) -> Path:
         "# Rivers of Europe\n\nThe **Danube** flows through ten countries. It rises in the Black Forest "
         "of Germany and empties into the Black Sea.", encoding="utf-8")
     return folder
+
+
+@pytest_asyncio.fixture
+async def leak_check() -> AsyncIterator[None]:
+    """Fail the test if an aiohttp session was left open or the event loop reported an unhandled error."""
+    loop = asyncio.get_running_loop()
+    reports: list[str] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, ctx: reports.append(str(ctx.get("message"))))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            yield
+            gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+    reports += [str(w.message) for w in caught if "nclosed" in str(w.message)]
+    assert not reports, reports

@@ -7,9 +7,7 @@ corpus, sends interactions and messages, and asserts on what the bot POSTed back
 from __future__ import annotations
 
 import asyncio
-import gc
 import shutil
-import warnings
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -43,24 +41,6 @@ EPHEMERAL = 1 << 6
 SEED_QA = load_jsonl(DATA / "seed_qa.jsonl")
 ETNA = (b"Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021 and "
         b"again in 2023. Its height is about 3,357 metres.")
-
-
-@pytest_asyncio.fixture
-async def leak_check() -> AsyncIterator[None]:
-    """Fail if an aiohttp session was left open or the event loop reported an unhandled error."""
-    loop = asyncio.get_running_loop()
-    reports: list[str] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, ctx: reports.append(str(ctx.get("message"))))
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ResourceWarning)
-            yield
-            gc.collect()
-    finally:
-        loop.set_exception_handler(previous)
-    reports += [str(w.message) for w in caught if "nclosed" in str(w.message)]
-    assert not reports, reports
 
 
 def guilds() -> list[dict]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
-import warnings
 from typing import Any, AsyncIterator
 
 import discord
@@ -25,24 +23,6 @@ from discord_standin import (
     make_member,
     make_user,
 )
-
-
-@pytest_asyncio.fixture
-async def leak_check() -> AsyncIterator[None]:
-    """Fail the test if an aiohttp session/connector was left unclosed or the loop reported an error."""
-    loop = asyncio.get_running_loop()
-    reports: list[str] = []
-    previous = loop.get_exception_handler()
-    loop.set_exception_handler(lambda _loop, ctx: reports.append(str(ctx.get("message"))))
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ResourceWarning)
-            yield
-            gc.collect()
-    finally:
-        loop.set_exception_handler(previous)
-    reports += [str(w.message) for w in caught if "nclosed" in str(w.message)]
-    assert not reports, reports
 
 
 @pytest_asyncio.fixture
