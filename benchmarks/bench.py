@@ -1099,6 +1099,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--e2e", metavar="SIZE", help="instead of the engines: Corpus end to end at SIZE (a real SQLite "
                     "database via ingest_records; ask p50/p99, load, one-document add until searchable)")
     ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-parity", action="store_true", help="skip the rank-bm25 parity check on the smallest size")
     ap.add_argument("--no-isolate", action="store_true", help="run every phase in this process (RSS then overlaps)")
     # internal: one phase of one engine in a fresh process
     ap.add_argument("--worker", help=argparse.SUPPRESS)
@@ -1127,7 +1128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     results = run_benchmark(sizes, args.queries, engines, seed=args.seed, k=args.k, budget_s=args.budget,
                             isolate=not args.no_isolate, workdir=Path(args.workdir) if args.workdir else None,
-                            chunking=args.chunking, keep=args.keep, progress=not args.no_progress, log=log)
+                            chunking=args.chunking, keep=args.keep, progress=not args.no_progress, log=log,
+                            parity=not args.no_parity)
     results["wall_s"] = time.perf_counter() - t0
     text = render_tables(results, markdown=args.markdown)
     print(text)

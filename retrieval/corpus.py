@@ -65,6 +65,7 @@ class Corpus:
         self._generation_before = -1
         self._changes: list[tuple[int, set[str]]] = []  # (generation, documents touched) since the last merge
         self._merge_thread: threading.Thread | None = None
+        self._rebuilt_at = -1  # store generation of the last full rebuild
         self._closing = threading.Event()
         if self.store.get_meta("tokenizer_version") not in (None, TOKENIZER_VERSION):
             n = self.store.retokenize(tokens_string, {"tokenizer_version": TOKENIZER_VERSION})
@@ -126,9 +127,12 @@ class Corpus:
             log.warning("could not save the index to %s: %s", self.index_dir, exc)
 
     def _build_index(self) -> BM25Index:
-        """A full rebuild: one segment from every stored passage."""
-        index = self._new_index(self.store.iter_index_rows(), self._index_header())
+        """A full rebuild: one segment from every stored passage. Changes logged for a running merge
+        are dropped: this index has them all, and a merge that started before it is discarded."""
+        generation = self.store.generation
+        index = self._new_index(self.store.iter_index_rows(), self._index_header(generation))
         self._save(index)
+        self._rebuilt_at, self._changes = generation, []
         return index
 
     def _after_change(self, report: IngestReport) -> None:
@@ -170,8 +174,8 @@ class Corpus:
             with self.store.index_snapshot() as (generation, raw):
                 index = self._new_index(_cancellable(raw, self._closing), self._index_header(generation))
             with self._change_lock:
-                if self._closing.is_set():
-                    return
+                if self._closing.is_set() or self._rebuilt_at > generation:
+                    return  # closing, or a full rebuild since our read already holds everything
                 touched = set().union(*(docs for gen, docs in self._changes if gen > generation))
                 if touched:
                     rows = self._index_rows(self.store.iter_index_rows(doc_ids=touched))
