@@ -790,7 +790,7 @@ def render_e2e(e2e: dict, markdown: bool = False) -> str:
             ["add one document until searchable, median / max s",
              f"{s['add_doc_median_s'] * 1e3:.0f} ms / {s['add_doc_max_s'] * 1e3:.0f} ms"],
             ["remove one document, max", f"{s['remove_doc_max_s'] * 1e3:.0f} ms"],
-            ["max |score diff| incremental vs full rebuild", f"{s['max_abs_diff_vs_rebuild']:.1e}"]]
+            ["max abs score diff, incremental vs full rebuild", f"{s['max_abs_diff_vs_rebuild']:.1e}"]]
     title = f"End to end through Corpus at {size_label(e2e['size'])} ({s['queries']} queries, {s['answered']} answered)"
     return "\n".join([("### " if markdown else "== ") + title, ""] + format_table(["measure", "value"], rows, markdown))
 
