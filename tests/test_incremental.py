@@ -345,3 +345,34 @@ def test_refresh_merges_the_delta(big: Corpus, settings: Settings, tmp_path):
     assert big.searcher.index.stats == {"base_passages": len(big.searcher.index), "delta_passages": 0,
                                         "deleted_passages": 0}
     store_parity(big, ["zumbafresh kalo"])
+
+
+def test_a_full_rebuild_during_a_merge_outdates_the_merge(big: Corpus, monkeypatch, tmp_path):
+    monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 5)
+    monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.001)
+    original = Corpus._new_index
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rebuilt: list[int] = []
+
+    def new_index(self, raw, header):
+        if not rebuilt and threading.current_thread().name == "index-merge":
+            rebuilt.append(1)
+            for _ in range(500):
+                try:  # a refresh (a full rebuild) lands while the merge reads an older state
+                    self.ingest_records([("late", "Late", "Zumbalate kalo.")])
+                    self.refresh(empty)
+                    self.ingest_records([("later", "Later", "Zumbalater kalo.")])  # logged after the rebuild
+                    break
+                except CorpusBusy:
+                    time.sleep(0.01)
+        return original(self, raw, header)
+
+    monkeypatch.setattr(Corpus, "_new_index", new_index)
+    big.ingest_records([(f"m{i}", f"Merge {i}", _text(random.Random(i), 6)) for i in range(8)])
+    big.wait_for_merge(60)
+    index = big.searcher.index
+    assert rebuilt and index.header["generation"] == big.store.generation
+    assert big.search("zumbalate")[0].doc_id == "late"  # a replay onto the merge's older read would miss it
+    assert big.search("zumbalater")[0].doc_id == "later"
+    store_parity(big, ["zumbalate zumbalater", WORDS[4] + " " + WORDS[9]])
