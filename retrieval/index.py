@@ -35,6 +35,7 @@ FORMAT_VERSION = 2
 HEADER = "header.json"
 _SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf")
 _BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive while building
+_BLOCK_ROWS = 1 << 18  # rows scored together: a 2 MB float64 accumulator stays in the CPU caches
 _PREFILTER = 64  # top-k: sample this many x k scores for a floor before the partial sort
 _FEW_POSTINGS = 16  # below 1/16 of the rows touched, sorting the touched rows beats scanning a flag array
 
@@ -507,52 +508,101 @@ class BM25Index:
                 part[dead] = 0.0
         return out
 
-    def _scratch(self, seg: Segment, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per-thread accumulator and flags, cleared where touched after each query, never reallocated."""
+    def _scratch(self, size: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per-thread accumulator and flags (one block long), cleared where touched after each block,
+        never reallocated."""
         key = f"s{offset}"
         pair = getattr(self._local, key, None)
-        if pair is None:
-            pair = (np.zeros(len(seg)), np.zeros(len(seg), dtype=bool))
+        if pair is None or len(pair[0]) != size:
+            pair = (np.zeros(size), np.zeros(size, dtype=bool))
             setattr(self._local, key, pair)
         return pair
 
-    def _segment_candidates(self, seg, offset, idf, weights, norm, dead, query_tokens, allowed):
+    def _segment_candidates(self, seg, offset, idf, weights, norm, dead, query_tokens, allowed, k: int):
+        """Rows of the segment that may be in the top k, with their exact scores.
+
+        Scored a block of rows at a time: each term's postings are cut at the block edges (they are
+        sorted by row), so the accumulator of one block stays in cache instead of a random walk over
+        8 MB at a million rows; each block keeps only its k best (ties included), filters applied."""
         tids = [tid for term in query_tokens if (tid := seg.vocab.get(term)) is not None]
         if not tids:
             return None
-        acc, mark = self._scratch(seg, offset)
-        try:
-            touched = []
-            for tid in tids:
-                rows, contrib = self._contributions(seg, idf, weights, norm, tid)
-                acc[rows] += contrib
-                touched.append(rows)
-            total = sum(map(len, touched))
-            if total * _FEW_POSTINGS < len(seg) or len(touched) == 1:
-                rows = np.sort(np.concatenate(touched)) if len(touched) > 1 else np.asarray(touched[0])
-                if len(touched) > 1 and len(rows):
-                    keep = np.empty(len(rows), dtype=bool)
-                    keep[0] = True
-                    np.not_equal(rows[1:], rows[:-1], out=keep[1:])
-                    rows = rows[keep]
-            else:
-                for r in touched:
-                    mark[r] = True
-                rows = np.flatnonzero(mark)
-                mark[rows] = False
-            scores = acc[rows]
-            acc[rows] = 0.0
-        except BaseException:
-            setattr(self._local, f"s{offset}", None)  # never reuse a half-cleared scratch
-            raise
-        if dead is not None:
-            keep = ~dead[rows]
-            rows, scores = rows[keep], scores[keep]
-        if allowed is not None:
-            table = np.array([name in allowed for name in seg.scopes] + [False], dtype=bool)
-            keep = table[seg.scope_ids[rows]]
-            rows, scores = rows[keep], scores[keep]
+        n = len(seg)
+        edges = np.arange(0, n + _BLOCK_ROWS, _BLOCK_ROWS)
+        edges[-1] = n
+        edges = edges[: int(np.searchsorted(edges, n)) + 1]
+        spans = []
+        for tid in tids:
+            lo, hi = int(seg.indptr[tid]), int(seg.indptr[tid + 1])
+            cuts = (lo + np.searchsorted(seg.postings[lo:hi], edges)).tolist() if len(edges) > 2 else [lo, hi]
+            spans.append((tid, cuts))
+        table = None if allowed is None else np.array([name in allowed for name in seg.scopes] + [False], dtype=bool)
+        acc, mark = self._scratch(min(n, _BLOCK_ROWS), offset)
+        found_rows, found_scores = [], []
+        for block in range(len(edges) - 1):
+            start = int(edges[block])
+            try:
+                rows, scores = self._score_block(seg, idf, weights, norm, spans, block, start, acc, mark)
+            except BaseException:
+                setattr(self._local, f"s{offset}", None)  # never reuse a half-cleared scratch
+                raise
+            if not len(rows):
+                continue
+            rows = rows + start
+            if dead is not None:
+                keep = ~dead[rows]
+                rows, scores = rows[keep], scores[keep]
+            if table is not None:
+                keep = table[seg.scope_ids[rows]]
+                rows, scores = rows[keep], scores[keep]
+            if len(rows) > k:  # this block's k best, ties with the k-th kept (the final order breaks them)
+                keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
+                rows, scores = rows[keep], scores[keep]
+            found_rows.append(rows)
+            found_scores.append(scores)
+        if not found_rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        rows = np.concatenate(found_rows) if len(found_rows) > 1 else found_rows[0]
+        scores = np.concatenate(found_scores) if len(found_scores) > 1 else found_scores[0]
         return rows.astype(np.int64) + offset, scores
+
+    def _score_block(self, seg, idf, weights, norm, spans, block: int, start: int, acc, mark):
+        """Scatter-add the query terms' postings that fall in one block; its touched rows (block-local,
+        sorted, distinct) and their scores, leaving the scratch clean."""
+        touched = []
+        for tid, cuts in spans:
+            a, z = cuts[block], cuts[block + 1]
+            if a == z:
+                continue
+            rows = seg.postings[a:z]
+            if weights is not None:
+                contrib = weights[a:z]
+            else:
+                tf = seg.tfs[a:z]
+                # rank-bm25's expression, operation for operation, so the floats come out the same.
+                contrib = idf[tid] * (tf * (self.k1 + 1) / (tf + norm[rows]))
+            local = rows - start if start else rows
+            acc[local] += contrib
+            touched.append(local)
+        if not touched:
+            return touched, None
+        total = sum(map(len, touched))
+        if len(touched) == 1:
+            rows = np.asarray(touched[0])
+        elif total * _FEW_POSTINGS < len(acc):
+            rows = np.sort(np.concatenate(touched))
+            keep = np.empty(len(rows), dtype=bool)
+            keep[0] = True
+            np.not_equal(rows[1:], rows[:-1], out=keep[1:])
+            rows = rows[keep]
+        else:
+            for r in touched:
+                mark[r] = True
+            rows = np.flatnonzero(mark)
+            mark[rows] = False
+        scores = acc[rows]
+        acc[rows] = 0.0
+        return rows.astype(np.int64), scores
 
     def top(self, query_tokens: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[ScoredRow]:
         """The k best live passages containing at least one query term, optionally within some scopes.
@@ -560,7 +610,7 @@ class BM25Index:
         if k <= 0:
             return []
         allowed = set(scopes) if scopes is not None else None
-        found = [c for s in self._segments() if (c := self._segment_candidates(*s, query_tokens, allowed)) is not None]
+        found = [c for s in self._segments() if (c := self._segment_candidates(*s, query_tokens, allowed, k)) is not None]
         if not found:
             return []
         rows = np.concatenate([c[0] for c in found]) if len(found) > 1 else found[0][0]
@@ -573,8 +623,11 @@ class BM25Index:
                 floor = np.partition(sample, len(sample) - k)[len(sample) - k]
                 keep = np.flatnonzero(scores >= floor)
                 rows, scores = rows[keep], scores[keep]
-        part = np.argpartition(-scores, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
-        order = part[np.lexsort((rows[part], -scores[part]))]
+        if len(rows) > k:  # every score reaching the k-th, ties included, so the lower row wins a tie
+            part = np.flatnonzero(scores >= np.partition(scores, len(scores) - k)[len(scores) - k])
+        else:
+            part = np.arange(len(rows))
+        order = part[np.lexsort((rows[part], -scores[part]))][:k]
         return [ScoredRow(int(rows[i]), float(scores[i])) for i in order]
 
     # -- building and changing ----------------------------------------------------------------------

@@ -133,3 +133,24 @@ def test_settings_k1_b_change_rebuilds(settings):
     c = Corpus(settings.with_(k1=0.9, b=0.4))
     assert c.searcher.index.k1 == 0.9 and c.searcher.index.b == 0.4
     c.close()
+
+
+@pytest.mark.parametrize("block", [97, 1000])
+def test_blocked_scoring_gives_the_same_top_k(monkeypatch, block):
+    """Rows are scored a block at a time (cache-sized accumulator); any block size, the same top k,
+    with scopes and deletions, as one block over every row."""
+    from retrieval import index as index_module
+
+    corpus = _zipf_corpus(11, 2000, 800)
+    index = BM25Index.build((f"d{i // 3}#{i % 3}", f"g{i % 3}", t) for i, t in enumerate(corpus))
+    changed = index.with_changes(remove_docs=[f"d{i}" for i in range(0, 600, 7)],
+                                 add=[("new#0", "g1", ["w1", "w2", "w3"])])
+    rng = random.Random(2)
+    queries = [rng.sample([f"w{i}" for i in range(60)], rng.randint(1, 6)) for _ in range(100)]
+    cases = [(ix, q, scopes) for ix in (index, changed) for q in queries for scopes in (None, ["g1", "g2"])]
+    whole = [[(h.row, h.score) for h in ix.top(q, 10, scopes)] for ix, q, scopes in cases]
+    monkeypatch.setattr(index_module, "_BLOCK_ROWS", block)
+    for (ix, q, scopes), expected in zip(cases, whole):
+        got = [(h.row, h.score) for h in ix.top(q, 10, scopes)]
+        assert [r for r, _ in got] == [r for r, _ in expected]
+        assert np.allclose([s for _, s in got], [s for _, s in expected], rtol=0, atol=1e-12)
