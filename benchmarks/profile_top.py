@@ -7,6 +7,7 @@ Builds the same token corpus as bench.py (same seed), builds + saves + loads a B
 as the bot runs it), then:
   1. cProfile of index.top over the queries (function level: numpy ops are the leaves),
   2. a phase breakdown: the steps of BM25Index.top on the base segment (precomputed weights), timed,
+     over all rows as one block (top itself scores blocks of index._BLOCK_ROWS rows, same steps),
   3. with --delta F: the same queries after a share F of the passages was removed and re-added through
      `with_changes` (base + delta + deletions: no precomputed weights until the next merge).
 The index keeps its per-posting weights (idf x rank-bm25's tf part at the base's avgdl, the same floats
