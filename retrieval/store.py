@@ -163,15 +163,19 @@ class Store:
         self.db.conn.execute("delete from documents where id = ?", [doc_id])
 
     def retokenize(self, tokenize_passage: "callable[[str], str]", meta: dict[str, str]) -> int:
-        """Re-derive every passage's stored tokens from its stored text (tokenizer changed)."""
+        """Re-derive every passage's stored tokens from its stored text (tokenizer changed), one
+        transaction, a few thousand rows at a time by rowid, so memory stays bounded at any size."""
+        conn, done, last = self.db.conn, 0, -1
         with self._writing():
-            rows = list(self.db.query("select id, text from passages"))
-            for row in rows:
-                self.db.execute("update passages set tokens = ? where id = ?", [tokenize_passage(row["text"]), row["id"]])
+            while rows := conn.execute("select rowid, text from passages where rowid > ? order by rowid limit 5000",
+                                       [last]).fetchall():
+                conn.executemany("update passages set tokens = ? where rowid = ?",
+                                 [(tokenize_passage(text), rowid) for rowid, text in rows])
+                done, last = done + len(rows), rows[-1][0]
             for key, value in meta.items():
                 self._set_meta(key, value)
             self._bump_generation()
-        return len(rows)
+        return done
 
     def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
                      vote: int) -> int:

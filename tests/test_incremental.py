@@ -376,3 +376,17 @@ def test_a_full_rebuild_during_a_merge_outdates_the_merge(big: Corpus, monkeypat
     assert big.search("zumbalate")[0].doc_id == "late"  # a replay onto the merge's older read would miss it
     assert big.search("zumbalater")[0].doc_id == "later"
     store_parity(big, ["zumbalate zumbalater", WORDS[4] + " " + WORDS[9]])
+
+
+def test_tokenizer_change_retokenizes_the_store_and_rebuilds(big: Corpus, settings: Settings):
+    """Stored tokens from another tokenizer version are re-derived (in batches) before the index loads."""
+    big.store.db.conn.execute("update passages set tokens = 'stale stale'")
+    big.store.db.conn.execute("update meta set value = 'old' where key = 'tokenizer_version'")
+    big.store.db.conn.commit()
+    big.close()
+    c = Corpus(settings)
+    assert c.store.get_meta("tokenizer_version") != "old"
+    assert not c.search("stale")
+    assert c.searcher.index.header["generation"] == c.store.generation
+    store_parity(c, [WORDS[2] + " " + WORDS[8]])
+    c.close()
