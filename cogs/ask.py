@@ -56,7 +56,6 @@ class AnswerView(discord.ui.View):
     def __init__(self, bot: "CorpusBot") -> None:
         super().__init__(timeout=None)
         self.bot = bot
-        self._voted: dict[tuple[int, int], int] = {}  # (message, user) -> vote, so clicks don't flood feedback
 
     def _answer_embed(self, interaction: discord.Interaction) -> dict:
         if interaction.message is None or not interaction.message.embeds:
@@ -93,17 +92,15 @@ class AnswerView(discord.ui.View):
         await self._vote(interaction, VOTE_DOWN)
 
     async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
-        key = (interaction.message.id if interaction.message else 0, interaction.user.id)
-        if self._voted.get(key) == vote:
-            await tell(interaction, "You already voted on this answer; thanks.")
-            return
-        if len(self._voted) > 100_000:
-            self._voted.clear()
-        self._voted[key] = vote
         shown = self._answer_embed(interaction)
         answer = (shown.get("description") or "").split("\n", 1)[0].strip("*")
-        await asyncio.to_thread(record_feedback, self.bot.corpus, scope(interaction), interaction.user.id,
-                                render.question_of(shown), answer, render.passage_ids_of(shown), vote)
+        message_id = interaction.message.id if interaction.message else None
+        new = await asyncio.to_thread(record_feedback, self.bot.corpus, scope(interaction), interaction.user.id,
+                                      render.question_of(shown), answer, render.passage_ids_of(shown), vote,
+                                      message_id)
+        if not new:
+            await tell(interaction, "You already voted this way on this answer; thanks.")
+            return
         log.info("feedback %+d %s", vote, where(interaction))
         await tell(interaction, "Thanks, noted" + (" — moderators will see that this answer missed."
                                                    if vote == VOTE_DOWN else "."))

@@ -65,10 +65,12 @@ def more_sources(corpus: Corpus, question: str, scope: str, exclude: set[str], n
 
 
 def record_feedback(corpus: Corpus, scope: str, user_id: int | str, question: str, answer: str,
-                    passage_ids: list[str], vote: int) -> int:
+                    passage_ids: list[str], vote: int, message_id: int | str | None = None) -> bool:
+    """One vote per user and answer (a changed mind replaces it); False when it was already recorded."""
     if vote not in (VOTE_UP, VOTE_DOWN):
         raise ValueError(f"vote must be {VOTE_UP} or {VOTE_DOWN}")
-    return corpus.store.add_feedback(scope, str(user_id), question, answer, passage_ids, vote)
+    return corpus.store.add_feedback(scope, str(user_id), question, answer, passage_ids, vote,
+                                     None if message_id is None else str(message_id))
 
 
 def recent_feedback(corpus: Corpus, scope: str, limit: int = 10) -> list[dict]:

@@ -96,6 +96,10 @@ class Store:
             self.db["documents"].create_index(["path"], if_not_exists=True)
             self.db["passages"].create_index(["doc_id", "ordinal"], unique=True, if_not_exists=True)
             self.db["feedback"].create_index(["scope", "created_at"], if_not_exists=True)
+            if "message_id" not in self.db["feedback"].columns_dict:  # databases made before votes had one
+                self.db["feedback"].add_column("message_id", str)
+            self.db.execute("create unique index if not exists feedback_one_vote "
+                            "on feedback(scope, message_id, user_id) where message_id is not null")
             if self.get_meta("schema_version") is None:
                 self._set_meta("schema_version", SCHEMA_VERSION)
                 self._set_meta("generation", "0")
@@ -178,12 +182,23 @@ class Store:
         return done
 
     def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
-                     vote: int) -> int:
+                     vote: int, message_id: str | None = None) -> bool:
+        """Store a vote; one per user and answer message (a changed vote replaces it). False if it was
+        already recorded as is."""
         with self._writing():
-            table = self.db["feedback"]
-            table.insert({"scope": scope, "user_id": user_id, "question": question, "answer": answer,
-                          "passage_ids": " ".join(passage_ids), "vote": vote, "created_at": utc_now()})
-            return int(table.last_pk)
+            if message_id is not None:
+                old = self.db.conn.execute("select id, vote from feedback where scope = ? and message_id = ? "
+                                           "and user_id = ?", [scope, message_id, user_id]).fetchone()
+                if old and old[1] == vote:
+                    return False
+                if old:
+                    self.db.conn.execute("update feedback set vote = ?, created_at = ? where id = ?",
+                                         [vote, utc_now(), old[0]])
+                    return True
+            self.db["feedback"].insert({"scope": scope, "user_id": user_id, "question": question, "answer": answer,
+                                        "passage_ids": " ".join(passage_ids), "vote": vote,
+                                        "created_at": utc_now(), "message_id": message_id})
+            return True
 
     # -- reads --------------------------------------------------------------------------------------
     @staticmethod

@@ -282,7 +282,7 @@ async def test_buttons_more_sources_context_and_feedback(env) -> None:
     down = await standin.interact(standin.make_component_interaction("qa:down", answer, user_id=OTHER_USER_ID))
     assert down.json["data"]["flags"] & EPHEMERAL
     again = await standin.interact(standin.make_component_interaction("qa:down", answer, user_id=OTHER_USER_ID))
-    assert "already voted" in again.json["data"]["content"]
+    assert "already voted" in again.json["data"]["content"]  # one vote per user and answer, kept in the database
     rows = bot.corpus.store.feedback(str(GUILD_ID))
     assert len(rows) == 1 and rows[0]["vote"] == -1 and rows[0]["user_id"] == str(OTHER_USER_ID)
     assert rows[0]["question"] == "when did Cuba recognize South Korea?" and rows[0]["answer"] == "1949"

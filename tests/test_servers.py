@@ -55,6 +55,21 @@ def test_feedback_is_per_server_with_downvotes_first(corpus) -> None:
         record_feedback(corpus, "A", 1, "q", "a", [], 5)
 
 
+def test_one_vote_per_user_and_answer_survives_a_restart(settings) -> None:
+    from retrieval.corpus import Corpus
+
+    first = Corpus(settings)
+    assert record_feedback(first, "A", 1, "q", "a", ["d#0"], VOTE_DOWN, message_id=77)
+    assert not record_feedback(first, "A", 1, "q", "a", ["d#0"], VOTE_DOWN, message_id=77)
+    first.close()
+    again = Corpus(settings)
+    assert not record_feedback(again, "A", 1, "q", "a", ["d#0"], VOTE_DOWN, message_id=77)
+    assert record_feedback(again, "A", 1, "q", "a", ["d#0"], VOTE_UP, message_id=77)  # changed mind: replaced
+    assert record_feedback(again, "A", 2, "q", "a", ["d#0"], VOTE_DOWN, message_id=77)  # another user
+    assert [(r["user_id"], r["vote"]) for r in recent_feedback(again, "A")] == [("2", -1), ("1", 1)]
+    again.close()
+
+
 def test_answer_embed_round_trips_question_and_passage_ids(corpus) -> None:
     answer = corpus.ask("when did Cuba recognize South Korea?")
     embed = render.to_embed(answer)
@@ -75,3 +90,20 @@ def test_embeds_stay_within_discord_limits(corpus) -> None:
 def test_mentions_are_defused_in_every_embed() -> None:
     embed = render.hits_embed("@everyone <@123> <@&4>", [])
     assert "@everyone" not in embed["title"] and "<@123>" not in embed["title"] and "<@&4>" not in embed["title"]
+
+
+def test_a_database_from_before_vote_ids_gets_the_column(tmp_path) -> None:
+    import sqlite3
+
+    from retrieval.store import Store
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table feedback (id integer primary key, scope text, user_id text, question text, "
+                     "answer text, passage_ids text, vote integer, created_at text)")
+        conn.execute("insert into feedback (scope, user_id, question, answer, passage_ids, vote, created_at) "
+                     "values ('A', '1', 'old q', 'a', '', -1, '2026-01-01')")
+    store = Store(path)
+    assert store.add_feedback("A", "1", "new q", "a", [], 1, message_id="5")
+    assert [r["question"] for r in store.feedback("A")] == ["new q", "old q"]
+    store.close()
