@@ -18,8 +18,14 @@ chat: install
 test: install
 	$(BIN)/python -m pytest -q
 
-clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
 bot: install
 	$(BIN)/python bot.py
+
+# On demand, never in CI: speed and memory figures (BENCHMARKS.md); tantivy is a benchmark-only dependency.
+bench: install
+	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt
+	$(BIN)/python benchmarks/bench.py --sizes 10k,100k --queries 1000 --markdown
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
 
