@@ -38,6 +38,23 @@ _BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive wh
 _BLOCK_ROWS = 1 << 18  # rows scored together: a 2 MB float64 accumulator stays in the CPU caches
 _PREFILTER = 64  # top-k: sample this many x k scores for a floor before the partial sort
 _FEW_POSTINGS = 16  # below 1/16 of the rows touched, sorting the touched rows beats scanning a flag array
+_NO_FLOATS, _NO_FLAGS = np.zeros(0), np.zeros(0, dtype=bool)  # "no such array" for the compiled kernel
+_COMPILED_MIN_ROWS = 20_000  # smaller segments: numpy is fast enough, and numba's import is not paid
+
+
+def _kernels():
+    """retrieval.kernels (numba), imported on first need; None when numba is not installed."""
+    global _KERNELS
+    if _KERNELS is None:
+        try:
+            from . import kernels
+        except ImportError:
+            kernels = False
+        _KERNELS = kernels
+    return _KERNELS or None
+
+
+_KERNELS = None
 
 
 @dataclass(frozen=True)
@@ -362,6 +379,9 @@ class _LiveVocab(Mapping[str, int]):
 class BM25Index:
     """An immutable snapshot; `build` one, `with_changes` for the next, `save` / `load` to persist."""
 
+    compiled = True  # score with the numba kernel when numba is installed; False: the numpy path (tests compare)
+    compiled_min_rows = _COMPILED_MIN_ROWS
+
     def __init__(self, base: Segment, *, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
                  header: dict | None = None, delta: Segment | None = None, deleted: np.ndarray | None = None) -> None:
         self.base, self.k1, self.b, self.epsilon = base, k1, b, epsilon
@@ -527,6 +547,8 @@ class BM25Index:
         tids = [tid for term in query_tokens if (tid := seg.vocab.get(term)) is not None]
         if not tids:
             return None
+        if self.compiled and len(seg) >= self.compiled_min_rows and _kernels():
+            return self._compiled_candidates(seg, offset, idf, weights, norm, dead, tids, allowed, k)
         n = len(seg)
         edges = np.arange(0, n + _BLOCK_ROWS, _BLOCK_ROWS)
         edges[-1] = n
@@ -565,6 +587,39 @@ class BM25Index:
         rows = np.concatenate(found_rows) if len(found_rows) > 1 else found_rows[0]
         scores = np.concatenate(found_scores) if len(found_scores) > 1 else found_scores[0]
         return rows.astype(np.int64) + offset, scores
+
+    def _compiled_candidates(self, seg, offset, idf, weights, norm, dead, tids: list[int], allowed, k: int):
+        """The segment's k best rows (exact scores, ties to the lower row) from the compiled kernel."""
+        n = len(seg)
+        key = f"c{offset}"
+        scratch = getattr(self._local, key, None)
+        if scratch is None or len(scratch[0]) != n:
+            scratch = (np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64))
+            setattr(self._local, key, scratch)
+        acc, seen, touched = scratch
+        term_ids = np.asarray(tids, dtype=np.int64)
+        indptr = np.asarray(seg.indptr)
+        table = _NO_FLAGS if allowed is None else np.array([name in allowed for name in seg.scopes] + [False],
+                                                             dtype=bool)
+        out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
+        try:
+            m = _kernels().top_k(seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
+                              _NO_FLOATS if norm is None else norm, idf, self.k1 + 1, indptr[term_ids],
+                              indptr[term_ids + 1], term_ids, acc, seen, touched,
+                              _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
+        except BaseException:
+            setattr(self._local, key, None)  # never reuse a scratch the kernel may have left half-cleared
+            raise
+        return out_rows[:m] + offset, out_scores[:m]
+
+    def warm_up(self) -> None:
+        """Compile the kernel for this index's array types now (or load it from numba's cache), so the
+        first question does not pay for it."""
+        if self.compiled and _kernels():
+            for seg, offset, idf, weights, norm, dead in self._segments():
+                if len(seg) >= self.compiled_min_rows and seg.vocab:
+                    self._compiled_candidates(seg, offset, idf, weights, norm, dead, [next(iter(seg.vocab.values()))],
+                                              None, 1)
 
     def _score_block(self, seg, idf, weights, norm, spans, block: int, start: int, acc, mark):
         """Scatter-add the query terms' postings that fall in one block; its touched rows (block-local,

@@ -23,6 +23,7 @@ class Searcher:
         self.index = index
         # Live document frequencies: what the answer weighs a matched term by, as the scores do.
         self.weight = TermWeight(index.doc_freq, len(index))
+        index.warm_up()  # a big index's compiled scorer is ready before the first question, not during it
 
     def search_terms(self, terms: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[Hit]:
         rows = self.index.top(terms, k, scopes)
