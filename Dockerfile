@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     RETRIEVAL_DB=/data/corpus.db \
     RETRIEVAL_CORPUS_DIR=/app/corpus \
-    HEALTH_FILE=/tmp/corpus-qa-bot.health
+    HEALTH_FILE=/tmp/corpus-qa-bot.health \
+    NUMBA_CACHE_DIR=/data/.numba-cache
 
 WORKDIR /app
 COPY pyproject.toml README.md bot.py ./
