@@ -29,6 +29,7 @@ log = logging.getLogger("bot")
 NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment (see .env.example), "
                  "or use the console instead: python -m retrieval ask \"your question\"")
 HEARTBEAT_SECONDS = 30
+DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
 
 
@@ -52,7 +53,7 @@ class BotSettings:
     log_level: str = "INFO"
     cooldown_questions: int = 5  # per user...
     cooldown_seconds: float = 60.0  # ...per this many seconds
-    health_file: Path = field(default_factory=lambda: Path("/tmp/corpus-qa-bot.health"))
+    health_file: Path = field(default_factory=lambda: Path(DEFAULT_HEALTH_FILE))
 
     @classmethod
     def from_env(cls) -> "BotSettings":
@@ -65,7 +66,7 @@ class BotSettings:
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             cooldown_questions=int(env.get("ASK_COOLDOWN_QUESTIONS") or cls.cooldown_questions),
             cooldown_seconds=float(env.get("ASK_COOLDOWN_SECONDS") or cls.cooldown_seconds),
-            health_file=Path(env.get("HEALTH_FILE") or "/tmp/corpus-qa-bot.health"),
+            health_file=Path(env.get("HEALTH_FILE") or DEFAULT_HEALTH_FILE),
         )
 
 

@@ -65,11 +65,10 @@ class AnswerView(discord.ui.View):
     @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary, custom_id="qa:more")
     async def more(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         shown = self._answer_embed(interaction)
-        question = render.question_of(shown)
+        question, cited = render.question_of(shown), render.passage_ids_of(shown)
         hits = await run_or_defer(interaction, more_sources, self.bot.corpus, question, scope(interaction),
-                                  set(render.passage_ids_of(shown)), SEARCH_RESULTS, ephemeral=True)
-        start = len(render.passage_ids_of(shown)) + 1
-        data = render.hits_embed(f"More sources: {question}", hits, "No other passage matches.", start=start)
+                                  set(cited), SEARCH_RESULTS, ephemeral=True)
+        data = render.hits_embed(f"More sources: {question}", hits, "No other passage matches.", start=len(cited) + 1)
         await send(interaction, embed=embed(data), ephemeral=True)
 
     @discord.ui.button(label="Show context", style=discord.ButtonStyle.secondary, custom_id="qa:context")

@@ -18,7 +18,7 @@ from discord.ext import commands
 from retrieval import render
 from retrieval.servers import add_upload, check_upload, own_documents, recent_feedback, remove_own
 
-from .common import NO_PINGS, defer, embed, log, moderator_only, run_or_defer, scope, send, tell, where
+from .common import NO_PINGS, defer, embed, log, moderator_only, run_or_defer, scope, send, where
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -60,9 +60,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
     @moderator_only()
     async def add(self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None) -> None:
         check_upload(file.filename, file.size, self.corpus.settings)  # before downloading anything
-        if self.corpus.busy:
-            await tell(interaction, "The corpus is being changed right now; try again in a moment.")
-            return
+        self.corpus.check_not_busy()
         await defer(interaction, ephemeral=True)
         await interaction.edit_original_response(content=f"Downloading {file.filename}…")
         data = await file.read()
@@ -99,9 +97,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
     @app_commands.command(name="refresh", description="Moderators: re-sync the bundled corpus/ folder")
     @moderator_only()
     async def refresh(self, interaction: discord.Interaction) -> None:
-        if self.corpus.busy:
-            await tell(interaction, "The corpus is being changed right now; try again in a moment.")
-            return
+        self.corpus.check_not_busy()
         await defer(interaction, ephemeral=True)
         result = await self._with_progress(interaction, "Refreshing the bundled corpus", self.corpus.refresh)
         log.info("refresh %s: %s", where(interaction), result.report.summary())

@@ -28,6 +28,7 @@ from .tokenize import TOKENIZER_VERSION, tokenize
 
 log = logging.getLogger(__name__)
 GLOBAL_SCOPE = ""
+BUSY_MESSAGE = "The corpus is being changed right now; try again in a moment."
 # A change goes to the delta segment unless it touches more than this share of the passages (then a
 # full rebuild is about as cheap as the delta would be slow).
 DELTA_MAX_FRACTION = 0.05
@@ -199,7 +200,7 @@ class Corpus:
     def _changing(self) -> Iterator[None]:
         """One change at a time; a second one is refused at once rather than queued."""
         if not self._change_lock.acquire(blocking=False):
-            raise CorpusBusy("The corpus is being changed right now; try again in a moment.")
+            raise CorpusBusy(BUSY_MESSAGE)
         try:
             self._generation_before = self.store.generation
             yield
@@ -209,6 +210,11 @@ class Corpus:
     @property
     def busy(self) -> bool:
         return self._change_lock.locked()
+
+    def check_not_busy(self) -> None:
+        """Refuse at once, before slow preparations such as a download, when a change is running."""
+        if self.busy:
+            raise CorpusBusy(BUSY_MESSAGE)
 
     # -- questions ----------------------------------------------------------------------------------
     def scopes_for(self, scope: str | None) -> list[str] | None:

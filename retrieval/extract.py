@@ -141,13 +141,21 @@ def _pdf_to_text(data: bytes, name: str) -> Extracted:
     return Extracted(text, str(meta_title).strip()[:_MAX_TITLE] or _first_line(text))
 
 
-def extract(data: bytes, name: str, max_bytes: int) -> Extracted:
-    """Bytes of a file called `name` -> text and title; raises BadDocument for anything unusable."""
+def check_file(name: str, size: int, max_bytes: int) -> str:
+    """Refuse a file by its name and size alone (before reading or downloading it); its lowercase suffix."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise BadDocument(f"{name}: unsupported file type {suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
-    if len(data) > max_bytes:
-        raise BadDocument(f"{name}: too big ({len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+    if size > max_bytes:
+        raise BadDocument(f"{name}: too big ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+    if size == 0:
+        raise BadDocument(f"{name}: the file is empty")
+    return suffix
+
+
+def extract(data: bytes, name: str, max_bytes: int) -> Extracted:
+    """Bytes of a file called `name` -> text and title; raises BadDocument for anything unusable."""
+    suffix = check_file(name, len(data), max_bytes)
     if not data.strip():
         raise BadDocument(f"{name}: the file is empty")
     if suffix == ".pdf":

@@ -678,11 +678,10 @@ class BM25Index:
                 floor = np.partition(sample, len(sample) - k)[len(sample) - k]
                 keep = np.flatnonzero(scores >= floor)
                 rows, scores = rows[keep], scores[keep]
-        if len(rows) <= 4 * k:  # few rows (the compiled path hands over k per segment): sort them in Python
-            ranked = sorted(zip(scores.tolist(), rows.tolist()), key=lambda sr: (-sr[0], sr[1]))[:k]
-            return [ScoredRow(row, score) for score, row in ranked]
-        # every score reaching the k-th, ties included, so the lower row wins a tie
-        part = np.flatnonzero(scores >= np.partition(scores, len(scores) - k)[len(scores) - k])
+        if len(rows) > k:  # every score reaching the k-th, ties included, so the lower row wins a tie
+            part = np.flatnonzero(scores >= np.partition(scores, len(scores) - k)[len(scores) - k])
+        else:
+            part = np.arange(len(rows))
         order = part[np.lexsort((rows[part], -scores[part]))][:k]
         return [ScoredRow(int(rows[i]), float(scores[i])) for i in order]
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .config import Settings
 from .errors import BadDocument
-from .extract import SUPPORTED_SUFFIXES, extract
+from .extract import SUPPORTED_SUFFIXES, check_file, extract
 from .models import Document, IngestReport, Passage
 from .passages import split_passages
 from .store import Store, utc_now
@@ -97,11 +97,7 @@ def read_file(path: Path, settings: Settings, scope: str = "", metadata: dict | 
         raise BadDocument(f"{path}: no such file")
     if not path.is_file():
         raise BadDocument(f"{path}: not a file")
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise BadDocument(f"{path}: unsupported file type {path.suffix or '(none)'}; use {', '.join(SUPPORTED_SUFFIXES)}")
-    size = path.stat().st_size
-    if size > settings.max_file_bytes:
-        raise BadDocument(f"{path}: too big ({size / 1e6:.1f} MB; the limit is {settings.max_file_bytes / 1e6:.0f} MB)")
+    check_file(str(path), path.stat().st_size, settings.max_file_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -87,19 +87,11 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
             description += f"\n> {_escape_markdown(answer.sentence)}"
     else:
         description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
-    fields = []
-    for c in answer.citations:
-        name = _cut(defuse_mentions(f"[{c.n}] {c.hit.title}"), EMBED_FIELD_NAME)
-        footer = defuse_mentions(f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
-        body = defuse_mentions(mark(c.snippet, "**", "**", _escape_markdown))
-        fields.append({"name": name, "value": _cut(body, EMBED_FIELD_VALUE - len(footer)) + footer, "inline": False})
-    embed = {"title": _cut(question, EMBED_TITLE), "description": _cut(defuse_mentions(description), EMBED_DESCRIPTION),
-             "fields": fields, "color": 0x2E86C1 if answer.found else 0x95A5A6}
-    if len(question) > EMBED_TITLE:
-        embed["footer"] = {"text": _cut(question, EMBED_FOOTER)}
-    while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
-        embed["fields"].pop()
-    return embed
+    fields = [_field(f"[{c.n}] {c.hit.title}", mark(c.snippet, "**", "**", _escape_markdown),
+                     f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
+              for c in answer.citations]
+    return _embed(question, description, fields, 0x2E86C1 if answer.found else 0x95A5A6,
+                  footer=question if len(question) > EMBED_TITLE else None)
 
 
 def _embed_size(embed: dict) -> int:
@@ -111,21 +103,31 @@ def _embed_size(embed: dict) -> int:
 _PASSAGE_ID = re.compile(r"`([^`\s]+#\d+)`")
 
 
-def _embed(title: str, description: str = "", fields: list[dict] | None = None, color: int = 0x2E86C1) -> dict:
+def _embed(title: str, description: str = "", fields: list[dict] | None = None, color: int = 0x2E86C1,
+           footer: str | None = None) -> dict:
+    """An embed dict within Discord's limits: mentions defused before cutting (defusing adds characters),
+    fields dropped from the end while the whole is too big."""
     embed = {"title": _cut(defuse_mentions(title), EMBED_TITLE),
              "description": _cut(defuse_mentions(description), EMBED_DESCRIPTION), "fields": [], "color": color}
     for f in (fields or [])[:EMBED_FIELDS]:
         embed["fields"].append({"name": _cut(defuse_mentions(f["name"]), EMBED_FIELD_NAME),
                                 "value": _cut(defuse_mentions(f["value"]), EMBED_FIELD_VALUE), "inline": False})
+    if footer:
+        embed["footer"] = {"text": _cut(defuse_mentions(footer), EMBED_FOOTER)}
     while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
         embed["fields"].pop()
     return embed
 
 
+def _field(name: str, body: str, footer: str) -> dict:
+    """A field whose body is cut so that its footer (source, passage id) always shows whole."""
+    footer = defuse_mentions(footer)
+    return {"name": name, "value": _cut(defuse_mentions(body), EMBED_FIELD_VALUE - len(footer)) + footer}
+
+
 def _hit_field(rank: int, hit: Hit) -> dict:
-    footer = defuse_mentions(f"\n\u2014 {_escape_markdown(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}")
-    text = defuse_mentions(_escape_markdown(" ".join(hit.text.split())))
-    return {"name": f"[{rank}] {hit.title}", "value": _cut(text, EMBED_FIELD_VALUE - len(footer)) + footer}
+    return _field(f"[{rank}] {hit.title}", _escape_markdown(" ".join(hit.text.split())),
+                  f"\n\u2014 {_escape_markdown(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}")
 
 
 def hits_embed(title: str, hits: list[Hit], empty: str = "No passage matches these words.", start: int = 1) -> dict:

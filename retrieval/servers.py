@@ -6,12 +6,10 @@ server sees the bundled corpus plus its own uploads, and can only change its own
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from .config import Settings
 from .corpus import GLOBAL_SCOPE, Corpus
-from .errors import BadDocument, NotAllowed
-from .extract import SUPPORTED_SUFFIXES
+from .errors import NotAllowed
+from .extract import check_file
 from .models import Document, Hit, IngestReport
 
 VOTE_UP, VOTE_DOWN = 1, -1
@@ -24,20 +22,11 @@ def scope_of(server_id: int | str | None) -> str:
 
 def check_upload(filename: str, size: int, settings: Settings) -> None:
     """Refuse an attachment before downloading it: unsupported type, empty, or over the size limit."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise BadDocument(f"{filename}: unsupported file type {suffix or '(none)'}; use "
-                          f"{', '.join(SUPPORTED_SUFFIXES)}")
-    if size <= 0:
-        raise BadDocument(f"{filename}: the file is empty")
-    if size > settings.max_file_bytes:
-        raise BadDocument(f"{filename}: too big ({size / 1e6:.1f} MB; the limit is "
-                          f"{settings.max_file_bytes / 1e6:.0f} MB)")
+    check_file(filename, size, settings.max_file_bytes)
 
 
 def add_upload(corpus: Corpus, data: bytes, filename: str, scope: str, title: str | None = None,
                source: str | None = None) -> IngestReport:
-    check_upload(filename, len(data), corpus.settings)
     return corpus.add_bytes(data, filename, scope=scope, title=title or None, source=source)
 
 
