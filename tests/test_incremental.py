@@ -309,6 +309,16 @@ def test_crash_with_another_process_writing_is_caught_at_the_next_change(big: Co
     store_parity(big, ["zumbaother zumbafresh"])
 
 
+def when_free(change) -> None:
+    """Run a change once the corpus lets it (the change that scheduled a merge may still hold the lock)."""
+    for _ in range(500):
+        try:
+            change()
+            return
+        except CorpusBusy:
+            time.sleep(0.01)
+
+
 def test_background_merge_folds_the_delta_and_replays_concurrent_changes(big: Corpus, monkeypatch):
     monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 5)
     monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.001)
@@ -318,12 +328,7 @@ def test_background_merge_folds_the_delta_and_replays_concurrent_changes(big: Co
     def new_index(self, raw, header):
         if not calls and threading.current_thread().name == "index-merge":  # a change lands mid-merge
             calls.append(1)
-            for _ in range(500):  # the change that scheduled the merge may still hold the lock
-                try:
-                    self.ingest_records([("during", "During merge", "Zumbaduring kalo.")])
-                    break
-                except CorpusBusy:
-                    time.sleep(0.01)
+            when_free(lambda: self.ingest_records([("during", "During merge", "Zumbaduring kalo.")]))
         return original(self, raw, header)
 
     monkeypatch.setattr(Corpus, "_new_index", new_index)
@@ -358,14 +363,12 @@ def test_a_full_rebuild_during_a_merge_outdates_the_merge(big: Corpus, monkeypat
     def new_index(self, raw, header):
         if not rebuilt and threading.current_thread().name == "index-merge":
             rebuilt.append(1)
-            for _ in range(500):
-                try:  # a refresh (a full rebuild) lands while the merge reads an older state
-                    self.ingest_records([("late", "Late", "Zumbalate kalo.")])
-                    self.refresh(empty)
-                    self.ingest_records([("later", "Later", "Zumbalater kalo.")])  # logged after the rebuild
-                    break
-                except CorpusBusy:
-                    time.sleep(0.01)
+            def changes() -> None:  # a refresh (a full rebuild) lands while the merge reads an older state
+                self.ingest_records([("late", "Late", "Zumbalate kalo.")])
+                self.refresh(empty)
+                self.ingest_records([("later", "Later", "Zumbalater kalo.")])  # logged after the rebuild
+
+            when_free(changes)
         return original(self, raw, header)
 
     monkeypatch.setattr(Corpus, "_new_index", new_index)
