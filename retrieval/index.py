@@ -26,8 +26,8 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,8 +57,9 @@ def _kernels():
 _KERNELS = None
 
 
-@dataclass(frozen=True)
-class ScoredRow:
+class ScoredRow(NamedTuple):
+    """A row slot and its score (a tuple: made a few per query, cheaply)."""
+
     row: int
     score: float
 
@@ -539,7 +540,8 @@ class BM25Index:
         return pair
 
     def _segment_candidates(self, seg, offset, idf, weights, norm, dead, query_tokens, allowed, k: int):
-        """Rows of the segment that may be in the top k, with their exact scores.
+        """Rows of the segment that may be in the top k, their exact scores, and whether they come
+        ranked (best first, ties to the lower row).
 
         Scored a block of rows at a time: each term's postings are cut at the block edges (they are
         sorted by row), so the accumulator of one block stays in cache instead of a random walk over
@@ -583,34 +585,32 @@ class BM25Index:
             found_rows.append(rows)
             found_scores.append(scores)
         if not found_rows:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
+            return np.zeros(0, dtype=np.int64), np.zeros(0), False
         rows = np.concatenate(found_rows) if len(found_rows) > 1 else found_rows[0]
         scores = np.concatenate(found_scores) if len(found_scores) > 1 else found_scores[0]
-        return rows.astype(np.int64) + offset, scores
+        return rows.astype(np.int64) + offset, scores, False
 
     def _compiled_candidates(self, seg, offset, idf, weights, norm, dead, tids: list[int], allowed, k: int):
-        """The segment's k best rows (exact scores, ties to the lower row) from the compiled kernel."""
+        """The segment's k best rows, best first (exact scores, ties to the lower row), from the kernel."""
         n = len(seg)
         key = f"c{offset}"
         scratch = getattr(self._local, key, None)
         if scratch is None or len(scratch[0]) != n:
-            scratch = (np.zeros(n), np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64))
+            scratch = (np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.int64))
             setattr(self._local, key, scratch)
         acc, seen, touched = scratch
-        term_ids = np.asarray(tids, dtype=np.int64)
-        indptr = np.asarray(seg.indptr)
         table = _NO_FLAGS if allowed is None else np.array([name in allowed for name in seg.scopes] + [False],
                                                              dtype=bool)
         out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
         try:
-            m = _kernels().top_k(seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
-                              _NO_FLOATS if norm is None else norm, idf, self.k1 + 1, indptr[term_ids],
-                              indptr[term_ids + 1], term_ids, acc, seen, touched,
-                              _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
+            m = _kernels().top_k(seg.indptr, seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
+                                 _NO_FLOATS if norm is None else norm, idf, self.k1 + 1,
+                                 np.array(tids, dtype=np.int64), acc, seen, touched,
+                                 _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
         except BaseException:
             setattr(self._local, key, None)  # never reuse a scratch the kernel may have left half-cleared
             raise
-        return out_rows[:m] + offset, out_scores[:m]
+        return (out_rows[:m] + offset if offset else out_rows[:m]), out_scores[:m], True
 
     def warm_up(self) -> None:
         """Compile the kernel for this index's array types now (or load it from numba's cache), so the
@@ -668,6 +668,8 @@ class BM25Index:
         found = [c for s in self._segments() if (c := self._segment_candidates(*s, query_tokens, allowed, k)) is not None]
         if not found:
             return []
+        if len(found) == 1 and found[0][2]:  # one segment, ranked by the kernel already
+            return list(map(ScoredRow, found[0][0].tolist(), found[0][1].tolist()))
         rows = np.concatenate([c[0] for c in found]) if len(found) > 1 else found[0][0]
         scores = np.concatenate([c[1] for c in found]) if len(found) > 1 else found[0][1]
         if len(rows) > _PREFILTER * k:
