@@ -92,6 +92,8 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
     out.print(f"[{style}]{escape(render.heading(answer))}[/]")
     if answer.found and answer.short_answer and answer.sentence:
         out.print(f"  [italic]\u201c{escape(answer.sentence)}\u201d[/]")
+    if answer.read_as:
+        out.print(f"  [dim]({escape(render.read_as_note(answer))})[/]")
     for c in answer.citations:
         out.print()
         out.print(f"[bold cyan][{c.n}][/] [bold]{escape(c.hit.title)}[/] [dim]\u2014 {escape(c.hit.source)}, "

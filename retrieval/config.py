@@ -35,6 +35,9 @@ class Settings:
     top_k: int = 3
     # A question is answered only when the matched share of its terms' IDF reaches this (see answer.py).
     min_coverage: float = 0.5
+    # Unanswered questions are asked again with one phrase swapped for a WordNet synonym, at most this many
+    # times ("cut off" -> "severed"); 0 turns it off. Only unanswered questions pay for it.
+    synonyms: int = 32
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
 
@@ -47,7 +50,8 @@ class Settings:
             values["db_path"] = Path(env["RETRIEVAL_DB"]).expanduser()
         if env.get("RETRIEVAL_CORPUS_DIR"):
             values["corpus_dir"] = Path(env["RETRIEVAL_CORPUS_DIR"]).expanduser()
-        for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float)):
+        for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),
+                           ("synonyms", int)):
             key = f"RETRIEVAL_{name.upper()}"
             if env.get(key):
                 values[name] = cast(env[key])

@@ -7,6 +7,7 @@ question in flight keeps the snapshot it started with.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import threading
@@ -17,14 +18,15 @@ from pathlib import Path
 
 from .answer import build_answer
 from .config import Settings
-from .errors import CorpusBusy, UnknownDocument
+from .errors import BadQuestion, CorpusBusy, UnknownDocument
 from .index import BM25Index
 from .ingest import RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
-from .question import parse_question
+from .question import Question, parse_question
 from .search import Searcher
 from .store import Store
-from .tokenize import TOKENIZER_VERSION, tokenize
+from .thesaurus import rephrasings
+from .tokenize import TOKENIZER_VERSION, normalize_term, tokenize
 
 log = logging.getLogger(__name__)
 GLOBAL_SCOPE = ""
@@ -234,9 +236,34 @@ class Corpus:
     def ask(self, query: str, scope: str | None = None, k: int = 10) -> Answer:
         question = parse_question(query, self.settings.max_question_chars)
         searcher = self.searcher  # one snapshot for the whole question
-        hits = searcher.search_terms(question.terms, k, self.scopes_for(scope))
-        return build_answer(question, hits, searcher.weight, min_coverage=self.settings.min_coverage,
-                            max_citations=self.settings.top_k)
+        scopes = self.scopes_for(scope)
+        hits = searcher.search_terms(question.terms, k, scopes)
+        answer = build_answer(question, hits, searcher.weight, min_coverage=self.settings.min_coverage,
+                              max_citations=self.settings.top_k)
+        if answer.found or not self.settings.synonyms:
+            return answer
+        return self._ask_in_other_words(question, hits, answer, searcher, scopes, k)
+
+    def _ask_in_other_words(self, question: Question, hits: list[Hit], answer: Answer, searcher: Searcher,
+                            scopes, k: int) -> Answer:
+        """Not answered: maybe the corpus says it in other words. Re-read the question with one phrase the
+        best passages lack swapped for a synonym. A reworded question has bent the asker's words, so it
+        must be covered halfway between the usual bar and fully (0.75 by default; "climate change" read
+        as "climate exchange" reaches 0.61), and the answer's passage must contain the synonym."""
+        settings = self.settings
+        matched = set().union(*(h.matched_terms for h in hits[: settings.top_k]))
+        missing = set(question.terms) - matched
+        bar = (1 + settings.min_coverage) / 2
+        for text, _, synonym in rephrasings(question.text, missing, normalize_term, settings.synonyms):
+            try:
+                reworded = parse_question(text, settings.max_question_chars)
+            except BadQuestion:
+                continue
+            again = build_answer(reworded, searcher.search_terms(reworded.terms, k, scopes), searcher.weight,
+                                 min_coverage=bar, max_citations=settings.top_k)
+            if again.found and set(tokenize(synonym)) <= set(again.citations[0].hit.matched_terms):
+                return dataclasses.replace(again, question=question.text, read_as=reworded.text)
+        return answer
 
     # -- corpus management --------------------------------------------------------------------------
     def ingest(self, paths: list[Path], scope: str = GLOBAL_SCOPE) -> IngestReport:

@@ -65,6 +65,8 @@ class Answer:
     sentence: str | None
     citations: tuple[Citation, ...] = field(default_factory=tuple)
     answer_type: str | None = None
+    # The question as reworded with a synonym, when that rewording is what the corpus answered.
+    read_as: str | None = None
 
     @property
     def answer(self) -> str | None:

@@ -30,8 +30,9 @@ def mark(snippet: Snippet, open_: str, close: str, escape: Callable[[str], str] 
 
 
 def to_json(answer: Answer) -> dict:
-    """The console's `--json` shape, a stable interface for scripts."""
-    return {
+    """The console's `--json` shape, a stable interface for scripts; "read_as" only when a synonym
+    found the answer."""
+    data = {
         "question": answer.question,
         "found": answer.found,
         "answer": answer.answer,
@@ -42,6 +43,9 @@ def to_json(answer: Answer) -> dict:
             for c in answer.citations
         ],
     }
+    if answer.read_as:
+        data["read_as"] = answer.read_as
+    return data
 
 
 def heading(answer: Answer) -> str:
@@ -55,11 +59,18 @@ def to_plain(answer: Answer) -> str:
     lines = [heading(answer)]
     if answer.found and answer.short_answer and answer.sentence:
         lines.append(f"  \u201c{answer.sentence}\u201d")
+    if answer.read_as:
+        lines.append(f"  ({read_as_note(answer)})")
     for c in answer.citations:
         lines.append("")
         lines.append(citation_line(c))
         lines.append("   " + mark(c.snippet, "*", "*"))
     return "\n".join(lines)
+
+
+def read_as_note(answer: Answer) -> str:
+    """Say so when a synonym found the answer: the reader can judge whether the rewording fits."""
+    return f"answered as: \u201c{answer.read_as}\u201d"
 
 
 def citation_line(c: Citation) -> str:
@@ -85,6 +96,8 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
         description = f"**{_escape_markdown(answer.answer or '')}**"
         if answer.short_answer and answer.sentence:
             description += f"\n> {_escape_markdown(answer.sentence)}"
+        if answer.read_as:
+            description += f"\n*{_escape_markdown(defuse_mentions(read_as_note(answer)))}*"
     else:
         description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
     fields = [_field(f"[{c.n}] {c.hit.title}", mark(c.snippet, "**", "**", _escape_markdown),

@@ -1,0 +1,52 @@
+"""Unanswered questions are re-read with WordNet synonyms, under the same rules that decide any answer."""
+
+from __future__ import annotations
+
+from retrieval import render
+from retrieval.corpus import Corpus
+from retrieval.thesaurus import DATA, phrase_key, rephrasings, synonyms
+from retrieval.tokenize import normalize_term
+
+SEVERED = "what year were exchanges between the two countries cut off"
+
+
+def test_the_table_ships_with_the_package_and_keeps_phrasal_verbs() -> None:
+    assert DATA.is_file() and (DATA.parent / "WORDNET_LICENSE").is_file()
+    assert phrase_key(["Cut", "off"]) == "cut of"  # "off" is a stopword to the index, not to a phrase
+    assert "severed" in synonyms(phrase_key(["cut", "off"]))
+    assert "recognize" not in synonyms(phrase_key(["recognise"]))  # British and American spellings share a key
+    assert synonyms("no such phrase here") == ()
+
+
+def test_only_phrases_holding_a_missing_term_are_reworded() -> None:
+    found = list(rephrasings(SEVERED, {"cut"}, normalize_term, limit=100))
+    assert found and all(phrase in ("cut off", "cut") for _, phrase, _ in found)
+    assert (SEVERED.replace("cut off", "severed"), "cut off", "severed") in found
+    assert list(rephrasings(SEVERED, set(), normalize_term, limit=100)) == []
+    assert len(list(rephrasings(SEVERED, {"cut", "countri", "exchang"}, normalize_term, limit=5))) == 5
+
+
+def test_a_synonym_finds_the_answer_and_the_reply_says_how(corpus: Corpus) -> None:
+    answer = corpus.ask(SEVERED)
+    assert answer.found and answer.short_answer == "1959"
+    assert answer.question == SEVERED and answer.read_as == SEVERED.replace("cut off", "severed")
+    assert "severed" in render.to_plain(answer) and render.to_json(answer)["read_as"] == answer.read_as
+    assert "severed" in render.to_embed(answer)["description"]
+
+
+def test_without_synonyms_the_same_question_is_not_answered(corpus: Corpus) -> None:
+    corpus.settings = corpus.settings.with_(synonyms=0)
+    answer = corpus.ask(SEVERED)
+    assert not answer.found and answer.read_as is None
+
+
+def test_questions_the_corpus_cannot_answer_stay_unanswered(corpus: Corpus) -> None:
+    for question in ("how many people live in pyongyang", "what is the population of cuba",
+                     "what did the un say about climate change in 2018", "what currency is used in havana"):
+        answer = corpus.ask(question)
+        assert not answer.found, (question, answer.read_as, answer.answer)
+
+
+def test_answered_questions_are_never_reworded(corpus: Corpus) -> None:
+    answer = corpus.ask("when did cuba recognize south korea")
+    assert answer.found and answer.read_as is None
