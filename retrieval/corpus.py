@@ -254,7 +254,13 @@ class Corpus:
         matched = set().union(*(h.matched_terms for h in hits[: settings.top_k]))
         missing = set(question.terms) - matched
         bar = (1 + settings.min_coverage) / 2
-        for text, _, synonym in rephrasings(question.text, missing, normalize_term, settings.synonyms):
+
+        def in_corpus(synonym: str) -> bool:  # the answer's passage must contain it: no search otherwise
+            terms = tokenize(synonym)
+            return bool(terms) and all(searcher.index.doc_freq(t) for t in terms)
+
+        tries = rephrasings(question.text, missing, normalize_term, in_corpus)
+        for text, _, synonym in itertools.islice(tries, settings.synonyms):
             try:
                 reworded = parse_question(text, settings.max_question_chars)
             except BadQuestion:

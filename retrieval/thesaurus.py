@@ -11,7 +11,7 @@ from __future__ import annotations
 import gzip
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .tokenize import stem_word
@@ -47,11 +47,11 @@ def _load() -> dict[str, tuple[str, ...]]:
         return _table
 
 
-def rephrasings(text: str, missing: set[str], term_of, limit: int) -> Iterator[tuple[str, str, str]]:
-    """(new question text, phrase, synonym): `text` with one phrase replaced by a synonym, for phrases
-    holding a missing term (term_of(word) gives a word's index term), longest phrases first."""
+def rephrasings(text: str, missing: set[str], term_of: Callable[[str], str | None],
+                usable: Callable[[str], bool] = lambda synonym: True) -> Iterator[tuple[str, str, str]]:
+    """(new question text, phrase, synonym): `text` with one phrase replaced by a usable synonym, for
+    phrases holding a missing term (term_of(word) gives a word's index term), longest phrases first."""
     words = list(_WORD.finditer(text))
-    yielded = 0
     for size in range(MAX_PHRASE_WORDS, 0, -1):
         for i in range(len(words) - size + 1):
             span = words[i : i + size]
@@ -59,7 +59,5 @@ def rephrasings(text: str, missing: set[str], term_of, limit: int) -> Iterator[t
                 continue
             phrase = text[span[0].start() : span[-1].end()]
             for synonym in synonyms(phrase_key(m.group() for m in span)):
-                yield text[: span[0].start()] + synonym + text[span[-1].end() :], phrase, synonym
-                yielded += 1
-                if yielded >= limit:
-                    return
+                if usable(synonym):
+                    yield text[: span[0].start()] + synonym + text[span[-1].end() :], phrase, synonym

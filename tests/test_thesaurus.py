@@ -19,11 +19,22 @@ def test_the_table_ships_with_the_package_and_keeps_phrasal_verbs() -> None:
 
 
 def test_only_phrases_holding_a_missing_term_are_reworded() -> None:
-    found = list(rephrasings(SEVERED, {"cut"}, normalize_term, limit=100))
+    found = list(rephrasings(SEVERED, {"cut"}, normalize_term))
     assert found and all(phrase in ("cut off", "cut") for _, phrase, _ in found)
     assert (SEVERED.replace("cut off", "severed"), "cut off", "severed") in found
-    assert list(rephrasings(SEVERED, set(), normalize_term, limit=100)) == []
-    assert len(list(rephrasings(SEVERED, {"cut", "countri", "exchang"}, normalize_term, limit=5))) == 5
+    assert list(rephrasings(SEVERED, set(), normalize_term)) == []
+    only = list(rephrasings(SEVERED, {"cut"}, normalize_term, usable=lambda synonym: synonym == "severed"))
+    assert only == [(SEVERED.replace("cut off", "severed"), "cut off", "severed")]
+
+
+def test_only_synonyms_the_corpus_contains_cost_a_search(corpus: Corpus, monkeypatch) -> None:
+    searched: list[tuple[str, ...]] = []
+    search_terms = corpus.searcher.search_terms
+    monkeypatch.setattr(corpus.searcher, "search_terms",
+                        lambda terms, *a: searched.append(tuple(terms)) or search_terms(terms, *a))
+    assert corpus.ask(SEVERED).found
+    # the question, then "severed" directly: "interrupt", "chop off", "amputate"... are not in the articles
+    assert len(searched) == 2 and "sever" in searched[1]
 
 
 def test_a_synonym_finds_the_answer_and_the_reply_says_how(corpus: Corpus) -> None:
