@@ -64,14 +64,67 @@ def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc
     weights: precomputed per-posting contributions, or empty to compute them from tfs and norm.
     dead / allowed: empty to skip that filter. acc, seen: all zero on entry and on return.
     Branch-free bookkeeping of the touched rows (a row's first touch is not predictable), the first
-    term written rather than added, and rows below the heap's worst skipped: 1.3x the plain loop.
+    term written rather than added, rows below the heap's worst skipped, and the accumulator as its own
+    touched-flag when every contribution is positive: about 1.6x the plain loop at 100k rows.
     """
+    positive = True
+    for j in range(tids.shape[0]):
+        if not idf[tids[j]] > 0.0:
+            positive = False
+    if positive:  # the usual case: a row's accumulator stays 0.0 until its first touch
+        n_touched = _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1, tids, acc, touched)
+    else:
+        n_touched = _accumulate_flagged(indptr, postings, weights, tfs, norm, idf, k1_plus_1, tids, acc, seen,
+                                        touched)
+    return _select(touched, n_touched, acc, dead, scope_ids, allowed, k, out_rows, out_scores)
+
+
+@njit(cache=True, nogil=True)
+def _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc, touched) -> int:
+    """Every query term's contributions added into acc, in query-term order (rank-bm25's order, so the
+    same floats); the rows touched listed once each. Every contribution is > 0, so acc[r] == 0.0 tells
+    a row's first touch: one random access per posting instead of two with a flag array."""
     use_weights = weights.shape[0] > 0
     n_touched = 0
     for j in range(tids.shape[0]):
         term = tids[j]
         term_idf = idf[term]
-        first = n_touched == 0
+        if n_touched == 0:  # the first term: every row is new; rank-bm25 adds to 0.0, the same float
+            for p in range(indptr[term], indptr[term + 1]):
+                r = postings[p]
+                if use_weights:
+                    contribution = weights[p]
+                else:
+                    tf = np.float64(tfs[p])
+                    contribution = term_idf * (tf * k1_plus_1 / (tf + norm[r]))
+                touched[n_touched] = r
+                n_touched += 1
+                acc[r] = contribution
+            continue
+        for p in range(indptr[term], indptr[term + 1]):
+            r = postings[p]
+            if use_weights:
+                contribution = weights[p]
+            else:
+                tf = np.float64(tfs[p])
+                contribution = term_idf * (tf * k1_plus_1 / (tf + norm[r]))
+            a = acc[r]
+            touched[n_touched] = r
+            n_touched += a == 0.0  # branch-free: a row's first touch is not predictable
+            acc[r] = a + contribution
+    return n_touched
+
+
+@njit(cache=True, nogil=True)
+def _accumulate_flagged(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc, seen,
+                        touched) -> int:
+    """_accumulate for queries with a term of IDF <= 0 (its contributions can be 0 or negative): a flag
+    array marks the touched rows, and is cleared again before returning."""
+    use_weights = weights.shape[0] > 0
+    n_touched = 0
+    for j in range(tids.shape[0]):
+        term = tids[j]
+        term_idf = idf[term]
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
             if use_weights:
@@ -80,13 +133,17 @@ def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc
                 tf = np.float64(tfs[p])
                 contribution = term_idf * (tf * k1_plus_1 / (tf + norm[r]))
             touched[n_touched] = r
-            if first:
-                n_touched += 1
-                acc[r] = contribution  # rank-bm25 adds to 0.0: the same float
-            else:
-                n_touched += 1 - seen[r]
-                acc[r] += contribution
+            n_touched += 1 - seen[r]
             seen[r] = 1
+            acc[r] += contribution
+    for i in range(n_touched):
+        seen[touched[i]] = 0
+    return n_touched
+
+
+@njit(cache=True, nogil=True)
+def _select(touched, n_touched: int, acc, dead, scope_ids, allowed, k: int, out_rows, out_scores) -> int:
+    """The k best touched rows (filters applied), best first, clearing acc behind."""
     check_dead = dead.shape[0] > 0
     check_scope = allowed.shape[0] > 0
     m = 0
@@ -95,8 +152,7 @@ def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc
         r = touched[i]
         s = acc[r]
         acc[r] = 0.0
-        seen[r] = 0
-        if s < floor:
+        if s < floor:  # below the heap's worst: cannot enter (a tie still may: it goes to the lower row)
             continue
         if check_dead and dead[r]:
             continue
@@ -105,7 +161,7 @@ def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc
         m = _push(out_rows, out_scores, m, k, r, s)
         if m == k:
             floor = out_scores[0]
-    for end in range(m - 1, 0, -1):  # heap sort: worst to the back, so the best comes first
+    for end in range(m - 1, 0, -1):  # heap sort: the worst to the back, so the best comes first
         out_rows[0], out_rows[end] = out_rows[end], out_rows[0]
         out_scores[0], out_scores[end] = out_scores[end], out_scores[0]
         _sift_down(out_rows, out_scores, end, 0)

@@ -61,3 +61,19 @@ def _touches(index: BM25Index, row: int, q: list[str]) -> bool:
     seg, local = (index.base, row) if row < len(index.base) else (index.delta, row - len(index.base))
     wanted = {seg.vocab[t] for t in q if t in seg.vocab}
     return bool(wanted & set(np.asarray(seg.fwd_tids[seg.fwd_ptr[local]:seg.fwd_ptr[local + 1]]).tolist()))
+
+
+def test_terms_with_zero_or_floored_idf_still_rank_their_rows() -> None:
+    # "half" is in exactly half of the passages: rank-bm25's IDF is log(1) = 0.0, so its rows score 0.0 from
+    # it and cannot be told apart from untouched rows by their accumulator alone; "all" has a negative IDF,
+    # floored at epsilon x the mean. Both kernels' paths must list each touched row once, as numpy does.
+    docs = [["half", "all", "x"], ["half", "all"], ["all", "y"], ["all", "z", "y"]]
+    index = BM25Index.build([(f"d{i}#0", "", d) for i, d in enumerate(docs)], k1=1.2, b=0.75, epsilon=0.25)
+    oracle = BM25Okapi(docs, k1=1.2, b=0.75, epsilon=0.25)
+    assert oracle.idf["half"] == 0.0
+    for q in (["half"], ["half", "x"], ["y", "half"], ["all"], ["half", "all", "z"]):
+        got = top(index, q, 10)
+        assert got == top(index, q, 10, compiled=False), q
+        assert len({row for row, _ in got}) == len(got)
+        ref = oracle.get_scores(q)
+        assert all(abs(ref[row] - score) < 1e-12 for row, score in got), q
