@@ -38,7 +38,20 @@ _BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive wh
 _BLOCK_ROWS = 1 << 18  # rows scored together: a 2 MB float64 accumulator stays in the CPU caches
 _PREFILTER = 64  # top-k: sample this many x k scores for a floor before the partial sort
 _FEW_POSTINGS = 16  # below 1/16 of the rows touched, sorting the touched rows beats scanning a flag array
-_NO_FLOATS, _NO_FLAGS = np.zeros(0), np.zeros(0, dtype=bool)  # "no such array" for the compiled kernel
+
+
+def _readonly(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only view. Everything the compiled kernel reads is read-only, memory-mapped or built in
+    memory alike, so numba compiles one specialization, once (warm_up), not another one on the first
+    question after a document is added (a read-only array is another type to numba: 1.9 s at 1M)."""
+    if array is None or not array.flags.writeable:
+        return array
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+_NO_FLOATS, _NO_FLAGS = _readonly(np.zeros(0)), _readonly(np.zeros(0, dtype=bool))  # "no such array", for the kernel
 _COMPILED_MIN_ROWS = 20_000  # smaller segments: numpy is fast enough, and numba's import is not paid
 
 
@@ -150,10 +163,10 @@ class Segment:
                  idf: np.ndarray,
                  weights: np.ndarray | None, doc_sorted: bool, name: str | None = None) -> None:
         self.passage_ids, self.scopes, self.vocab = passage_ids, scopes, vocab
-        self.indptr, self.postings, self.tfs = indptr, postings, tfs
-        self.doc_len, self.scope_ids = doc_len, scope_ids
+        self.indptr, self.postings, self.tfs = _readonly(indptr), _readonly(postings), _readonly(tfs)
+        self.doc_len, self.scope_ids = _readonly(doc_len), _readonly(scope_ids)
         self.fwd_ptr, self.fwd_tids, self.fwd_tfs = fwd_ptr, fwd_tids, fwd_tfs
-        self.idf, self.weights = idf, weights
+        self.idf, self.weights = _readonly(idf), _readonly(weights)
         self.doc_sorted = doc_sorted  # rows grouped by document in id order: rows_of_doc can bisect
         self.name = name  # the folder it lives in, once saved
         self.df = np.diff(np.asarray(indptr, dtype=np.int64)) if len(indptr) else np.zeros(0, dtype=np.int64)
@@ -444,6 +457,8 @@ class BM25Index:
             k1 * (1 - b + b * np.asarray(base.doc_len) / self.avgdl) if nb and self.avgdl else np.zeros(nb))
         self._norm_delta = (k1 * (1 - b + b * np.asarray(delta.doc_len) / self.avgdl)) if delta is not None else None
         self.scopes = list(dict.fromkeys(base.scopes + (delta.scopes if delta is not None else [])))
+        for name in ("_dead", "_idf_base", "_idf_delta", "_base_weights", "_norm_base", "_norm_delta"):
+            setattr(self, name, _readonly(getattr(self, name)))
 
     def _term_id(self, term: str) -> int | None:
         tid = self.base.vocab.get(term)
@@ -599,13 +614,13 @@ class BM25Index:
             scratch = (np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.int64))
             setattr(self._local, key, scratch)
         acc, seen, touched = scratch
-        table = _NO_FLAGS if allowed is None else np.array([name in allowed for name in seg.scopes] + [False],
-                                                             dtype=bool)
+        table = _NO_FLAGS if allowed is None else _readonly(
+            np.array([name in allowed for name in seg.scopes] + [False], dtype=bool))
         out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
         try:
             m = _kernels().top_k(seg.indptr, seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
                                  _NO_FLOATS if norm is None else norm, idf, self.k1 + 1,
-                                 np.array(tids, dtype=np.int64), acc, seen, touched,
+                                 _readonly(np.array(tids, dtype=np.int64)), acc, seen, touched,
                                  _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
         except BaseException:
             setattr(self._local, key, None)  # never reuse a scratch the kernel may have left half-cleared
