@@ -54,7 +54,11 @@ def coverage(question: Question, hits: Sequence[Hit], weight: TermWeight) -> flo
     The noun naming the kind of answer ("which city", "what country") counts when the passages use it,
     and is not held against them when they do not: they say "in New York", not "in the city of New York".
     """
-    matched = set().union(*(h.matched_terms for h in hits)) if hits else set()
+    return term_share(question, set().union(*(h.matched_terms for h in hits)) if hits else set(), weight)
+
+
+def term_share(question: Question, matched: set[str], weight: TermWeight) -> float:
+    """Share of the question's term weight in `matched` (the type noun only counts when matched)."""
     terms = set(question.terms) - (question.type_terms - matched)
     total = sum(weight(t) for t in terms)
     return sum(weight(t) for t in terms & matched) / total if total else 0.0

@@ -36,8 +36,8 @@ class Settings:
     # A question is answered only when the matched share of its terms' IDF reaches this (see answer.py).
     min_coverage: float = 0.5
     # Unanswered questions are asked again with one phrase swapped for a WordNet synonym, at most this many
-    # times ("cut off" -> "severed"); 0 turns it off. Only unanswered questions pay for it.
-    synonyms: int = 32
+    # times ("cut off" -> "severed"); 0 turns it off. Only unanswered questions pay: a search each (BENCHMARKS.md).
+    synonyms: int = 8
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import build_answer
+from .answer import build_answer, term_share
 from .config import Settings
 from .errors import BadQuestion, CorpusBusy, UnknownDocument
 from .index import BM25Index
@@ -39,6 +39,12 @@ DELTA_MAX_FRACTION = 0.05
 MERGE_FRACTION = 0.05
 MERGE_MIN_ROWS = 2_000
 MERGE_IN_BACKGROUND = True
+
+
+# The rewordings of one unanswered question may score this many postings in all (a few ms at 1M passages,
+# BENCHMARKS.md): a question over common words is not re-asked eight times. Counted, not timed, so the same
+# corpus gives the same answers on any machine.
+REWORDING_POSTINGS = 150_000
 
 
 class _Cancelled(Exception):
@@ -259,14 +265,26 @@ class Corpus:
             terms = tokenize(synonym)
             return bool(terms) and all(searcher.index.doc_freq(t) for t in terms)
 
-        tries = rephrasings(question.text, missing, normalize_term, in_corpus)
-        for text, _, synonym in itertools.islice(tries, settings.synonyms):
-            try:
-                reworded = parse_question(text, settings.max_question_chars)
-            except BadQuestion:
-                continue
-            again = build_answer(reworded, searcher.search_terms(reworded.terms, k, scopes), searcher.weight,
-                                 min_coverage=bar, max_citations=settings.top_k)
+        def could_pass(reworded: Question) -> bool:  # even if every term the corpus has were matched
+            present = {t for t in reworded.terms if searcher.index.doc_freq(t)}
+            return term_share(reworded, present, searcher.weight) >= bar
+
+        def reworded_questions() -> Iterator[tuple[Question, str]]:
+            budget = REWORDING_POSTINGS
+            for text, _, synonym in rephrasings(question.text, missing, normalize_term, in_corpus):
+                try:
+                    reworded = parse_question(text, settings.max_question_chars)
+                except BadQuestion:
+                    continue
+                cost = sum(searcher.index.doc_freq(t) for t in reworded.terms)  # postings the search scores
+                if cost <= budget and could_pass(reworded):
+                    budget -= cost
+                    yield reworded, synonym
+
+        for reworded, synonym in itertools.islice(reworded_questions(), settings.synonyms):
+            # only the cited passages decide: fetch no more (each try is a search: the budget is small)
+            again = build_answer(reworded, searcher.search_terms(reworded.terms, settings.top_k, scopes),
+                                 searcher.weight, min_coverage=bar, max_citations=settings.top_k)
             if again.found and set(tokenize(synonym)) <= set(again.citations[0].hit.matched_terms):
                 return dataclasses.replace(again, question=question.text, read_as=reworded.text)
         return answer

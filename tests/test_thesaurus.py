@@ -61,3 +61,13 @@ def test_questions_the_corpus_cannot_answer_stay_unanswered(corpus: Corpus) -> N
 def test_answered_questions_are_never_reworded(corpus: Corpus) -> None:
     answer = corpus.ask("when did cuba recognize south korea")
     assert answer.found and answer.read_as is None
+
+
+def test_rewordings_share_a_budget_of_postings(corpus: Corpus, monkeypatch) -> None:
+    # Counted work, not time: an unanswered question over common words is not re-asked eight times at 1M passages.
+    import retrieval.corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "REWORDING_POSTINGS", 0)
+    assert not corpus.ask(SEVERED).found
+    monkeypatch.setattr(corpus_module, "REWORDING_POSTINGS", 10_000)
+    assert corpus.ask(SEVERED).found
