@@ -80,6 +80,16 @@ def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc
 
 
 @njit(cache=True, nogil=True)
+def _contribution(p: int, r: int, term_idf: float, use_weights: bool, weights, tfs, norm, k1_plus_1: float) -> float:
+    """Posting p's (row r's) share of the score: precomputed, or rank-bm25's expression, operation for
+    operation, so the floats come out the same."""
+    if use_weights:
+        return weights[p]
+    tf = np.float64(tfs[p])
+    return term_idf * (tf * k1_plus_1 / (tf + norm[r]))
+
+
+@njit(cache=True, nogil=True)
 def _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc, touched) -> int:
     """Every query term's contributions added into acc, in query-term order (rank-bm25's order, so the
     same floats); the rows touched listed once each. Every contribution is > 0, so acc[r] == 0.0 tells
@@ -92,22 +102,14 @@ def _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tid
         if n_touched == 0:  # the first term: every row is new; rank-bm25 adds to 0.0, the same float
             for p in range(indptr[term], indptr[term + 1]):
                 r = postings[p]
-                if use_weights:
-                    contribution = weights[p]
-                else:
-                    tf = np.float64(tfs[p])
-                    contribution = term_idf * (tf * k1_plus_1 / (tf + norm[r]))
+                contribution = _contribution(p, r, term_idf, use_weights, weights, tfs, norm, k1_plus_1)
                 touched[n_touched] = r
                 n_touched += 1
                 acc[r] = contribution
             continue
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
-            if use_weights:
-                contribution = weights[p]
-            else:
-                tf = np.float64(tfs[p])
-                contribution = term_idf * (tf * k1_plus_1 / (tf + norm[r]))
+            contribution = _contribution(p, r, term_idf, use_weights, weights, tfs, norm, k1_plus_1)
             a = acc[r]
             touched[n_touched] = r
             n_touched += a == 0.0  # branch-free: a row's first touch is not predictable
@@ -127,11 +129,7 @@ def _accumulate_flagged(indptr, postings, weights, tfs, norm, idf, k1_plus_1: fl
         term_idf = idf[term]
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
-            if use_weights:
-                contribution = weights[p]
-            else:
-                tf = np.float64(tfs[p])
-                contribution = term_idf * (tf * k1_plus_1 / (tf + norm[r]))
+            contribution = _contribution(p, r, term_idf, use_weights, weights, tfs, norm, k1_plus_1)
             touched[n_touched] = r
             n_touched += 1 - seen[r]
             seen[r] = 1
