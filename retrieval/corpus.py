@@ -246,19 +246,22 @@ class Corpus:
         hits = searcher.search_terms(question.terms, k, scopes)
         answer = build_answer(question, hits, searcher.weight, min_coverage=self.settings.min_coverage,
                               max_citations=self.settings.top_k)
-        if answer.found or not self.settings.synonyms:
+        if answer.found or self.settings.synonyms <= 0:
             return answer
-        return self._ask_in_other_words(question, hits, answer, searcher, scopes, k)
+        return self._ask_in_other_words(question, hits, answer, searcher, scopes)
 
     def _ask_in_other_words(self, question: Question, hits: list[Hit], answer: Answer, searcher: Searcher,
-                            scopes, k: int) -> Answer:
+                            scopes: Iterable[str] | None) -> Answer:
         """Not answered: maybe the corpus says it in other words. Re-read the question with one phrase the
         best passages lack swapped for a synonym. A reworded question has bent the asker's words, so it
         must be covered halfway between the usual bar and fully (0.75 by default; "climate change" read
-        as "climate exchange" reaches 0.61), and the answer's passage must contain the synonym."""
+        as "climate exchange" reaches 0.61), and the answer's passage must contain the synonym. Names,
+        the kind of answer asked for ("which city") and the thing counted are never swapped: a rewording
+        must not drop the rules they bring."""
         settings = self.settings
         matched = set().union(*(h.matched_terms for h in hits[: settings.top_k]))
-        missing = set(question.terms) - matched
+        kept = question.required | question.type_terms | question.unit_terms
+        missing = set(question.terms) - matched - kept
         bar = (1 + settings.min_coverage) / 2
 
         def in_corpus(synonym: str) -> bool:  # the answer's passage must contain it: no search otherwise
@@ -271,11 +274,14 @@ class Corpus:
 
         def reworded_questions() -> Iterator[tuple[Question, str]]:
             budget = REWORDING_POSTINGS
-            for text, _, synonym in rephrasings(question.text, missing, normalize_term, in_corpus):
+            for text, _, synonym in rephrasings(question.text, missing, normalize_term, in_corpus, kept):
                 try:
                     reworded = parse_question(text, settings.max_question_chars)
                 except BadQuestion:
                     continue
+                rules = reworded.required | reworded.type_terms | reworded.unit_terms
+                if reworded.answer_type != question.answer_type or not kept <= rules:
+                    continue  # the synonym changed what is asked ("which city" -> "which metropolis")
                 cost = sum(searcher.index.doc_freq(t) for t in reworded.terms)  # postings the search scores
                 if cost <= budget and could_pass(reworded):
                     budget -= cost

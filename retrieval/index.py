@@ -611,7 +611,8 @@ class BM25Index:
         key = f"c{offset}"
         scratch = getattr(self._local, key, None)
         if scratch is None or len(scratch[0]) != n:
-            scratch = (np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.int64))
+            # touched: one slot more than rows, the kernel writes a row's slot before knowing it is new
+            scratch = (np.zeros(n), np.zeros(n, dtype=np.uint8), np.zeros(n + 1, dtype=np.int64))
             setattr(self._local, key, scratch)
         acc, seen, touched = scratch
         table = _NO_FLAGS if allowed is None else _readonly(

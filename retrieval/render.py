@@ -97,7 +97,7 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
         if answer.short_answer and answer.sentence:
             description += f"\n> {_escape_markdown(answer.sentence)}"
         if answer.read_as:
-            description += f"\n*{_escape_markdown(defuse_mentions(read_as_note(answer)))}*"
+            description += f"\n*{_escape_markdown(read_as_note(answer))}*"
     else:
         description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
     fields = [_field(f"[{c.n}] {c.hit.title}", mark(c.snippet, "**", "**", _escape_markdown),

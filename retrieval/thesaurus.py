@@ -29,7 +29,8 @@ def phrase_key(words: Iterable[str]) -> str:
 
 
 def synonyms(key: str) -> tuple[str, ...]:
-    return _load().get(key, ())
+    """WordNet's other words for a phrase key, most frequent sense first; () when it has none."""
+    return (_table if _table is not None else _load()).get(key, ())
 
 
 def _load() -> dict[str, tuple[str, ...]]:
@@ -48,14 +49,17 @@ def _load() -> dict[str, tuple[str, ...]]:
 
 
 def rephrasings(text: str, missing: set[str], term_of: Callable[[str], str | None],
-                usable: Callable[[str], bool] = lambda synonym: True) -> Iterator[tuple[str, str, str]]:
+                usable: Callable[[str], bool] = lambda synonym: True,
+                kept: frozenset[str] = frozenset()) -> Iterator[tuple[str, str, str]]:
     """(new question text, phrase, synonym): `text` with one phrase replaced by a usable synonym, for
-    phrases holding a missing term (term_of(word) gives a word's index term), longest phrases first."""
+    phrases holding a missing term and no kept term (term_of(word) gives a word's index term), longest
+    phrases first."""
     words = list(_WORD.finditer(text))
     for size in range(MAX_PHRASE_WORDS, 0, -1):
         for i in range(len(words) - size + 1):
             span = words[i : i + size]
-            if not any(term_of(m.group()) in missing for m in span):
+            terms = {term_of(m.group()) for m in span}
+            if not terms & missing or terms & kept:
                 continue
             phrase = text[span[0].start() : span[-1].end()]
             for synonym in synonyms(phrase_key(m.group() for m in span)):

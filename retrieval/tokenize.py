@@ -61,7 +61,6 @@ def normalize_term(word: str) -> str | None:
     folded = _fold(word)
     if not folded or folded in STOPWORDS:
         return None
-    # numbers, ordinals ("193rd"), codes and non-Latin words are kept as they are
     return stem_word(word)
 
 
@@ -70,7 +69,7 @@ def stem_word(word: str) -> str:
     """A word's stem as normalize_term makes it, stopwords included (for looking up phrases like "cut off")."""
     folded = _fold(word)
     if not folded or folded.isdigit() or not folded.isascii() or any(c.isdigit() for c in folded):
-        return folded
+        return folded  # numbers, ordinals ("193rd"), codes and non-Latin words are kept as they are
     for pattern, repl in _BRITISH:
         folded = pattern.sub(repl, folded)
     return _undouble(_stemmer.stemWord(folded))

@@ -51,11 +51,48 @@ def test_without_synonyms_the_same_question_is_not_answered(corpus: Corpus) -> N
     assert not answer.found and answer.read_as is None
 
 
-def test_questions_the_corpus_cannot_answer_stay_unanswered(corpus: Corpus) -> None:
+def test_questions_the_corpus_cannot_answer_stay_unanswered(corpus: Corpus, monkeypatch) -> None:
+    import retrieval.corpus as corpus_module
+
+    offered: list[str] = []
+    rephrasings = corpus_module.rephrasings
+    monkeypatch.setattr(corpus_module, "rephrasings",
+                        lambda *a, **kw: (offered.append(t[2]) or t for t in rephrasings(*a, **kw)))
     for question in ("how many people live in pyongyang", "what is the population of cuba",
                      "what did the un say about climate change in 2018", "what currency is used in havana"):
         answer = corpus.ask(question)
         assert not answer.found, (question, answer.read_as, answer.answer)
+    assert "exchange" in offered  # "climate change" -> "climate exchange" was offered, and refused
+
+
+def test_names_and_the_kind_of_answer_are_never_swapped(corpus: Corpus, monkeypatch) -> None:
+    # A missing name is why such a question goes unanswered; swapping it would drop the rule that every
+    # name asked about must be in the passage. "which city" -> "which metropolis" would change the answer type.
+    import retrieval.thesaurus as thesaurus
+
+    monkeypatch.setattr(thesaurus, "synonyms", lambda key: ("Cuba",))  # a thesaurus that offers anything
+    assert not corpus.ask("When did Lincoln recognize South Korea").found  # "Cuba recognize..." would be 1949
+    question = "in which city did lincoln swap notes"
+    offered = [p for _, p, _ in rephrasings(question, {"citi", "lincoln"}, normalize_term)]
+    assert "city" in offered and "lincoln" in offered
+    offered = [p for _, p, _ in rephrasings(question, {"citi", "lincoln"}, normalize_term, kept=frozenset({"citi"}))]
+    assert "lincoln" in offered and not any("city" in p for p in offered)
+
+
+def test_a_negative_setting_turns_rewording_off(corpus: Corpus) -> None:
+    corpus.settings = corpus.settings.with_(synonyms=-1)
+    assert not corpus.ask(SEVERED).found
+
+
+def test_a_reworded_answer_in_discord_pings_no_one(corpus: Corpus, monkeypatch) -> None:
+    import retrieval.corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "rephrasings", lambda text, *a, **kw: iter(
+        [(text.replace("cut off", "severed @here"), "cut off", "severed")]))  # "here" is a stopword
+    answer = corpus.ask(SEVERED)
+    assert answer.found and "@here" in answer.read_as
+    embed = render.to_embed(answer)
+    assert "@here" not in embed["description"] and "here" in embed["description"]
 
 
 def test_answered_questions_are_never_reworded(corpus: Corpus) -> None:
