@@ -74,6 +74,8 @@ class Corpus:
         self._generation_before = -1
         self._changes: list[tuple[int, set[str]]] = []  # (generation, documents touched) since the last merge
         self._merge_thread: threading.Thread | None = None
+        self._weigh_thread: threading.Thread | None = None
+        self._weigh_stop = threading.Event()
         self._rebuilt_at = -1  # store generation of the last full rebuild
         self._closing = threading.Event()
         if self.store.get_meta("tokenizer_version") not in (None, TOKENIZER_VERSION):
@@ -82,10 +84,13 @@ class Corpus:
         if seed and self.store.generation == 0 and settings.corpus_dir.is_dir():
             refresh_folder(self.store, settings.corpus_dir, settings)
         self.searcher = Searcher(self.store, self._load_or_build_index())
+        self._weigh_in_background(self.searcher.index)  # a saved index with a delta: weights for it
 
     def close(self) -> None:
         self._closing.set()
+        self._weigh_stop.set()
         self.wait_for_merge()
+        self.wait_for_weights()
         self.store.close()
 
     # -- index snapshots ----------------------------------------------------------------------------
@@ -161,10 +166,29 @@ class Corpus:
                                    header=self._index_header())
         self._save(index)
         self.searcher = Searcher(self.store, index)
+        self._weigh_in_background(index)
         self._changes.append((self.store.generation, gone | fresh))
         drift = index.n_rows - len(index.base) + index.stats["deleted_passages"]
         if drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
             self._schedule_merge()
+
+    def _weigh_in_background(self, index: BM25Index) -> None:
+        """After a change the base's precomputed weights no longer fit the live statistics; recompute
+        them behind the questions (about a second at 1M passages) rather than wait for the next merge."""
+        if index.weighs_postings or len(index.base) < index.compiled_min_rows:
+            return
+        self._weigh_stop.set()  # a previous snapshot's weighing is superseded: it stops at its next chunk
+        self._weigh_stop = threading.Event()
+        if self._closing.is_set():
+            return
+        self._weigh_thread = threading.Thread(target=index.weigh_postings, args=(self._weigh_stop,),
+                                              name="index-weights", daemon=True)
+        self._weigh_thread.start()
+
+    def wait_for_weights(self, timeout: float | None = None) -> None:
+        """For tests and benchmarks: block until the background weighing (if any) has finished."""
+        if self._weigh_thread is not None:
+            self._weigh_thread.join(timeout)
 
     # -- merging: the delta folded back into one base segment --------------------------------------
     def _schedule_merge(self) -> None:
