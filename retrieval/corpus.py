@@ -285,7 +285,7 @@ class Corpus:
         settings = self.settings
         matched = set().union(*(h.matched_terms for h in hits[: settings.top_k]))
         kept = question.required | question.type_terms | question.unit_terms
-        missing = set(question.terms) - matched - kept
+        missing = set(question.terms) - matched
         bar = (1 + settings.min_coverage) / 2
 
         def in_corpus(synonym: str) -> bool:  # the answer's passage must contain it: no search otherwise
