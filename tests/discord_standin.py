@@ -1499,15 +1499,8 @@ class DiscordStandin:
         payload = self._base_interaction(
             2, guild_id=guild_id, channel_id=channel_id, user_id=user_id, permissions=permissions, locale=locale
         )
-        data = {
-            "id": str(self._command_id(name, 3)),
-            "name": name,
-            "type": 3,
-            "target_id": target["id"],
-            "resolved": {"messages": {target["id"]: copy.deepcopy(target)}},
-        }
-        payload["data"] = self._scope(data, payload, guild_command)
-        return payload
+        resolved: Json = {"messages": {target["id"]: copy.deepcopy(target)}}
+        return self._context_command(payload, name, 3, target["id"], resolved, guild_command)
 
     def make_user_context_interaction(
         self,
@@ -1531,13 +1524,13 @@ class DiscordStandin:
             member.pop("user", None)
             member["permissions"] = "0"
             resolved["members"] = {str(target_user_id): member}
-        data = {
-            "id": str(self._command_id(name, 2)),
-            "name": name,
-            "type": 2,
-            "target_id": str(target_user_id),
-            "resolved": resolved,
-        }
+        return self._context_command(payload, name, 2, str(target_user_id), resolved, guild_command)
+
+    def _context_command(self, payload: Json, name: str, command_type: int, target_id: str, resolved: Json,
+                         guild_command: Optional[bool]) -> Json:
+        """The data of a context-menu command (type 2 user, 3 message) on its target, scoped like the command."""
+        data = {"id": str(self._command_id(name, command_type)), "name": name, "type": command_type,
+                "target_id": target_id, "resolved": resolved}
         payload["data"] = self._scope(data, payload, guild_command)
         return payload
 

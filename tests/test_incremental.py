@@ -8,6 +8,7 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -319,23 +320,30 @@ def when_free(change) -> None:
             time.sleep(0.01)
 
 
-def test_background_merge_folds_the_delta_and_replays_concurrent_changes(big: Corpus, monkeypatch):
+def _merge_with_a_change_during_it(big: Corpus, monkeypatch, change: Callable[[Corpus], None]) -> None:
+    """Trigger a background merge and land `change` while the merge reads the store (once)."""
     monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 5)
     monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.001)
     original = Corpus._new_index
     calls = []
 
     def new_index(self, raw, header):
-        if not calls and threading.current_thread().name == "index-merge":  # a change lands mid-merge
+        if not calls and threading.current_thread().name == "index-merge":
             calls.append(1)
-            when_free(lambda: self.ingest_records([("during", "During merge", "Zumbaduring kalo.")]))
+            when_free(lambda: change(self))
         return original(self, raw, header)
 
     monkeypatch.setattr(Corpus, "_new_index", new_index)
     big.ingest_records([(f"m{i}", f"Merge {i}", _text(random.Random(i), 6)) for i in range(8)])
     big.wait_for_merge(60)
+    assert calls
+
+
+def test_background_merge_folds_the_delta_and_replays_concurrent_changes(big: Corpus, monkeypatch):
+    _merge_with_a_change_during_it(
+        big, monkeypatch, lambda c: c.ingest_records([("during", "During merge", "Zumbaduring kalo.")]))
     index = big.searcher.index
-    assert calls and index.header["generation"] == big.store.generation
+    assert index.header["generation"] == big.store.generation
     assert index.stats["delta_passages"] <= 1  # only the replayed change is left in a delta
     assert big.search("zumbaduring")[0].doc_id == "during"
     store_parity(big, ["zumbaduring", WORDS[4] + " " + WORDS[9]])
@@ -353,29 +361,17 @@ def test_refresh_merges_the_delta(big: Corpus, settings: Settings, tmp_path):
 
 
 def test_a_full_rebuild_during_a_merge_outdates_the_merge(big: Corpus, monkeypatch, tmp_path):
-    monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 5)
-    monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.001)
-    original = Corpus._new_index
     empty = tmp_path / "empty"
     empty.mkdir()
-    rebuilt: list[int] = []
 
-    def new_index(self, raw, header):
-        if not rebuilt and threading.current_thread().name == "index-merge":
-            rebuilt.append(1)
-            def changes() -> None:  # a refresh (a full rebuild) lands while the merge reads an older state
-                self.ingest_records([("late", "Late", "Zumbalate kalo.")])
-                self.refresh(empty)
-                self.ingest_records([("later", "Later", "Zumbalater kalo.")])  # logged after the rebuild
+    def changes(c: Corpus) -> None:  # a refresh (a full rebuild) lands while the merge reads an older state
+        c.ingest_records([("late", "Late", "Zumbalate kalo.")])
+        c.refresh(empty)
+        c.ingest_records([("later", "Later", "Zumbalater kalo.")])  # logged after the rebuild
 
-            when_free(changes)
-        return original(self, raw, header)
-
-    monkeypatch.setattr(Corpus, "_new_index", new_index)
-    big.ingest_records([(f"m{i}", f"Merge {i}", _text(random.Random(i), 6)) for i in range(8)])
-    big.wait_for_merge(60)
+    _merge_with_a_change_during_it(big, monkeypatch, changes)
     index = big.searcher.index
-    assert rebuilt and index.header["generation"] == big.store.generation
+    assert index.header["generation"] == big.store.generation
     assert big.search("zumbalate")[0].doc_id == "late"  # a replay onto the merge's older read would miss it
     assert big.search("zumbalater")[0].doc_id == "later"
     store_parity(big, ["zumbalate zumbalater", WORDS[4] + " " + WORDS[9]])
