@@ -282,12 +282,20 @@ def eval_qa(ctx: Context, file: Path, as_json: bool) -> None:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     for failure in report["failures"]:
-        click.echo(f"FAIL {failure['q']!r}: expected {failure['expected']}, got {failure['got']!r}")
-    answerable = report["answerable"] or 1
-    click.echo(f"{report['total']} questions: short answer right {report['answer_right']}/{report['answerable']} "
-               f"({report['answer_right'] / answerable:.0%}), first snippet {report['snippet_right']}/{report['answerable']}, "
-               f"top 3 {report['top3_right']}/{report['answerable']}, not-found right "
-               f"{report['not_found_right']}/{report['unanswerable']}")
+        kind = f"[{failure['kind']}] " if failure.get("kind") else ""
+        click.echo(f"FAIL {kind}{failure['q']!r}: expected {failure['expected']}, got {failure['got']!r}")
+        if failure.get("first_snippet"):
+            click.echo(f"     first cited ({failure['first_source']}): {failure['first_snippet'][:200]!r}")
+    rows = [("all", report)] + list(report.get("kinds", {}).items())
+    for name, c in rows:
+        answerable = c["answerable"] or 1
+        unanswerable = c["unanswerable"] or 1
+        click.echo(f"{name}: short answer right {c['answer_right']}/{c['answerable']} "
+                   f"({c['answer_right'] / answerable:.0%}), answer or first snippet "
+                   f"{c['answer_or_snippet_right']}/{c['answerable']} ({c['answer_or_snippet_right'] / answerable:.0%}), "
+                   f"first snippet {c['snippet_right']}/{c['answerable']}, top 3 {c['top3_right']}/{c['answerable']}, "
+                   f"not-found right {c['not_found_right']}/{c['unanswerable']} "
+                   f"({c['not_found_right'] / unanswerable:.0%})")
 
 
 def main() -> None:

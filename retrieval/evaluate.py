@@ -7,9 +7,12 @@ through the normal search; a document scores as its best passage.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import tempfile
+import re
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,55 +91,99 @@ def run_beir(folder: Path, settings: Settings, split: str = "test", whole_docume
 
 
 @dataclass
-class QAReport:
-    total: int = 0
+class KindCounts:
+    """Rates for one `kind` of question (or all of them)."""
+
+    answerable: int = 0
+    unanswerable: int = 0
     answer_right: int = 0
     snippet_right: int = 0
+    answer_or_snippet_right: int = 0
     top3_right: int = 0
     not_found_right: int = 0
-    unanswerable: int = 0
+
+    def add(self, answerable: bool, right: bool, first: bool, top3: bool, not_found: bool) -> None:
+        if answerable:
+            self.answerable += 1
+            self.answer_right += right
+            self.snippet_right += first
+            self.answer_or_snippet_right += right or first
+            self.top3_right += top3
+        else:
+            self.unanswerable += 1
+            self.not_found_right += not_found
+
+
+@dataclass
+class QAReport:
+    total: int = 0
+    counts: KindCounts = field(default_factory=KindCounts)
+    kinds: dict[str, KindCounts] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
 
+    @property
+    def answer_right(self) -> int:
+        return self.counts.answer_right
+
+    @property
+    def not_found_right(self) -> int:
+        return self.counts.not_found_right
+
     def as_dict(self) -> dict:
-        answerable = self.total - self.unanswerable
-        return {"total": self.total, "answer_right": self.answer_right, "snippet_right": self.snippet_right,
-                "top3_right": self.top3_right, "not_found_right": self.not_found_right,
-                "answerable": answerable, "unanswerable": self.unanswerable, "failures": self.failures}
+        result: dict = {"total": self.total, **dataclasses.asdict(self.counts)}
+        if self.kinds:
+            result["kinds"] = {k: dataclasses.asdict(v) for k, v in sorted(self.kinds.items())}
+        result["failures"] = self.failures
+        return result
 
 
-def _contains(text: str | None, answers: list[str]) -> bool:
-    folded = (text or "").casefold()
-    return any(a.casefold() in folded for a in answers)
+def _fold(text: str) -> str:
+    """Case, accents and ligatures folded (NFKD without combining marks), whitespace collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def contains_answer(text: str | None, answers: list[str]) -> bool:
+    """An expected answer occurs in `text` at word edges: no letter, digit or `_` just before or after it
+    ("9999" is not found in "999999", "rg" not in "org"); a line break counts as a space."""
+    folded = _fold(text or "")
+    for answer in answers:
+        wanted = _fold(answer)
+        if wanted and re.search(rf"(?<![^\W_]){re.escape(wanted)}(?![^\W_])", folded):
+            return True
+    return False
 
 
 def run_qa(path: Path, corpus: Corpus) -> QAReport:
-    """For each question: short answer right? first snippet? any of the first three? not-found when expected?"""
+    """For each question: short answer right? first snippet? any of the first three? not-found when expected?
+    Only a confident answer counts as found; rates are kept per `kind` when the file gives one."""
     if not path.is_file():
         raise BadDocument(f"{path}: no such file")
     report = QAReport()
     for item in _jsonl(path):
         report.total += 1
-        question, answers = item["q"], item.get("answers") or []
+        question, answers, kind = item["q"], item.get("answers") or [], item.get("kind")
+        buckets = [report.counts] + ([report.kinds.setdefault(kind, KindCounts())] if kind else [])
         try:
             answer = corpus.ask(question)
         except BadQuestion as exc:
-            report.failures.append({"q": question, "expected": answers, "got": f"error: {exc}"})
-            report.unanswerable += not answers
+            for bucket in buckets:
+                bucket.add(bool(answers), False, False, False, True)
+            report.failures.append({"q": question, "kind": kind, "expected": answers or "not found",
+                                    "got": f"error: {exc}"})
             continue
         snippets = [c.snippet.text for c in answer.citations]
-        if not answers:
-            report.unanswerable += 1
-            report.not_found_right += not answer.found
-            if answer.found:
-                report.failures.append({"q": question, "expected": "not found", "got": answer.answer})
-            continue
-        right = answer.found and _contains(answer.short_answer or answer.sentence, answers)
-        first = answer.found and bool(snippets) and _contains(snippets[0], answers)
-        top3 = answer.found and any(_contains(s, answers) for s in snippets[:3])
-        report.answer_right += right
-        report.snippet_right += first
-        report.top3_right += top3
-        if not (right and first):
-            report.failures.append({"q": question, "expected": answers, "got": answer.answer,
-                                    "first_snippet": snippets[0] if snippets else None})
+        right = bool(answers) and answer.found and contains_answer(answer.answer, answers)
+        first = bool(answers) and answer.found and bool(snippets) and contains_answer(snippets[0], answers)
+        top3 = bool(answers) and answer.found and any(contains_answer(s, answers) for s in snippets[:3])
+        for bucket in buckets:
+            bucket.add(bool(answers), right, first, top3, not answer.found)
+        if (answers and not (right and first)) or (not answers and answer.found):
+            report.failures.append({
+                "q": question, "kind": kind, "expected": answers or "not found",
+                "got": answer.answer if answer.found else f"({answer.confidence})",
+                "confidence": answer.confidence,
+                "first_snippet": snippets[0] if snippets else None,
+                "first_source": answer.citations[0].hit.passage_id if answer.citations else None})
     return report

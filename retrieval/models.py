@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+ANSWERED, NOT_SURE, NOT_FOUND = "answered", "not_sure", "not_found"
+
+
 @dataclass(frozen=True)
 class Document:
     id: str
@@ -67,6 +70,12 @@ class Answer:
     answer_type: str | None = None
     # The question as reworded with a synonym, when that rewording is what the corpus answered.
     read_as: str | None = None
+    # ANSWERED (found), NOT_SURE (the best passage is shown, labelled as possibly not answering) or NOT_FOUND.
+    confidence: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.confidence:
+            object.__setattr__(self, "confidence", ANSWERED if self.found else NOT_FOUND)
 
     @property
     def answer(self) -> str | None:
