@@ -7,14 +7,15 @@ count against a sentence.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .extractors import Candidate, candidates
-from .models import Answer, Citation, Hit, Snippet
-from .question import NAME, PERSON, PLACE, Question
+from .candidates import SHAPE_FIT, Candidate, candidates, proper_words
+from .confidence import Signals, decide
+from .weights import TermWeight
+from .models import ANSWERED, NOT_FOUND, Answer, Citation, Hit, Snippet
+from .question import HOWTO, NAME, PERSON, PLACE, REASON, Question
 from .sentences import sentence_spans
 from .tokenize import iter_terms, tokenize
 
@@ -22,6 +23,13 @@ _CLAUSE_BREAK = re.compile(r"[,;:]\s|\s[-\u2013\u2014]\s|\(|\)")
 _SHORT_ASIDE = re.compile(r"\(\s*[^()\s]+(?:\s+[^()\s]+)?\s*\)")
 _SNIPPET_CHARS = 320
 _NEAR_BEST = 0.6  # a typed answer may come from a sentence scoring at least this share of the best one
+SENTENCE_HITS = 5  # the answer is looked for in this many of the best passages
+_ANSWER_CHARS = 400
+_SHAPE_MISFIT = 0.5  # a candidate of a less fitting shape loses this share of the top term weight per unit of misfit
+_SENTENCE_KIND_BONUS = 0.25  # "how do I": a sentence naming a command or code; "why": one giving a reason
+_REASON = re.compile(r"\b(because|since|so that|in order to|to avoid|to prevent|to allow|to make|allows?|"
+                     r"otherwise|as a result|due to|the reason|so as to|this means|which means)\b", re.IGNORECASE)
+_FENCE = "```"
 
 
 @dataclass(frozen=True)
@@ -37,55 +45,46 @@ class _Sentence:
         return self.hit.text[self.start : self.end]
 
 
-class TermWeight:
-    """Positive IDF of a term in the current index; an unseen term weighs the most (`maximum`)."""
-
-    def __init__(self, df: Callable[[str], int], n: int) -> None:
-        self._df, self.n = df, n
-        self.maximum = positive_idf(0, n)
-
-    def __call__(self, term: str) -> float:
-        return positive_idf(self._df(term), self.n)
-
-
-def coverage(question: Question, hits: Sequence[Hit], weight: TermWeight) -> float:
-    """Share of the question's term weight found in the passages: the "is this answered" signal.
-
-    The noun naming the kind of answer ("which city", "what country") counts when the passages use it,
-    and is not held against them when they do not: they say "in New York", not "in the city of New York".
-    """
-    return term_share(question, set().union(*(h.matched_terms for h in hits)) if hits else set(), weight)
-
-
-def term_share(question: Question, matched: set[str], weight: TermWeight) -> float:
-    """Share of the question's term weight in `matched` (the type noun only counts when matched)."""
-    terms = set(question.terms) - (question.type_terms - matched)
-    total = sum(weight(t) for t in terms)
-    return sum(weight(t) for t in terms & matched) / total if total else 0.0
-
-
-def answers_question(question: Question, hits: Sequence[Hit], weight: TermWeight, min_coverage: float) -> bool:
-    """The best passage names every proper name asked about, and the top passages cover enough of the rest."""
-    if not hits or not question.required <= set(hits[0].matched_terms) | _title_terms(hits[0]):
-        return False
-    return coverage(question, hits, weight) >= min_coverage
-
-
 def _title_terms(hit: Hit) -> set[str]:
-    return set(tokenize(hit.title))
+    """What the passage is about beyond its own words: its document's title and its section's headings."""
+    return set(tokenize(hit.title)) | set(tokenize(hit.heading))
+
+
+def passage_terms(question: Question, hit: Hit) -> set[str]:
+    """The question's terms this passage holds, in its text, title or heading."""
+    return (set(hit.matched_terms) | _title_terms(hit)) & set(question.terms)
 
 
 def _sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> list[_Sentence]:
     terms = set(question.terms)
     top_score = max((h.score for h in hits), default=0.0) or 1.0
+    proper = proper_words(h.text for h in hits) if question.answer_type in (HOWTO,) else set()
     out = []
     for rank, hit in enumerate(hits):
         topic = terms & _title_terms(hit)  # every sentence of "Mount Etna" is about Mount Etna, "Its height" too
-        for start, end in sentence_spans(hit.text):
-            present = terms & set(tokenize(hit.text[start:end])) | topic
+        spans = sentence_spans(hit.text)
+        for i, (start, end) in enumerate(spans):
+            text = hit.text[start:end]
+            present = terms & set(tokenize(text)) | topic
             score = sum(weight(t) for t in present) + 0.5 * max(hit.score, 0.0) / top_score
+            if _FENCE in text and question.answer_type not in (HOWTO,):
+                score *= 0.5  # code is shown in the snippet; a sentence says the answer
+            if question.answer_type == HOWTO and _names_code(text, question, proper, spans, hit, i):
+                score += _SENTENCE_KIND_BONUS * weight.maximum
+            elif question.answer_type == REASON and _REASON.search(text):
+                score += _SENTENCE_KIND_BONUS * weight.maximum
             out.append(_Sentence(rank, hit, start, end, score))
     return out
+
+
+def _names_code(text: str, question: Question, proper: set[str], spans: list[tuple[int, int]], hit: Hit,
+                i: int) -> bool:
+    """An instruction: the sentence names a command, option or code the question does not, or leads into
+    a code block ("Run this:")."""
+    asked = set(question.terms)
+    if any(not set(tokenize(c.text)) <= asked for c in candidates(text, "tech", proper)):
+        return True
+    return text.rstrip().endswith(":") and i + 1 < len(spans) and hit.text[spans[i + 1][0]:].startswith(_FENCE)
 
 
 def _word_positions(text: str) -> list[tuple[int, int, set[str]]]:
@@ -155,28 +154,52 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
     score = clause + proximity + cand.specificity
     if question.unit_terms and _next_word_terms(words, last) & question.unit_terms:
         score += weight.maximum  # it fills the question's slot: "the how-manyth country" <- "the 193rd country"
-    if kind in (PERSON, PLACE, NAME):
+    if kind in (PERSON, PLACE, NAME) or cand.shape == "name":
         # Names are rare words: a run of common corpus words ("Visits North Korea") is less likely one.
         score += sum(weight(t) for t in cand_terms) / len(cand_terms) / max(weight.maximum, 1e-9)
-    return score
+    fit = SHAPE_FIT.get(kind or "", {}).get(cand.shape, 1.0)
+    return score - (1.0 - fit) * _SHAPE_MISFIT * weight.maximum
 
 
 def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeight
-                ) -> tuple[_Sentence, Candidate] | None:
-    if not question.answer_type or not sentences:
+                ) -> tuple[_Sentence, Candidate, float] | None:
+    """The best (sentence, candidate) for a typed question, with the candidate's own score."""
+    if question.answer_type not in SHAPE_FIT or not sentences:
         return None
     best_score = sentences[0].score
-    best: tuple[float, _Sentence, Candidate] | None = None
+    proper = proper_words({s.hit.text for s in sentences})
+    best: tuple[float, _Sentence, Candidate, float] | None = None
     for sentence in sentences:
         if sentence.score < _NEAR_BEST * best_score:
             break
-        for cand in candidates(sentence.text, question.answer_type):
+        for cand in candidates(sentence.text, question.answer_type, proper):
             score = _score_candidate(cand, sentence.text, question, weight, question.answer_type)
             # How well the sentence matches the question and how well the candidate fits it, together: a
             # full date in an equally good sentence beats a bare weekday in the first one.
             if score is not None and (best is None or sentence.score + score > best[0]):
-                best = (sentence.score + score, sentence, cand)
-    return (best[1], best[2]) if best else None
+                best = (sentence.score + score, sentence, cand, score)
+    return (best[1], best[2], best[3]) if best else None
+
+
+def _one_line(text: str, limit: int = _ANSWER_CHARS) -> str:
+    """An answer is one line: code fences dropped, whitespace collapsed, long sentences cut at a word."""
+    text = " ".join(text.replace(_FENCE, " ").split())
+    if len(text) > limit:
+        text = text[: text.rfind(" ", 0, limit) if " " in text[:limit] else limit].rstrip(",;: ") + " \u2026"
+    return text
+
+
+def _with_code(sentence: _Sentence) -> str:
+    """A "how to" sentence that leads into a code block ("Run this:") is answered with the code's first line."""
+    text = sentence.text.rstrip()
+    if not text.endswith(":"):
+        return text
+    rest = sentence.hit.text[sentence.end :].lstrip()
+    if rest.startswith(_FENCE):
+        lines = [ln for ln in rest[len(_FENCE):].split("\n") if ln.strip() and not ln.startswith(_FENCE)]
+        if lines:
+            return f"{text} {lines[0].strip()}"
+    return text
 
 
 def highlight(text: str, terms: set[str]) -> tuple[tuple[int, int], ...]:
@@ -221,34 +244,27 @@ def _best_sentence_in(hit: Hit, terms: set[str], weight: TermWeight) -> tuple[in
     return max(spans, key=lambda se: sum(weight(t) for t in terms & set(tokenize(hit.text[se[0]:se[1]]))))
 
 
-def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *, min_coverage: float,
+def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *, min_coverage: float = 0.0,
                  max_citations: int = 3) -> Answer:
-    """Pick the answer and its citations; below the coverage threshold, only closest matches."""
+    """Pick the answer sentence and short answer from the best passages, judge how sure it is, and cite
+    the answer's passage first, then the others in ranking order. `min_coverage` is a floor under the
+    confidence rule: below it the question is not answered whatever the other signals say."""
     terms = set(question.terms)
     if not hits:
-        return Answer(question.text, False, None, None, (), question.answer_type)
-    found = answers_question(question, hits[:max_citations], weight, min_coverage)
-    if not found:
-        citations = tuple(
-            Citation(n, hit, make_snippet(hit.text, _best_sentence_in(hit, terms, weight), terms))
-            for n, hit in enumerate(hits[:max_citations], start=1)
-        )
-        return Answer(question.text, False, None, None, citations, question.answer_type)
-
-    sentences = sorted(_sentences(question, hits[:max_citations], weight), key=lambda s: (-s.score, s.hit_rank))
+        return Answer(question.text, False, None, None, (), question.answer_type, confidence=NOT_FOUND)
+    pool = hits[: max(SENTENCE_HITS, max_citations)]
+    sentences = sorted(_sentences(question, pool, weight), key=lambda s: (-s.score, s.hit_rank))
     typed = _best_typed(sentences, question, weight)
     best = typed[0] if typed else sentences[0]
-    short = typed[1].text if typed else None
+    short = _one_line(typed[1].text) if typed else None
+    sentence = _one_line(_with_code(best) if question.answer_type == HOWTO else best.text)
 
-    # The answer's passage first, then the other hits, preferring other documents (two sources agreeing).
-    ordered = [best.hit] + sorted((h for h in hits if h.passage_id != best.hit.passage_id),
-                                  key=lambda h: (h.doc_id == best.hit.doc_id, -h.score))
+    signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None)
+    confidence = decide(signals, floor=min_coverage)
+    ordered = [best.hit] + [h for h in hits if h.passage_id != best.hit.passage_id]
     citations = []
     for n, hit in enumerate(ordered[:max_citations], start=1):
         focus = (best.start, best.end) if hit is best.hit else _best_sentence_in(hit, terms, weight)
         citations.append(Citation(n, hit, make_snippet(hit.text, focus, terms)))
-    return Answer(question.text, True, short, best.text, tuple(citations), question.answer_type)
-
-
-def positive_idf(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return Answer(question.text, confidence == ANSWERED, short, sentence, tuple(citations), question.answer_type,
+                  confidence=confidence, signals=signals.as_dict())

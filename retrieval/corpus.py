@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import build_answer, term_share
+from .answer import build_answer
+from .weights import term_share
 from .config import Settings
 from .errors import BadQuestion, CorpusBusy, UnknownDocument
 from .index import BM25Index
@@ -102,7 +103,7 @@ class Corpus:
         s = self.settings
         return {"generation": self.store.generation if generation is None else generation,
                 "tokenizer": TOKENIZER_VERSION, "k1": s.k1, "b": s.b, "epsilon": s.epsilon,
-                "title_in_passages": s.title_in_passages}
+                "title_in_passages": s.title_in_passages, "headings_in_passages": True}
 
     def _load_or_build_index(self) -> BM25Index:
         """The saved base + delta when its header matches the store (generation, tokenizer, BM25
@@ -116,21 +117,29 @@ class Corpus:
                 log.warning("index at %s unusable (%s); rebuilding", self.index_dir, exc)
         return self._build_index()
 
-    def _index_rows(self, raw: Iterable[tuple[str, str, str, str]]) -> Iterator[tuple[str, str, list[str]]]:
-        """Store rows -> (passage_id, scope, tokens), the title's tokens appended when configured."""
+    def _index_rows(self, raw: Iterable[tuple[str, str, str, str, str | None]]
+                    ) -> Iterator[tuple[str, str, list[str]]]:
+        """Store rows -> (passage_id, scope, tokens), the title's and the section heading's tokens appended
+        when configured: a passage is about its document and its section."""
         with_title = self.settings.title_in_passages
-        title_cache: dict[str, list[str]] = {}
-        for pid, scope, tokens, title in raw:
+        cache: dict[str, list[str]] = {}
+
+        def tokens_of(text: str) -> list[str]:
+            if text not in cache:
+                if len(cache) > 10_000:
+                    cache.clear()
+                cache[text] = tokenize(text)
+            return cache[text]
+
+        for pid, scope, tokens, title, heading in raw:
             terms = tokens.split() if tokens else []
             if with_title and title:
-                if title not in title_cache:
-                    if len(title_cache) > 10_000:
-                        title_cache.clear()
-                    title_cache[title] = tokenize(title)
-                terms = terms + title_cache[title]
+                terms = terms + tokens_of(title)
+            if with_title and heading:
+                terms = terms + tokens_of(heading)
             yield pid, scope, terms
 
-    def _new_index(self, raw: Iterable[tuple[str, str, str, str]], header: dict) -> BM25Index:
+    def _new_index(self, raw: Iterable[tuple[str, str, str, str, str | None]], header: dict) -> BM25Index:
         s = self.settings
         return BM25Index.build(self._index_rows(raw), k1=s.k1, b=s.b, epsilon=s.epsilon, header=header)
 

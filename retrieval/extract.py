@@ -1,26 +1,67 @@
-"""Files -> plain text and a title, with real parsers: BeautifulSoup for HTML, markdown-it for
-Markdown, pypdf for PDF. Every refusal is a BadDocument naming the file."""
+"""Files -> plain text, a title and a heading outline, with real parsers: BeautifulSoup for HTML
+(html_text.py), markdown-it for Markdown, pypdf for PDF (pdf_text.py). Every refusal is a BadDocument
+naming the file.
+
+The text keeps headings as lines of their own (the outline gives their offsets and levels, so passages
+know their section), table rows as "cell | cell" lines, and code between ``` fences with its indentation.
+Unicode compatibility forms are folded (NFKC: "ﬁ" -> "fi"), so what is shown is what was searched.
+"""
 
 from __future__ import annotations
 
 import codecs
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadDocument
+from .html_text import CODE, HEADING, Block
+
+# Bumped when extraction changes what text a file gives: stored documents are then re-read on refresh.
+EXTRACTION_VERSION = 2
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
-_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-               "blockquote", "pre", "td", "th", "header", "footer", "dd", "dt", "figcaption", "caption")
 _MAX_TITLE = 200
+
+
+@dataclass(frozen=True)
+class Heading:
+    start: int  # offset of the heading's line in the text
+    end: int
+    level: int  # 1 (chapter) .. 6
 
 
 @dataclass(frozen=True)
 class Extracted:
     text: str
     title: str
+    headings: tuple[Heading, ...] = ()
+
+
+def assemble(blocks: list[Block], title: str) -> Extracted:
+    """Blocks -> one text, blank lines between blocks, headings' offsets kept; code fenced."""
+    parts: list[str] = []
+    headings: list[Heading] = []
+    offset = 0
+    for block in blocks:
+        if block.kind == CODE:
+            body = "```\n" + unicodedata.normalize("NFKC", block.text) + "\n```"
+        else:
+            body = _clean(block.text).replace("\n\n", "\n")
+        if not body.strip("`\n "):
+            continue
+        if parts:
+            offset += 2
+        if block.kind == HEADING:
+            headings.append(Heading(offset, offset + len(body), block.level))
+        parts.append(body)
+        offset += len(body)
+    text = "\n\n".join(parts)
+    clean_title = _clean(title)[:_MAX_TITLE]
+    first = text[headings[0].start : headings[0].end] if headings else ""
+    return Extracted(text, clean_title or first[:_MAX_TITLE] or _first_line(text), tuple(headings))
 
 
 def _first_line(text: str) -> str:
@@ -32,8 +73,9 @@ def _first_line(text: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """Normalise line ends and whitespace runs, drop control characters, keep paragraph breaks."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Fold compatibility forms, normalise line ends and whitespace runs, drop control characters,
+    keep paragraph breaks."""
+    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text)
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
@@ -88,39 +130,17 @@ def _looks_like_text(text: str) -> bool:
 
 
 def _html_to_text(html: str) -> Extracted:
-    from bs4 import BeautifulSoup
+    from .html_text import html_blocks
 
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "nav", "svg", "head"]):
-        if tag.name == "head":
-            continue
-        tag.decompose()
-    title = ""
-    heading = soup.find(["h1", "h2"])
-    if soup.title and soup.title.get_text(strip=True):
-        title = soup.title.get_text(" ", strip=True)
-    elif heading:
-        title = heading.get_text(" ", strip=True)
-    if soup.head:
-        soup.head.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    text = _clean(soup.get_text())
-    return Extracted(text, title[:_MAX_TITLE] or _first_line(text))
+    blocks, title = html_blocks(html)
+    return assemble(blocks, title)
 
 
 def _markdown_to_text(markdown: str) -> Extracted:
+    """CommonMark (ATX and Setext headings, fenced code) and tables, through the HTML path."""
     from markdown_it import MarkdownIt
 
-    title = ""
-    for line in markdown.splitlines():
-        if line.lstrip().startswith("#"):
-            title = line.strip().lstrip("#").strip()
-            break
-    html = MarkdownIt("commonmark").enable("table").render(markdown)
-    extracted = _html_to_text(html)
-    return Extracted(extracted.text, title[:_MAX_TITLE] or extracted.title)
+    return _html_to_text(MarkdownIt("commonmark").enable("table").render(markdown))
 
 
 def _pdf_to_text(data: bytes, name: str) -> Extracted:
@@ -137,8 +157,10 @@ def _pdf_to_text(data: bytes, name: str) -> Extracted:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadDocument(f"{name}: not a readable PDF ({type(exc).__name__})") from None
-    text = _clean("\n\n".join(pages))
-    return Extracted(text, str(meta_title).strip()[:_MAX_TITLE] or _first_line(text))
+    from .pdf_text import pdf_blocks
+
+    first_line = next((line for page in pages for line in page.splitlines() if line.strip()), "")
+    return assemble(pdf_blocks(pages), str(meta_title).strip() or first_line)
 
 
 def check_file(name: str, size: int, max_bytes: int) -> str:

@@ -658,12 +658,14 @@ class BM25Index:
 
     def warm_up(self) -> None:
         """Compile the kernel for this index's array types now (or load it from numba's cache), so the
-        first question does not pay for it."""
-        if self.compiled and _kernels():
-            for seg, offset, idf, weights, norm, dead in self._segments():
-                if len(seg) >= self.compiled_min_rows and seg.vocab:
-                    self._compiled_candidates(seg, offset, idf, weights, norm, dead, [next(iter(seg.vocab.values()))],
-                                              None, 1)
+        first question does not pay for it. An index with no segment that big never imports numba."""
+        if not self.compiled:
+            return
+        big = [s for s in self._segments() if len(s[0]) >= self.compiled_min_rows and s[0].vocab]
+        if big and _kernels():
+            for seg, offset, idf, weights, norm, dead in big:
+                self._compiled_candidates(seg, offset, idf, weights, norm, dead, [next(iter(seg.vocab.values()))],
+                                          None, 1)
 
     def _score_block(self, seg, idf, weights, norm, spans, block: int, start: int, acc, mark):
         """Scatter-add the query terms' postings that fall in one block; its touched rows (block-local,

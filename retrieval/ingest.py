@@ -10,15 +10,13 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
 from .config import Settings
 from .errors import BadDocument
-from .extract import SUPPORTED_SUFFIXES, check_file, extract
+from .extract import EXTRACTION_VERSION, SUPPORTED_SUFFIXES, Heading, check_file, extract
 from .models import Document, IngestReport, Passage
 from .passages import split_passages
 from .store import Store, utc_now
@@ -49,7 +47,8 @@ def make_doc_id(name: str, scope: str = "") -> str:
 def _content_hash(data: bytes, title: str, settings: Settings) -> str:
     """Covers what shapes the passages, so a change of title or passage settings re-ingests too."""
     digest = hashlib.sha256()
-    digest.update(f"{settings.passage_words}:{settings.passage_overlap_sentences}:{title}\0".encode())
+    digest.update(f"{EXTRACTION_VERSION}:{settings.passage_words}:{settings.passage_overlap_sentences}:{title}\0"
+                  .encode())
     digest.update(data)
     return digest.hexdigest()
 
@@ -64,17 +63,18 @@ def prepare(data: bytes, name: str, settings: Settings, *, scope: str = "", titl
     extracted = extract(data, name, settings.max_file_bytes)
     final_title = (title or extracted.title or Path(name).stem).strip()
     return prepare_text(make_doc_id(name, scope), final_title, extracted.text, settings, scope=scope,
-                        source=source or Path(name).name, path=path, content=data)
+                        source=source or Path(name).name, path=path, content=data, headings=extracted.headings)
 
 
 def prepare_text(doc_id: str, title: str, text: str, settings: Settings, *, scope: str = "", source: str = "",
-                 path: str = "", content: bytes | None = None) -> Prepared:
+                 path: str = "", content: bytes | None = None, headings: Sequence[Heading] = ()) -> Prepared:
     """Already-extracted text (a file's, or a record of a dataset) -> a Document and its passages."""
     now = utc_now()
     data = content if content is not None else text.encode("utf-8")
     document = Document(id=doc_id, title=title, source=source or doc_id, content_hash=_content_hash(data, title, settings),
                         added_at=now, updated_at=now, text=text, scope=scope, path=path)
-    passages = split_passages(doc_id, text, settings.passage_words, settings.passage_overlap_sentences)
+    passages = split_passages(doc_id, text, settings.passage_words, settings.passage_overlap_sentences,
+                              headings, title)
     if not passages:
         raise BadDocument(f"{source or doc_id}: no text could be extracted")
     return Prepared(document, passages, [tokens_string(p.text) for p in passages])
@@ -162,6 +162,8 @@ def ingest_paths(store: Store, paths: list[Path], settings: Settings, scope: str
     metadata: dict[Path, dict] = {}
 
     def prepared() -> Iterator[Prepared]:
+        from tqdm import tqdm  # here, not at the top: a question never ingests, and tqdm costs ~20 ms of a start
+
         seen: dict[str, Path] = {}
         for path in tqdm(files, desc="ingest", unit="file", disable=None if len(files) > 20 else True, leave=False):
             if path.parent not in metadata:

@@ -29,6 +29,7 @@ class Passage:
     text: str
     start: int
     end: int
+    heading: str = ""  # the section it sits in: "Chapter › Section" (the document title left out)
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Hit:
     source: str
     ordinal: int
     matched_terms: tuple[str, ...] = ()
+    heading: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Answer:
     read_as: str | None = None
     # ANSWERED (found), NOT_SURE (the best passage is shown, labelled as possibly not answering) or NOT_FOUND.
     confidence: str = ""
+    # What the confidence was judged on (confidence.Signals), for `ask --json` and for fitting the rule.
+    signals: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         if not self.confidence:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .answer import TermWeight
+from .weights import TermWeight
 from .index import BM25Index
 from .models import Hit
 from .store import Store
@@ -41,7 +41,7 @@ class Searcher:
             found = tokens.split() if tokens is not None else [t for t, _, _ in iter_terms(row["text"])]
             matched = tuple(sorted(wanted.intersection(found)))
             hits.append(Hit(pid, row["doc_id"], r.score, row["text"], row["title"], row["source"], row["ordinal"],
-                            matched))
+                            matched, row.get("heading") or ""))
         return hits
 
     def search(self, query: str, k: int = 10, scopes: Iterable[str] | None = None) -> list[Hit]:

@@ -96,6 +96,8 @@ class Store:
             self.db["documents"].create_index(["path"], if_not_exists=True)
             self.db["passages"].create_index(["doc_id", "ordinal"], unique=True, if_not_exists=True)
             self.db["feedback"].create_index(["scope", "created_at"], if_not_exists=True)
+            if "heading" not in self.db["passages"].columns_dict:  # databases made before section headings
+                self.db["passages"].add_column("heading", str)
             if "message_id" not in self.db["feedback"].columns_dict:  # databases made before votes had one
                 self.db["feedback"].add_column("message_id", str)
             self.db.execute("create unique index if not exists feedback_one_vote "
@@ -133,7 +135,7 @@ class Store:
             self._bump_generation()
 
     _DOC_COLUMNS = ("id", "scope", "title", "source", "path", "content_hash", "added_at", "updated_at", "text")
-    _PASSAGE_COLUMNS = ("id", "doc_id", "ordinal", "text", "start", "end", "tokens")
+    _PASSAGE_COLUMNS = ("id", "doc_id", "ordinal", "text", "start", "end", "tokens", "heading")
 
     def _upsert_chunk(self, chunk: list[tuple[Document, list[Passage], list[str]]]) -> None:
         """A few hundred documents at once: one lookup of the existing ones, then executemany inserts
@@ -148,7 +150,7 @@ class Store:
                  d.updated_at, d.text) for d, _, _ in chunk]
         conn.executemany(f"insert into documents ({', '.join(f'[{c}]' for c in self._DOC_COLUMNS)}) "
                          f"values ({', '.join('?' for _ in self._DOC_COLUMNS)})", docs)
-        rows = ((p.id, p.doc_id, p.ordinal, p.text, p.start, p.end, tokens)
+        rows = ((p.id, p.doc_id, p.ordinal, p.text, p.start, p.end, tokens, p.heading)
                 for _, passages, token_strings in chunk for p, tokens in zip(passages, token_strings, strict=True))
         conn.executemany(f"insert into passages ({', '.join(f'[{c}]' for c in self._PASSAGE_COLUMNS)}) "
                          f"values ({', '.join('?' for _ in self._PASSAGE_COLUMNS)})", rows)
@@ -234,13 +236,14 @@ class Store:
         if not rows:
             raise UnknownDocument(f"no passage with id {passage_id!r}")
         r = rows[0]
-        return Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"])
+        return Passage(r["id"], r["doc_id"], r["ordinal"], r["text"], r["start"], r["end"], r.get("heading") or "")
 
-    _INDEX_ROWS_SQL = ("select p.id, d.scope, p.tokens, d.title from passages p join documents d on d.id = p.doc_id")
+    _INDEX_ROWS_SQL = ("select p.id, d.scope, p.tokens, d.title, p.heading from passages p "
+                       "join documents d on d.id = p.doc_id")
 
     def iter_index_rows(self, batch: int = 10_000, doc_ids: Sequence[str] | None = None
-                        ) -> Iterator[tuple[str, str, str, str]]:
-        """(passage_id, scope, passage tokens, title) ordered by document id then ordinal, streamed in
+                        ) -> Iterator[tuple[str, str, str, str, str | None]]:
+        """(passage_id, scope, passage tokens, title, heading) ordered by document id then ordinal, streamed in
         batches; all passages, or only those of `doc_ids`."""
         if doc_ids is None:
             yield from _fetch(self._read.conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal"), batch)
@@ -252,7 +255,7 @@ class Store:
             yield from _fetch(self._read.conn.execute(sql, chunk), batch)
 
     @contextmanager
-    def index_snapshot(self, batch: int = 10_000) -> Iterator[tuple[int, Iterator[tuple[str, str, str, str]]]]:
+    def index_snapshot(self, batch: int = 10_000) -> Iterator[tuple[int, Iterator[tuple[str, str, str, str, str | None]]]]:
         """(generation, every index row) read in one transaction on a connection of its own, so a
         background merge sees one consistent state while writers go on."""
         if str(self.path) == ":memory:":
@@ -271,7 +274,7 @@ class Store:
         out: dict[str, dict] = {}
         for i in range(0, len(passage_ids), 500):
             chunk = passage_ids[i : i + 500]
-            sql = ("select p.id, p.doc_id, p.ordinal, p.text, p.tokens, d.title, d.source from passages p "
+            sql = ("select p.id, p.doc_id, p.ordinal, p.text, p.tokens, p.heading, d.title, d.source from passages p "
                    f"join documents d on d.id = p.doc_id where p.id in ({', '.join('?' for _ in chunk)})")
             for row in self._read.query(sql, chunk):
                 out[row["id"]] = row

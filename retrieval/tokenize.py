@@ -1,7 +1,7 @@
 """One tokenizer for passages and questions, so both sides of BM25 see the same terms.
 
 Unicode NFKC + accent folding + casefold, British -> American spellings, NLTK English stopwords
-(bm25s ships the list), Porter stemming (PyStemmer; Lucene's EnglishAnalyzer uses Porter too, and unlike
+(as bm25s ships them, copied into retrieval/stopwords.py), Porter stemming (PyStemmer; Lucene's EnglishAnalyzer uses Porter too, and unlike
 Snowball it stems acronym plurals: "RXRs" -> "rxr"; "boycott" meets "boycotting"). Numbers and ordinals stay whole ("1949", "193rd",
 "1,000" -> "1000", but "3,4-biphosphate" keeps 3 and 4 apart), acronyms join ("U.N." -> "un"), a Greek
 letter used as a symbol is spelled out ("TNF-α" = "TNF-alpha"), and a hyphenated word counts whole and by
@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+from .stopwords import STOPWORDS_EN_PLUS
 
 # Bump whenever the terms produced for a text change: stored tokens and index files are then rebuilt.
 TOKENIZER_VERSION = "5"

@@ -175,7 +175,7 @@ def store_parity(c: Corpus, queries: list[str]) -> None:
     """The serving index against rank-bm25 over the stored passages (with their titles' tokens)."""
     rows = list(c.store.iter_index_rows())
     s = c.settings
-    oracle = BM25Okapi([t.split() + tokenize(title) for _, _, t, title in rows], k1=s.k1, b=s.b, epsilon=s.epsilon)
+    oracle = BM25Okapi([t.split() + tokenize(title) + tokenize(heading or "") for _, _, t, title, heading in rows], k1=s.k1, b=s.b, epsilon=s.epsilon)
     position = {pid: i for i, (pid, _, _, _) in enumerate(rows)}
     index = c.searcher.index
     live = index.live_rows()
@@ -212,7 +212,7 @@ def test_removed_document_is_never_returned(big: Corpus):
     doc = "rec0042"
     passages = [pid for pid, *_ in big.store.iter_index_rows(doc_ids=[doc])]
     assert passages
-    terms = sorted({t for _, _, toks, _ in big.store.iter_index_rows(doc_ids=[doc]) for t in toks.split()})
+    terms = sorted({t for _, _, toks, _, _ in big.store.iter_index_rows(doc_ids=[doc]) for t in toks.split()})
     big.remove(doc)
     index = big.searcher.index
     hits = index.top(terms, len(index.passage_ids))

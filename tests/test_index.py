@@ -66,7 +66,7 @@ def test_negative_and_zero_idf_follow_rank_bm25():
 
 def test_seed_corpus_parity_and_right_passage_first(corpus):
     rows = list(corpus.store.iter_index_rows())
-    token_lists = [t.split() + tokenize(title) for _, _, t, title in rows]
+    token_lists = [t.split() + tokenize(title) + tokenize(heading or "") for _, _, t, title, heading in rows]
     s = corpus.settings
     oracle = BM25Okapi(token_lists, k1=s.k1, b=s.b, epsilon=s.epsilon)
     q = tokenize("when did Cuba recognize South Korea?")

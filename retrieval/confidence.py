@@ -1,0 +1,93 @@
+"""Is the question answered? Several signals of the answer's passage, combined by a logistic rule fitted on
+labelled questions (scripts/fit_confidence.py; BENCHMARKS.md, Confidence), into answered / not sure /
+not found.
+
+One coverage threshold could not tell a near miss from an answer in documentation, where "Debian",
+"version" and "default" are everywhere: what separates them is whether the *rare* words of the question
+are in the one passage that answers, whether a candidate of the asked type stands near them, and how the
+passage scores against the best a passage could score for this question.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from .models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
+from .question import Question
+from .tokenize import tokenize
+from .weights import TermWeight, coverage, term_share
+
+_RARE = 0.5  # a question term is rare when its weight is at least this share of the largest possible
+_BM25_TERM_MAX = 2.2  # (k1 + 1) at k1 = 1.2: a BM25 term contributes at most this many times its IDF
+
+
+@dataclass(frozen=True)
+class Signals:
+    cover_passage: float  # share of the question's term weight in the answer's passage (text, title, heading)
+    cover_sentence: float  # the same, in the answer sentence (plus the passage's title and heading)
+    cover_top: float  # the same, over the top three passages together (the old single rule)
+    rare_share: float  # share of the rare terms' weight in the answer's passage
+    missing_max: float  # the heaviest question term the passage lacks, over the largest possible weight
+    names_ok: float  # every proper name asked about is in the passage
+    score_ratio: float  # the passage's BM25 score over the most a passage could score for this question
+    margin: float  # how far the best passage is ahead of the second, as a share of its score
+    typed: float  # the question asks for a type of answer (a date, a number, a name ...)
+    candidate: float  # ... and a candidate of that type was found (its closeness to the question's words)
+    answer_rank: float  # rank of the answer's passage among the hits (0 = first)
+
+    @classmethod
+    def of(cls, question: Question, hits: Sequence[Hit], hit: Hit, sentence: str, weight: TermWeight,
+           candidate_score: float | None) -> "Signals":
+        asked = set(question.terms)
+        about = (set(tokenize(hit.title)) | set(tokenize(hit.heading))) & asked
+        in_passage = (set(hit.matched_terms) & asked) | about
+        in_sentence = (set(tokenize(sentence)) & asked) | about
+        judged = asked - question.type_terms
+        rare = {t for t in judged if weight(t) >= _RARE * weight.maximum}
+        rare_total = sum(weight(t) for t in rare)
+        missing = [weight(t) for t in judged - in_passage]
+        best_possible = _BM25_TERM_MAX * sum(weight(t) for t in asked) or 1.0
+        typed = question.answer_type is not None and candidate_score is not None
+        return cls(
+            cover_passage=term_share(question, in_passage, weight),
+            cover_sentence=term_share(question, in_sentence, weight),
+            cover_top=coverage(question, hits[:3], weight),
+            rare_share=sum(weight(t) for t in rare & in_passage) / rare_total if rare_total else 1.0,
+            missing_max=max(missing, default=0.0) / weight.maximum,
+            names_ok=float(question.required <= in_passage),
+            score_ratio=min(hit.score / best_possible, 1.0),
+            margin=(hits[0].score - hits[1].score) / hits[0].score if len(hits) > 1 and hits[0].score > 0 else 1.0,
+            typed=float(question.answer_type in _TYPED),
+            candidate=max(candidate_score, 0.0) / weight.maximum if typed else 0.0,
+            answer_rank=float(next((i for i, h in enumerate(hits) if h.passage_id == hit.passage_id), 0)),
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in asdict(self).items()}
+
+
+_TYPED = frozenset("date number ordinal version person place name value tech".split())
+
+# Fitted by scripts/fit_confidence.py (logistic regression; see BENCHMARKS.md for the data and the fit).
+WEIGHTS: dict[str, float] = {
+    "cover_passage": 4.0, "cover_sentence": 2.0, "cover_top": 0.0, "rare_share": 2.0, "missing_max": -4.0,
+    "names_ok": 1.5, "score_ratio": 0.0, "margin": 0.0, "typed": -1.0, "candidate": 1.0, "answer_rank": 0.0,
+}
+BIAS = -4.0
+ANSWERED_AT = 0.5  # probability of being right at or above which the answer is given as found
+NOT_SURE_AT = 0.25  # ... and above which the best passage is shown as possibly answering
+
+
+def probability(signals: Signals) -> float:
+    z = BIAS + sum(WEIGHTS[k] * v for k, v in asdict(signals).items())
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def decide(signals: Signals, floor: float = 0.0) -> str:
+    """answered / not_sure / not_found; `floor` is a minimum passage coverage for anything but not_found."""
+    if signals.cover_passage < floor and signals.cover_top < floor:
+        return NOT_FOUND
+    p = probability(signals)
+    return ANSWERED if p >= ANSWERED_AT else NOT_SURE if p >= NOT_SURE_AT else NOT_FOUND

@@ -1,0 +1,73 @@
+"""PDF pages (pypdf's text) -> blocks: running heads, page numbers and table-of-contents leaders dropped,
+numbered section headings ("3.2. Error handling") found.
+
+A PDF has no markup, so these are rules about its layout, the same for any PDF: a line at the top or
+bottom of three or more pages is a running head or foot; a line ending in dot leaders and a page number
+is a table-of-contents entry; a short line starting with a section number and not ending like a
+sentence is a heading, its level the depth of the number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .html_text import HEADING, TEXT, Block
+
+_EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
+_MIN_PAGES_REPEATED = 3
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?", re.IGNORECASE)
+_LEADER = re.compile(r"(?:\.\s*){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
+_NUMBERED_HEADING = re.compile(r"(?P<number>\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(?P<title>[A-Z/(\"'`\[].{0,100})")
+_MAX_HEADING_WORDS = 12
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers blanked: "Chapter 3 ... 12" repeats as "Chapter # ... #"."""
+    return re.sub(r"\d+", "#", " ".join(line.split()).casefold())
+
+
+def _running_lines(pages: list[list[str]]) -> set[str]:
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        edge = {_shape(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:] if line.strip()}
+        counts.update(edge)
+    return {shape for shape, n in counts.items() if n >= _MIN_PAGES_REPEATED}
+
+
+def heading_level(line: str) -> int:
+    """The level of a numbered section heading ("2.3. DESCRIPTION" -> 2), 0 when the line is not one."""
+    match = _NUMBERED_HEADING.fullmatch(line.strip())
+    if not match:
+        return 0
+    title = match.group("title").rstrip()
+    if len(title.split()) > _MAX_HEADING_WORDS or title.endswith((".", ",", ";", ":")):
+        return 0
+    return match.group("number").count(".") + 1
+
+
+def pdf_blocks(page_texts: list[str]) -> list[Block]:
+    pages = [[line.rstrip() for line in text.splitlines()] for text in page_texts]
+    running = _running_lines(pages) if len(pages) >= _MIN_PAGES_REPEATED else set()
+    blocks: list[Block] = []
+    for lines in pages:
+        paragraph: list[str] = []
+        last = len(lines) - 1
+        for i, line in enumerate(lines):
+            stripped = line.strip()
+            at_edge = i < _EDGE_LINES or i > last - _EDGE_LINES
+            if not stripped or _LEADER.search(stripped):
+                continue
+            if at_edge and (_shape(stripped) in running or _PAGE_NUMBER.fullmatch(stripped)):
+                continue
+            level = heading_level(stripped)
+            if level:
+                if paragraph:
+                    blocks.append(Block(TEXT, "\n".join(paragraph)))
+                    paragraph = []
+                blocks.append(Block(HEADING, stripped, level))
+            else:
+                paragraph.append(stripped)
+        if paragraph:
+            blocks.append(Block(TEXT, "\n".join(paragraph)))
+    return blocks
