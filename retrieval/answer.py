@@ -7,6 +7,7 @@ count against a sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from .candidates import SHAPE_FIT, Candidate, candidates, proper_words
 from .confidence import Signals, decide
 from .weights import TermWeight
 from .models import ANSWERED, NOT_FOUND, Answer, Citation, Hit, Snippet
-from .question import HOWTO, NAME, PERSON, PLACE, REASON, Question
+from .question import DATE, HOWTO, NAME, PERSON, PLACE, REASON, VERSION, Question
 from .sentences import sentence_spans
 from .tokenize import iter_terms, tokenize
 
@@ -30,6 +31,10 @@ _SENTENCE_KIND_BONUS = 0.25  # "how do I": a sentence naming a command or code; 
 _REASON = re.compile(r"\b(because|since|so that|in order to|to avoid|to prevent|to allow|to make|allows?|"
                      r"otherwise|as a result|due to|the reason|so as to|this means|which means)\b", re.IGNORECASE)
 _FENCE = "```"
+_CONTEXT_PENALTY = 0.25  # a candidate from the passage's heading or lead sentence, not the answer sentence
+# "MAXYEAR is 9999", "timeout defaults to 5.0", "Dl-Limit: 800": a value stated for a question term.
+_COPULA = frozenset("is are was were be equals = : defaults default to of".split())
+_VERSION_WORDS = frozenset("version versions release releases v".split())
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def _sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> l
             text = hit.text[start:end]
             present = terms & set(tokenize(text)) | topic
             score = sum(weight(t) for t in present) + 0.5 * max(hit.score, 0.0) / top_score
-            if _FENCE in text and question.answer_type not in (HOWTO,):
+            if _FENCE in text and question.answer_type in (None, REASON):
                 score *= 0.5  # code is shown in the snippet; a sentence says the answer
             if question.answer_type == HOWTO and _names_code(text, question, proper, spans, hit, i):
                 score += _SENTENCE_KIND_BONUS * weight.maximum
@@ -157,8 +162,36 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
     if kind in (PERSON, PLACE, NAME) or cand.shape == "name":
         # Names are rare words: a run of common corpus words ("Visits North Korea") is less likely one.
         score += sum(weight(t) for t in cand_terms) / len(cand_terms) / max(weight.maximum, 1e-9)
+    if _stated_for(words, first, terms - cand_terms):
+        score += _SHAPE_MISFIT * weight.maximum
+    if kind == "version" and first > 0 and words[first - 1][2] & _VERSION_WORDS_TERMS:
+        score += _SHAPE_MISFIT * weight.maximum  # "since version 3.6": the number the text calls a version
+    if cand_terms & question.type_terms:
+        score += _SHAPE_MISFIT * weight.maximum  # it names itself as what was asked: "which RFC" <- "RFC 7159"
     fit = SHAPE_FIT.get(kind or "", {}).get(cand.shape, 1.0)
     return score - (1.0 - fit) * _SHAPE_MISFIT * weight.maximum
+
+
+_VERSION_WORDS_TERMS = frozenset(t for w in _VERSION_WORDS for t in tokenize(w)) | {"version", "releas"}
+
+
+def _stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[str]) -> bool:
+    """The candidate follows a question term and a copula: "MAXYEAR is 9999", "timeout defaults to 5"."""
+    i = first - 1
+    linking = 0
+    while i >= 0 and linking < 3:
+        start, end, word_terms = words[i]
+        if word_terms & terms:
+            return linking > 0
+        if not word_terms or word_terms <= _COPULA_TERMS:
+            linking += 1
+            i -= 1
+            continue
+        return False
+    return False
+
+
+_COPULA_TERMS = frozenset(t for w in _COPULA for t in tokenize(w))
 
 
 def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeight
@@ -169,15 +202,33 @@ def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeig
     best_score = sentences[0].score
     proper = proper_words({s.hit.text for s in sentences})
     best: tuple[float, _Sentence, Candidate, float] | None = None
-    for sentence in sentences:
-        if sentence.score < _NEAR_BEST * best_score:
-            break
-        for cand in candidates(sentence.text, question.answer_type, proper):
-            score = _score_candidate(cand, sentence.text, question, weight, question.answer_type)
+
+    def consider(sentence: _Sentence, text: str, penalty: float) -> bool:
+        nonlocal best
+        seen = False
+        for cand in candidates(text, question.answer_type, proper):
+            score = _score_candidate(cand, text, question, weight, question.answer_type)
+            if score is None:
+                continue
+            seen = True
             # How well the sentence matches the question and how well the candidate fits it, together: a
             # full date in an equally good sentence beats a bare weekday in the first one.
-            if score is not None and (best is None or sentence.score + score > best[0]):
-                best = (sentence.score + score, sentence, cand, score)
+            total = sentence.score + score - penalty
+            if best is None or total > best[0]:
+                shown = cand if text is sentence.text else dataclasses.replace(cand, start=0, end=0)
+                best = (total, sentence, shown, score - penalty)
+        return seen
+
+    for rank, sentence in enumerate(sentences):
+        if sentence.score < _NEAR_BEST * best_score:
+            break
+        if not consider(sentence, sentence.text, 0.0) and rank == 0 and question.answer_type in (VERSION, DATE):
+            # A changelog's bullet names no version or date; its entry's lead sentence or heading does.
+            lead = sentence_spans(sentence.hit.text)[0]
+            for context, penalty in ((sentence.hit.text[lead[0] : lead[1]], _CONTEXT_PENALTY),
+                                     (sentence.hit.heading, 2 * _CONTEXT_PENALTY)):
+                if context and context != sentence.text:
+                    consider(sentence, context, penalty * weight.maximum)
     return (best[1], best[2], best[3]) if best else None
 
 

@@ -24,7 +24,7 @@ SHAPE_FIT: dict[str, dict[str, float]] = {
     PERSON: {NM: 1.0},
     PLACE: {NM: 1.0},
     NAME: {NM: 1.0, T: 0.8, V: 0.3},
-    VALUE: {N: 1.0, T: 0.9, NM: 0.7, V: 0.5},
+    VALUE: {N: 1.0, T: 0.6, NM: 0.5, V: 0.6},
     TECH: {T: 1.0, NM: 0.8},
 }
 
@@ -42,10 +42,10 @@ _DATE_PATTERNS = [
 ]
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  "fifty|sixty|hundred|thousand|dozen")
-_AMOUNT = rf"(?:\d[\d,]*(?:\.\d+)?|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)"
+_AMOUNT = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)"
 # A number, maybe a range ("10-60", "100 to 999"), and its unit: a symbol or the word after it ("3700 kbytes").
 _NUMBER = re.compile(
-    rf"(?<![\w.\-/]){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"
+    rf"(?<![\w.\-/#]){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"
     r"(?:\s?(?:%|percent\b|million\b|billion\b|thousand\b|hundred\b))?"
     r"(?:\s?(?P<unit>[A-Za-z][A-Za-z/]{0,15})\b)?(?![\w.]?\d)", re.IGNORECASE)
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
@@ -54,7 +54,7 @@ _VERSION = re.compile(r"(?<![\w.\-/])v?\d+\.\d+(?:\.\d+)?(?:p\d+|[a-z]\d?|-\d+)?
                       r"|(?<=\bversion )\d+\b|(?<=\brelease )\d+\b", re.IGNORECASE)
 # A capitalised word, possibly hyphenated with lower-case parts ("Byung-se") or accented ("Díaz-Canel").
 _CAP_WORD = r"(?:[A-Z](?:\.[A-Z])+\.?|[A-Z\u00c0-\u00de][\w\u00c0-\u024f]*(?:[-\u2010][\w\u00c0-\u024f]+)*)"
-_CAP_RUN = re.compile(rf"{_CAP_WORD}(?:\s(?:{_CAP_WORD}|(?:of|de|da|del|van|von|bin|al|la|le)(?=\s[A-Z])))*")
+_CAP_RUN = re.compile(rf"(?<![\w\u00c0-\u024f])(?<![\w\u00c0-\u024f][-.]){_CAP_WORD}(?:\s(?:{_CAP_WORD}|(?:of|de|da|del|van|von|bin|al|la|le)(?=\s[A-Z])))*")
 _CODE_NAME = re.compile(r"\b[A-Z]{2,}[a-z]?(?:-| )?\d+\b")  # RFC 4880, PEP 405, DEP-5, CP437
 _TITLES = frozenset(
     "mr mrs ms dr prof president minister leader king queen prince princess chancellor general secretary "
@@ -66,18 +66,20 @@ _INLINE_CODE = re.compile(r"`([^`\n]{1,80})`")
 # A word that looks like code: an option, a dotted/namespaced/path name, a call, key=value, snake_case,
 # camelCase or CamelCase with inner capitals, letters with digits, a man page reference, an address.
 _TECH_WORD = re.compile(
+    r"(?<![\w./:@-])(?:"
     r"--?[A-Za-z][\w-]*(?:=\S+)?"
     r"|(?:https?://|www\.)\S+"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|~?/[\w.+-]+(?:/[\w.+-]*)*"
     r"|\d{1,3}(?:\.\d{1,3}){3}(?:/\d+)?"
-    r"|[A-Za-z_][\w-]*(?:(?:\.|::|/)[A-Za-z_][\w-]*)+(?:\(\))?"
+    r"|[A-Za-z_][\w-]*(?:(?:\.|::)[A-Za-z_][\w-]*)+(?:\(\))?"
     r"|[A-Za-z_]\w*\(\)"
     r"|[A-Za-z_]\w*=[\w\"'.-]+"
-    r"|[A-Za-z][A-Za-z0-9]*_[\w]*"
-    r"|[a-z]+[A-Z][\w]*|[A-Z][a-z]+[A-Z][\w]*|[A-Z]{2,}[a-z][\w]*"
-    r"|[A-Za-z]+\d[\w]*"
+    r"|[A-Za-z][A-Za-z0-9]*_\w*"
+    r"|[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}[a-z]\w*"
+    r"|[A-Za-z]+\d\w*"
     r"|[a-z][\w+-]*\(\d\w?\)"
+    r")(?![\w@/-])"
 )
 _NOT_TECH = frozenset("e.g i.e etc. e.g. i.e. vs. and/or".split())
 _LINE_START = re.compile(r"(?:^|\n|[:;]\s|[\u2022*\u2013\u2014]\s|\(|[\"'\u201c\u2018])\s*$")
@@ -114,7 +116,8 @@ def _numbers(sentence: str, dates: list[Candidate]) -> list[Candidate]:
     for m in _NUMBER.finditer(sentence):
         start, end = m.start(), m.end()
         unit = m.group("unit")
-        if unit and (unit.lower() in STOPWORDS or unit[0].isupper() and not unit.isupper()):
+        glued = unit is not None and m.start("unit") > 0 and not sentence[m.start("unit") - 1].isspace()
+        if unit and (unit.lower() in STOPWORDS or unit[0].isupper() and not unit.isupper() and not glued):
             end = m.start("unit")
         text = sentence[start:end].strip()
         if not text or any(d.start <= start < d.end and d.specificity > 0.65 for d in dates):
@@ -145,7 +148,7 @@ def _names(sentence: str, proper: Iterable[str] = ()) -> list[Candidate]:
                 start, end = run[0][0], run[-1][1]
                 text = sentence[start:end]
                 plain = len(run) == 1 and text[1:].islower()
-                if not (plain and _is_sentence_initial(sentence, start) and text not in proper):
+                if len(text) > 1 and not (plain and _is_sentence_initial(sentence, start) and text not in proper):
                     out.append(Candidate(start, end, text, min(len(run), 2) / 2, before_title=key in _TITLES,
                                          shape=NM))
             run = []
@@ -200,4 +203,10 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
         out += names
     if T in shapes:
         out += _tech(sentence)
-    return out
+    # One span, one candidate: the shape that fits the question best.
+    best: dict[tuple[int, int], Candidate] = {}
+    for cand in out:
+        key = (cand.start, cand.end)
+        if key not in best or shapes.get(cand.shape, 0.0) > shapes.get(best[key].shape, 0.0):
+            best[key] = cand
+    return sorted(best.values(), key=lambda c: c.start)

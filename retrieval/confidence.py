@@ -33,9 +33,10 @@ class Signals:
     names_ok: float  # every proper name asked about is in the passage
     score_ratio: float  # the passage's BM25 score over the most a passage could score for this question
     margin: float  # how far the best passage is ahead of the second, as a share of its score
-    typed: float  # the question asks for a type of answer (a date, a number, a name ...)
-    candidate: float  # ... and a candidate of that type was found (its closeness to the question's words)
+    type_unmet: float  # the question asks for a type of answer (a date, a name ...) and no candidate was found
+    candidate: float  # the candidate's closeness to the question's words, over the largest term weight
     answer_rank: float  # rank of the answer's passage among the hits (0 = first)
+    number_missing: float  # a number or version the question gives ("OpenSSH 9.3") is not in the passage
 
     @classmethod
     def of(cls, question: Question, hits: Sequence[Hit], hit: Hit, sentence: str, weight: TermWeight,
@@ -49,7 +50,7 @@ class Signals:
         rare_total = sum(weight(t) for t in rare)
         missing = [weight(t) for t in judged - in_passage]
         best_possible = _BM25_TERM_MAX * sum(weight(t) for t in asked) or 1.0
-        typed = question.answer_type is not None and candidate_score is not None
+        typed = question.answer_type in _TYPED
         return cls(
             cover_passage=term_share(question, in_passage, weight),
             cover_sentence=term_share(question, in_sentence, weight),
@@ -59,9 +60,10 @@ class Signals:
             names_ok=float(question.required <= in_passage),
             score_ratio=min(hit.score / best_possible, 1.0),
             margin=(hits[0].score - hits[1].score) / hits[0].score if len(hits) > 1 and hits[0].score > 0 else 1.0,
-            typed=float(question.answer_type in _TYPED),
-            candidate=max(candidate_score, 0.0) / weight.maximum if typed else 0.0,
+            type_unmet=float(typed and candidate_score is None),
+            candidate=max(candidate_score or 0.0, 0.0) / weight.maximum,
             answer_rank=float(next((i for i, h in enumerate(hits) if h.passage_id == hit.passage_id), 0)),
+            number_missing=float(any(any(c.isdigit() for c in t) for t in judged - in_passage)),
         )
 
     def as_dict(self) -> dict[str, float]:
@@ -72,22 +74,27 @@ _TYPED = frozenset("date number ordinal version person place name value tech".sp
 
 # Fitted by scripts/fit_confidence.py (logistic regression; see BENCHMARKS.md for the data and the fit).
 WEIGHTS: dict[str, float] = {
-    "cover_passage": 4.0, "cover_sentence": 2.0, "cover_top": 0.0, "rare_share": 2.0, "missing_max": -4.0,
-    "names_ok": 1.5, "score_ratio": 0.0, "margin": 0.0, "typed": -1.0, "candidate": 1.0, "answer_rank": 0.0,
+    "cover_passage": 1.123, "rare_share": 1.17, "missing_max": -0.29, "names_ok": 1.463, "margin": 0.703,
+    "candidate": 0.722, "score_ratio": 0.337,
 }
-BIAS = -4.0
-ANSWERED_AT = 0.5  # probability of being right at or above which the answer is given as found
-NOT_SURE_AT = 0.25  # ... and above which the best passage is shown as possibly answering
+BIAS = -3.244
+ANSWERED_AT = 0.55  # probability of being right at or above which the answer is given as found
+NOT_SURE_AT = 0.3  # ... and above which the best passage is shown as possibly answering
 
 
 def probability(signals: Signals) -> float:
-    z = BIAS + sum(WEIGHTS[k] * v for k, v in asdict(signals).items())
+    z = BIAS + sum(WEIGHTS.get(k, 0.0) * v for k, v in asdict(signals).items())
     return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 def decide(signals: Signals, floor: float = 0.0) -> str:
-    """answered / not_sure / not_found; `floor` is a minimum passage coverage for anything but not_found."""
-    if signals.cover_passage < floor and signals.cover_top < floor:
+    """answered / not_sure / not_found. Two facts overrule the fitted rule: a number or version the question
+    gives that the passage lacks ("OpenSSH 9.3" answered from 9.2's notes) means not found, and no candidate
+    of the asked type (a date asked, none in the passage) means not sure at best. `floor` is a minimum
+    coverage for anything but not found."""
+    if signals.number_missing or (signals.cover_passage < floor and signals.cover_top < floor):
         return NOT_FOUND
     p = probability(signals)
+    if signals.type_unmet:
+        return NOT_SURE if p >= NOT_SURE_AT else NOT_FOUND
     return ANSWERED if p >= ANSWERED_AT else NOT_SURE if p >= NOT_SURE_AT else NOT_FOUND

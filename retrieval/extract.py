@@ -191,8 +191,10 @@ def extract(data: bytes, name: str, max_bytes: int) -> Extracted:
         elif suffix in (".md", ".markdown"):
             result = _markdown_to_text(raw)
         else:
-            text = _clean(raw)
-            result = Extracted(text, _first_line(text))
+            from .pdf_text import text_blocks
+
+            result = assemble(text_blocks(raw), "")
+            result = Extracted(result.text, _first_line(raw), result.headings)
     if not result.text.strip():
         raise BadDocument(f"{name}: no text could be extracted")
     return result

@@ -1,5 +1,8 @@
-"""PDF pages (pypdf's text) -> blocks: running heads, page numbers and table-of-contents leaders dropped,
-numbered section headings ("3.2. Error handling") found.
+"""Layout-only text -> blocks: PDF pages (pypdf's text) and plain-text files.
+
+PDF: running heads, page numbers and table-of-contents leaders dropped, numbered section headings
+("3.2. Error handling") found. Plain text: Setext-underlined headings, and in text whose body is indented
+(changelogs, NEWS files, man pages) the lines that start at the margin.
 
 A PDF has no markup, so these are rules about its layout, the same for any PDF: a line at the top or
 bottom of three or more pages is a running head or foot; a line ending in dot leaders and a page number
@@ -70,4 +73,44 @@ def pdf_blocks(page_texts: list[str]) -> list[Block]:
                 paragraph.append(stripped)
         if paragraph:
             blocks.append(Block(TEXT, "\n".join(paragraph)))
+    return blocks
+
+
+_UNDERLINE = re.compile(r"(=+|-+)\s*")
+_INDENTED_BODY = 0.5  # at least this share of the lines indented: lines at the margin are headings
+_MAX_MARGIN_HEADINGS = 0.3
+
+
+def text_blocks(text: str) -> list[Block]:
+    """Paragraphs (blank-line separated, line breaks kept) and headings of a plain-text file."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    filled = [ln for ln in lines if ln.strip()]
+    at_margin = [ln for ln in filled if not ln[0].isspace()]
+    margin_headings = bool(filled) and len(at_margin) <= _MAX_MARGIN_HEADINGS * len(filled) and \
+        len(filled) - len(at_margin) >= _INDENTED_BODY * len(filled)
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(Block(TEXT, "\n".join(paragraph)))
+            paragraph.clear()
+
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if not stripped:
+            flush()
+        elif _UNDERLINE.fullmatch(following) and len(following.strip()) >= 3 and len(stripped.split()) <= 12 \
+                and not _UNDERLINE.fullmatch(line):
+            flush()
+            blocks.append(Block(HEADING, stripped, 1 if following.strip()[0] == "=" else 2))
+        elif _UNDERLINE.fullmatch(line) and i > 0 and blocks and blocks[-1].kind == HEADING:
+            continue
+        elif margin_headings and not line[0].isspace() and len(stripped.split()) <= 15:
+            flush()
+            blocks.append(Block(HEADING, stripped, 1))
+        else:
+            paragraph.append(stripped)
+    flush()
     return blocks

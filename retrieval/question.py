@@ -22,10 +22,11 @@ _PLACE_NOUNS = ("country|countries|nation|state|city|town|capital|place|region|p
                 "location|territory|member state|village|port|venue|hemisphere")
 _TECH_NOUNS = ("command|commands|program|tool|utility|package|module|function|method|class|handler|option|flag|"
                "parameter|argument|variable|field|setting|directive|file|directory|dir|folder|path|key|attribute|"
-               "constant|format|library|script|keyword|tag|hook|mode|encoding|code page|extension|header|type|"
+               "constant|address|format|library|script|keyword|tag|hook|mode|encoding|code page|extension|header|type|"
                "exception|error|idiom|build system|algorithm|protocol|standard|specification|rfc|pep|dep|"
                "priority|section|target|backend|language|editor|shell|daemon|service|field name")
-_VALUE_NOUNS = "port|uid|gid|id|address|number|value|size|limit|level|default|timeout|delay|code|range|length"
+_VALUE_NOUNS = "value|level|default|setting"
+_COUNT_NOUNS = "port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share"
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and |so |but )?(?:how (?:do|can|could|should|would|shall|must|may) (?:i|you|we|one|they)|"
                 r"how to|what(?:'s| is) the (?:best |right |easiest )?way to|is there a way to)\b"), HOWTO),
@@ -35,7 +36,8 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 r"|\bwhat (is|was) the (publication |release )?date\b"), DATE),
     (re.compile(r"\b(which|what)( [\w.-]+){0,2} (version|releas\w*)s?\b|\bin which [\w.-]+ releas"), VERSION),
     (re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep|wide|heavy)\b|"
-                r"\bwhat (number|amount|percentage|share)\b"), NUMBER),
+                rf"\b(which|what)( [\w.-]+){{0,2}} ({_COUNT_NOUNS})s?\b|\bwhat (is|are) the (\w+ )?({_COUNT_NOUNS})s? of\b"),
+     NUMBER),
     (re.compile(rf"\b(who|whom|whose)\b|\b(which|what)( \w+){{0,2}} ({_PERSON_NOUNS})s?\b"), PERSON),
     (re.compile(rf"\b(which|what)( [\w.-]+){{0,2}} ({_VALUE_NOUNS})s?\b|\bwhat (is|are) the (\w+ )?({_VALUE_NOUNS})s? of\b|"
                 rf"\bwhat (is|are) the value\b"), VALUE),
@@ -54,7 +56,8 @@ _MEASURE = re.compile(rf"\bhow ({'|'.join(_MEASURES)})\b")
 # The thing counted or ranked: "how many *tourists*", "the how-manyth *country*". A passage that never names
 # it cannot give its count, and the answer is the number written next to it ("the 193rd country").
 _UNIT = re.compile(r"\bhow[\s-]*(?:many|much)(?:[\s-]*th)? ((?!of\b|did\b|do\b|does\b|is\b|are\b|was\b|were\b|has\b|have\b|had\b)[a-z][\w-]*)")
-_TYPE_NOUN = re.compile(rf"\b(?:which|what)(?: \w+){{0,2}}? ({_PERSON_NOUNS}|{_PLACE_NOUNS}|{_VALUE_NOUNS}|{_TECH_NOUNS})s?\b")
+_TYPE_NOUN = re.compile(rf"\b(?:which|what)(?: \w+){{0,2}}? ({_PERSON_NOUNS}|{_PLACE_NOUNS}|{_VALUE_NOUNS}|{_COUNT_NOUNS}|"
+                        rf"{_TECH_NOUNS})s?\b")
 # A leading imperative is not a name ("Name the minister ...", "List the ...").
 _LEADING_VERBS = frozenset("name list tell give describe explain define show find please say".split())
 _CAPITALISED = re.compile(r"(?<![\w-])[A-Z\u00c0-\u00de][\w\u00c0-\u024f.'\u2019-]*")
