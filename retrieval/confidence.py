@@ -74,12 +74,12 @@ _TYPED = frozenset("date number ordinal version person place name value tech".sp
 
 # Fitted by scripts/fit_confidence.py (logistic regression; see BENCHMARKS.md for the data and the fit).
 WEIGHTS: dict[str, float] = {
-    "cover_passage": 1.123, "rare_share": 1.17, "missing_max": -0.29, "names_ok": 1.463, "margin": 0.703,
-    "candidate": 0.722, "score_ratio": 0.337,
+    "cover_passage": 1.133, "rare_share": 1.411, "missing_max": -0.317, "names_ok": 1.503, "margin": 0.67,
+    "candidate": 0.75, "score_ratio": 0.383,
 }
-BIAS = -3.244
-ANSWERED_AT = 0.55  # probability of being right at or above which the answer is given as found
-NOT_SURE_AT = 0.3  # ... and above which the best passage is shown as possibly answering
+BIAS = -3.578
+ANSWERED_AT = 0.45  # probability of being right at or above which the answer is given as found
+NOT_SURE_AT = 0.25  # ... and above which the best passage is shown as possibly answering
 
 
 def probability(signals: Signals) -> float:

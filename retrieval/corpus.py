@@ -25,6 +25,7 @@ from .ingest import RefreshReport, ingest_paths, prepare, prepare_text, refresh_
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .question import Question, parse_question
 from .search import Searcher
+from .spelling import correct_question
 from .store import Store
 from .thesaurus import rephrasings
 from .tokenize import TOKENIZER_VERSION, normalize_term, tokenize
@@ -276,9 +277,18 @@ class Corpus:
         question = parse_question(query, self.settings.max_question_chars)
         searcher = self.searcher  # one snapshot for the whole question
         scopes = self.scopes_for(scope)
+        corrected = correct_question(question.text, searcher.index.doc_freq)
+        if corrected != question.text:  # typos: the question is searched as corrected, and the reply says so
+            try:
+                question = dataclasses.replace(parse_question(corrected, self.settings.max_question_chars),
+                                               text=question.text)
+            except BadQuestion:
+                corrected = question.text
         hits = searcher.search_terms(question.terms, k, scopes)
         answer = build_answer(question, hits, searcher.weight, min_coverage=self.settings.min_coverage,
                               max_citations=self.settings.top_k)
+        if corrected != question.text:
+            answer = dataclasses.replace(answer, read_as=corrected)
         if answer.found or self.settings.synonyms <= 0:
             return answer
         return self._ask_in_other_words(question, hits, answer, searcher, scopes)

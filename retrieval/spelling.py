@@ -1,0 +1,54 @@
+"""Typos in questions ("acording", "conection", "releas"): a word whose term the corpus never uses is read
+as the most frequent corpus term one edit away (a letter dropped, added, changed or two swapped).
+
+By hand (Norvig's edit-distance-1 candidates): the dictionary must be this corpus' own index terms, which
+no spelling library knows, and the candidates are a few hundred stems per unknown word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .tokenize import normalize_term
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_WORD = re.compile(r"(?<![\w.-])[A-Za-z]{4,}(?![\w.-])")
+MIN_DF = 2  # a correction must be a term that at least this many passages use
+
+
+def _edits(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return deletes | swaps | replaces | inserts
+
+
+def correct_word(word: str, doc_freq: Callable[[str], int]) -> str | None:
+    """The corpus' most frequent spelling one edit from `word`, or None when the word is known or has none."""
+    term = normalize_term(word)
+    if term is None or doc_freq(term) > 0:
+        return None
+    best, best_df = None, MIN_DF - 1
+    for candidate in sorted(_edits(word.lower())):
+        candidate_term = normalize_term(candidate)
+        if candidate_term is None:
+            continue
+        df = doc_freq(candidate_term)
+        if df > best_df:
+            best, best_df = candidate, df
+    return best
+
+
+def correct_question(text: str, doc_freq: Callable[[str], int]) -> str:
+    """The question with each lowercase unknown word replaced by its correction. Capitalised words are left
+    alone: a name the corpus lacks is a reason not to answer, not a typo."""
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        if not word.islower():
+            return word
+        return correct_word(word, doc_freq) or word
+
+    return _WORD.sub(fix, text)
