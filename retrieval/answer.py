@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .candidates import SHAPE_FIT, Candidate, candidates, proper_words
+from .candidates import SHAPE_FIT, Candidate, candidates, fits_noun, proper_words
 from .confidence import Signals, decide
 from .weights import TermWeight
 from .models import ANSWERED, NOT_FOUND, Answer, Citation, Hit, Snippet
@@ -33,7 +33,7 @@ _REASON = re.compile(r"\b(because|since|so that|in order to|to avoid|to prevent|
 _FENCE = "```"
 _CONTEXT_PENALTY = 0.25  # a candidate from the passage's heading or lead sentence, not the answer sentence
 # "MAXYEAR is 9999", "timeout defaults to 5.0", "Dl-Limit: 800": a value stated for a question term.
-_COPULA = frozenset("is are was were be equals = : defaults default to of".split())
+_COPULA = frozenset("is are was were be been equals equal = : defaults default to set".split())
 _VERSION_WORDS = frozenset("version versions release releases v".split())
 
 
@@ -162,12 +162,13 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
     if kind in (PERSON, PLACE, NAME) or cand.shape == "name":
         # Names are rare words: a run of common corpus words ("Visits North Korea") is less likely one.
         score += sum(weight(t) for t in cand_terms) / len(cand_terms) / max(weight.maximum, 1e-9)
-    if _stated_for(words, first, terms - cand_terms):
+    if cand.shape != "name" and _stated_for(words, first, terms - cand_terms, sentence):
         score += _SHAPE_MISFIT * weight.maximum
     if kind == "version" and first > 0 and words[first - 1][2] & _VERSION_WORDS_TERMS:
         score += _SHAPE_MISFIT * weight.maximum  # "since version 3.6": the number the text calls a version
-    if cand_terms & question.type_terms:
-        score += _SHAPE_MISFIT * weight.maximum  # it names itself as what was asked: "which RFC" <- "RFC 7159"
+    if cand_terms & question.type_terms or fits_noun(cand.text, question.type_terms):
+        # it names itself as what was asked ("which RFC" <- "RFC 7159"), or has its form ("which address")
+        score += _SHAPE_MISFIT * weight.maximum
     fit = SHAPE_FIT.get(kind or "", {}).get(cand.shape, 1.0)
     return score - (1.0 - fit) * _SHAPE_MISFIT * weight.maximum
 
@@ -175,23 +176,20 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
 _VERSION_WORDS_TERMS = frozenset(t for w in _VERSION_WORDS for t in tokenize(w)) | {"version", "releas"}
 
 
-def _stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[str]) -> bool:
+def _stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[str], sentence: str) -> bool:
     """The candidate follows a question term and a copula: "MAXYEAR is 9999", "timeout defaults to 5"."""
-    i = first - 1
-    linking = 0
+    i, linking = first - 1, 0
     while i >= 0 and linking < 3:
         start, end, word_terms = words[i]
         if word_terms & terms:
-            return linking > 0
-        if not word_terms or word_terms <= _COPULA_TERMS:
-            linking += 1
-            i -= 1
-            continue
-        return False
+            return linking > 0 or sentence[end:words[first][0]].strip() in ("=", ":")
+        if sentence[start:end].strip("`\"'").lower() not in _COPULA:
+            return False
+        linking += 1
+        i -= 1
     return False
 
 
-_COPULA_TERMS = frozenset(t for w in _COPULA for t in tokenize(w))
 
 
 def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeight
@@ -219,16 +217,22 @@ def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeig
                 best = (total, sentence, shown, score - penalty)
         return seen
 
-    for rank, sentence in enumerate(sentences):
+    for sentence in sentences:
         if sentence.score < _NEAR_BEST * best_score:
             break
-        if not consider(sentence, sentence.text, 0.0) and rank == 0 and question.answer_type in (VERSION, DATE):
-            # A changelog's bullet names no version or date; its entry's lead sentence or heading does.
-            lead = sentence_spans(sentence.hit.text)[0]
-            for context, penalty in ((sentence.hit.text[lead[0] : lead[1]], _CONTEXT_PENALTY),
-                                     (sentence.hit.heading, 2 * _CONTEXT_PENALTY)):
-                if context and context != sentence.text:
-                    consider(sentence, context, penalty * weight.maximum)
+        if consider(sentence, sentence.text, 0.0):
+            continue
+        # The sentence that matches states no value; the next one may ("... the database is locked. Default
+        # five seconds."), and a changelog's bullet has its version or date in its entry's lead or heading.
+        spans = sentence_spans(sentence.hit.text)
+        following = next(((a, b) for a, b in spans if a >= sentence.end), None)
+        contexts = [(sentence.hit.text[following[0] : following[1]], _CONTEXT_PENALTY)] if following else []
+        if question.answer_type in (VERSION, DATE):
+            contexts += [(sentence.hit.text[spans[0][0] : spans[0][1]], _CONTEXT_PENALTY),
+                         (sentence.hit.heading, 2 * _CONTEXT_PENALTY)]
+        for context, penalty in contexts:
+            if context and context != sentence.text:
+                consider(sentence, context, penalty * weight.maximum)
     return (best[1], best[2], best[3]) if best else None
 
 
@@ -317,5 +321,8 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
     for n, hit in enumerate(ordered[:max_citations], start=1):
         focus = (best.start, best.end) if hit is best.hit else _best_sentence_in(hit, terms, weight)
         citations.append(Citation(n, hit, make_snippet(hit.text, focus, terms)))
-    return Answer(question.text, confidence == ANSWERED, short, sentence, tuple(citations), question.answer_type,
-                  confidence=confidence, signals=signals.as_dict())
+    if confidence != ANSWERED:
+        return Answer(question.text, False, None, None, tuple(citations), question.answer_type,
+                      confidence=confidence, signals=signals.as_dict(), guess=short or sentence)
+    return Answer(question.text, True, short, sentence, tuple(citations), question.answer_type,
+                  confidence=confidence, signals=signals.as_dict(), guess=short or sentence)

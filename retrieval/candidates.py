@@ -28,6 +28,23 @@ SHAPE_FIT: dict[str, dict[str, float]] = {
     TECH: {T: 1.0, NM: 0.8},
 }
 
+# What the thing asked for looks like, by the noun that names it: "which *address*" is answered by an
+# address, "which *directory*" by a path, "which *option*" by a dashed flag, "which *port*" by a number.
+NOUN_FORMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
+    (frozenset({"address"}), re.compile(r"\d{1,3}(?:\.\d{1,3}){3}|[\w.+-]+@[\w.-]+|https?://\S+")),
+    (frozenset({"directori", "dir", "folder", "path", "file"}), re.compile(r"/\w")),
+    (frozenset({"option", "flag", "switch"}), re.compile(r"^--?\w")),
+    (frozenset({"port", "uid", "gid", "id", "number"}), re.compile(r"^\d[\d,]*$")),
+    (frozenset({"command", "program", "tool", "util", "packag", "modul", "function", "method"}),
+     re.compile(r"^[a-z_][\w.+-]*(?:\(\d?\))?$")),
+]
+
+
+def fits_noun(text: str, type_terms: frozenset[str]) -> bool:
+    """The candidate has the form of what the question's type noun names."""
+    return any(nouns & type_terms and form.search(text) for nouns, form in NOUN_FORMS)
+
+
 _MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
            "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
 _WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -203,6 +220,10 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
         out += names
     if T in shapes:
         out += _tech(sentence)
+    # A code token is one thing: no name or number inside it ("Acquire" in "APT::Acquire::http::Dl-Limit").
+    tokens = [c for c in out if c.shape == T]
+    out = [c for c in out if c.shape == T or not any(t.start <= c.start and c.end <= t.end and
+                                                      (t.start, t.end) != (c.start, c.end) for t in tokens)]
     # One span, one candidate: the shape that fits the question best.
     best: dict[tuple[int, int], Candidate] = {}
     for cand in out:

@@ -111,6 +111,8 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
         click.echo(render.to_plain(answer))
         return
     style = "bold green" if answer.found else "bold yellow"
+    if not answer.found and answer.sentence and answer.citations and answer.confidence == "not_sure":
+        style = "bold yellow"
     out.print(f"[{style}]{escape(render.heading(answer))}[/]")
     if answer.found and answer.short_answer and answer.sentence:
         out.print(f"  [italic]\u201c{escape(answer.sentence)}\u201d[/]")
@@ -118,7 +120,7 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
         out.print(f"  [dim]({escape(render.read_as_note(answer))})[/]")
     for c in answer.citations:
         out.print()
-        out.print(f"[bold cyan][{c.n}][/] [bold]{escape(c.hit.title)}[/] [dim]\u2014 {escape(c.hit.source)}, "
+        out.print(f"[bold cyan][{c.n}][/] [bold]{escape(render.place(c.hit))}[/] [dim]\u2014 {escape(c.hit.source)}, "
                   f"passage {escape(c.hit.passage_id)} (score {c.hit.score:.2f})[/]")
         out.print("    " + render.mark(c.snippet, "[bold yellow]", "[/]", escape))
 

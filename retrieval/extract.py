@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadDocument
-from .html_text import CODE, HEADING, Block
+from .blocks import CODE, HEADING, Block
 
 # Bumped when extraction changes what text a file gives: stored documents are then re-read on refresh.
 EXTRACTION_VERSION = 2

@@ -18,11 +18,10 @@ One pass over the tree with an explicit stack: linear in the page, whatever its 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-HEADING, TEXT, CODE, ROW = "heading", "text", "code", "row"
+from .blocks import CODE, HEADING, ROW, TEXT, Block
 
 _DROP_TAGS = frozenset("script style noscript template nav svg head form button iframe object embed select "
                        "textarea header footer canvas dialog".split())
@@ -42,13 +41,6 @@ _BLOCK_TAGS = frozenset("p div li dt dd blockquote section article main header f
 _HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
 _MIN_LINKS_FOR_MENU = 4
 _MENU_LINK_SHARE = 0.8
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # HEADING, TEXT, CODE or ROW
-    text: str
-    level: int = 0  # headings: 1-6
 
 
 def _is_inline_code(tag: Tag) -> bool:

@@ -74,8 +74,10 @@ class Answer:
     read_as: str | None = None
     # ANSWERED (found), NOT_SURE (the best passage is shown, labelled as possibly not answering) or NOT_FOUND.
     confidence: str = ""
-    # What the confidence was judged on (confidence.Signals), for `ask --json` and for fitting the rule.
+    # What the confidence was judged on (confidence.Signals), and what the answer would have been when it is
+    # not given (not sure / not found): for fitting and checking the rule, not shown as an answer.
     signals: dict[str, float] | None = None
+    guess: str | None = None
 
     def __post_init__(self) -> None:
         if not self.confidence:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .html_text import HEADING, TEXT, Block
+from .blocks import HEADING, TEXT, Block
 
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
 _MIN_PAGES_REPEATED = 3

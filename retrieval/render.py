@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .models import Answer, Citation, Document, Hit, Snippet
+from .models import NOT_SURE, Answer, Citation, Document, Hit, Snippet
 
 NOT_FOUND = "The corpus does not answer this."
+NOT_SURE_NOTE = "Not sure: the best passage below may not answer this."
 # Discord's limits (characters).
 EMBED_TITLE, EMBED_DESCRIPTION, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, EMBED_TOTAL = 256, 4096, 256, 1024, 6000
 EMBED_FOOTER, EMBED_FIELDS = 2048, 25
@@ -35,9 +36,11 @@ def to_json(answer: Answer) -> dict:
     data = {
         "question": answer.question,
         "found": answer.found,
+        "confidence": answer.confidence,
         "answer": answer.answer,
         "citations": [
-            {"n": c.n, "doc_id": c.hit.doc_id, "title": c.hit.title, "source": c.hit.source,
+            {"n": c.n, "doc_id": c.hit.doc_id, "title": c.hit.title, "section": c.hit.heading,
+             "source": c.hit.source,
              "passage_id": c.hit.passage_id, "snippet": c.snippet.text, "score": round(c.hit.score, 6),
              "highlights": [list(span) for span in c.snippet.spans]}
             for c in answer.citations
@@ -51,7 +54,14 @@ def to_json(answer: Answer) -> dict:
 def heading(answer: Answer) -> str:
     if answer.found:
         return answer.answer or ""
+    if answer.confidence == NOT_SURE and answer.citations:
+        return NOT_SURE_NOTE
     return NOT_FOUND + (" Closest matches:" if answer.citations else "")
+
+
+def place(hit: Hit) -> str:
+    """Where a passage sits: its document's title and, when it has one, its section path."""
+    return f"{hit.title} \u203a {hit.heading}" if hit.heading else hit.title
 
 
 def to_plain(answer: Answer) -> str:
@@ -74,7 +84,7 @@ def read_as_note(answer: Answer) -> str:
 
 
 def citation_line(c: Citation) -> str:
-    return f"[{c.n}] {c.hit.title} \u2014 {c.hit.source}, passage {c.hit.passage_id} (score {c.hit.score:.2f})"
+    return f"[{c.n}] {place(c.hit)} \u2014 {c.hit.source}, passage {c.hit.passage_id} (score {c.hit.score:.2f})"
 
 
 def _escape_markdown(text: str) -> str:
@@ -98,12 +108,15 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
             description += f"\n> {_escape_markdown(answer.sentence)}"
         if answer.read_as:
             description += f"\n*{_escape_markdown(read_as_note(answer))}*"
+    elif answer.confidence == NOT_SURE and answer.citations:
+        description = NOT_SURE_NOTE
     else:
         description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
-    fields = [_field(f"[{c.n}] {c.hit.title}", mark(c.snippet, "**", "**", _escape_markdown),
+    fields = [_field(f"[{c.n}] {place(c.hit)}", mark(c.snippet, "**", "**", _escape_markdown),
                      f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
               for c in answer.citations]
-    return _embed(question, description, fields, 0x2E86C1 if answer.found else 0x95A5A6,
+    color = 0x2E86C1 if answer.found else 0xE1A12B if answer.confidence == NOT_SURE else 0x95A5A6
+    return _embed(question, description, fields, color,
                   footer=question if len(question) > EMBED_TITLE else None)
 
 

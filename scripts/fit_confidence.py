@@ -29,7 +29,8 @@ from retrieval.corpus import Corpus  # noqa: E402
 from retrieval.evaluate import contains_answer  # noqa: E402
 
 # The signals the rule uses: few, so that some hundred questions can fit them (the others are reported only).
-FEATURES = ["cover_passage", "rare_share", "missing_max", "names_ok", "margin", "candidate", "score_ratio"]
+FEATURES = ["cover_passage", "rare_share", "missing_max", "names_ok", "margin", "candidate", "score_ratio",
+            "cover_top"]
 
 
 def ruled_out(r: dict) -> bool:
@@ -46,7 +47,7 @@ def _rows(corpus: Corpus, qa: Path, split: str, keep=lambda i: True) -> list[dic
         answer = corpus.ask(item["q"])
         expected = item.get("answers") or []
         first = answer.citations[0].snippet.text if answer.citations else ""
-        text = answer.short_answer or answer.sentence
+        text = answer.guess
         right = bool(expected) and (contains_answer(text, expected) or contains_answer(first, expected))
         short_right = bool(expected) and contains_answer(text, expected)
         out.append({"q": item["q"], "split": split, "set": qa.name, "answerable": bool(expected),

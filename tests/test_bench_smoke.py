@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import bench  # noqa: E402
 
-ENGINES = ("bm25index", "rank_bm25", "bm25s")  # project dependencies; tantivy is benchmark-only
+ENGINES = ("bm25index", "rank_bm25", "bm25s")  # installed with the project and its test extra; tantivy is benchmark-only
 
 
 @pytest.fixture(scope="module")

@@ -29,12 +29,25 @@ def test_ask_json_interface(db):
     result = run(["ask", "when did Cuba recognize South Korea?", "--json"], db)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "found", "answer", "citations"}
+    assert set(data) == {"question", "found", "confidence", "answer", "citations"}
+    assert data["confidence"] == "answered"
     assert data["found"] is True and data["answer"] == "1949"
     first = data["citations"][0]
     assert {"n", "doc_id", "title", "source", "passage_id", "snippet", "score"} <= set(first)
     assert first["n"] == 1 and "Although Cuba officially recognized South Korea in 1949" in first["snippet"]
     assert isinstance(first["score"], float)
+
+
+def test_ask_imports_only_what_it_needs(db):
+    """A question on a small corpus never needs numba (big segments only), scipy, bm25s (its stopwords are
+    copied), tqdm (ingest), ir_measures (eval), nor rich for --json: each costs tens of ms of every start."""
+    run(["ask", "--json", "seed the database first"], db)
+    result = run(["ask", "--json", "when did Cuba recognize South Korea?"], db, extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "retrieval.cli" in imported
+    heavy = {"numba", "llvmlite", "scipy", "bm25s", "tqdm", "ir_measures", "rich"}
+    assert not {name.split(".")[0] for name in imported} & heavy
 
 
 def test_ask_not_found_json(db):

@@ -176,7 +176,7 @@ def store_parity(c: Corpus, queries: list[str]) -> None:
     rows = list(c.store.iter_index_rows())
     s = c.settings
     oracle = BM25Okapi([t.split() + tokenize(title) + tokenize(heading or "") for _, _, t, title, heading in rows], k1=s.k1, b=s.b, epsilon=s.epsilon)
-    position = {pid: i for i, (pid, _, _, _) in enumerate(rows)}
+    position = {pid: i for i, (pid, *_) in enumerate(rows)}
     index = c.searcher.index
     live = index.live_rows()
     assert len(index) == len(rows) == len(live)
