@@ -166,9 +166,10 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
         score += _SHAPE_MISFIT * weight.maximum
     if kind == "version" and first > 0 and words[first - 1][2] & _VERSION_WORDS_TERMS:
         score += _SHAPE_MISFIT * weight.maximum  # "since version 3.6": the number the text calls a version
-    if cand_terms & question.type_terms or fits_noun(cand.text, question.type_terms):
-        # it names itself as what was asked ("which RFC" <- "RFC 7159"), or has its form ("which address")
-        score += _SHAPE_MISFIT * weight.maximum
+    if cand_terms & question.type_terms:
+        score += 2 * _SHAPE_MISFIT * weight.maximum  # it names itself as what was asked: "which RFC" <- "RFC 7159"
+    elif fits_noun(cand.text, question.type_terms):
+        score += _SHAPE_MISFIT * weight.maximum  # it has the form of what was asked: "which address" <- 127.0.1.1
     fit = SHAPE_FIT.get(kind or "", {}).get(cand.shape, 1.0)
     return score - (1.0 - fit) * _SHAPE_MISFIT * weight.maximum
 

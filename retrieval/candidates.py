@@ -65,6 +65,9 @@ _NUMBER = re.compile(
     rf"(?<![\w.\-/#]){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"
     r"(?:\s?(?:%|percent\b|million\b|billion\b|thousand\b|hundred\b))?"
     r"(?:\s?(?P<unit>[A-Za-z][A-Za-z/]{0,15})\b)?(?![\w.]?\d)", re.IGNORECASE)
+# A literal value: a tuple of numbers "(80, 24)", a quoted word "no", a constant True/False/None.
+_LITERAL = re.compile(r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*\)"
+                      r"|(?<![\w\"'])[\"'\u201c][\w.:/+-]{1,40}[\"'\u201d](?![\w\"'])|\b(?:True|False|None)\b")
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
                       r"tenth|last)\b", re.IGNORECASE)
 _VERSION = re.compile(r"(?<![\w.\-/])v?\d+\.\d+(?:\.\d+)?(?:p\d+|[a-z]\d?|-\d+)?(?![\w]|\.\d)"
@@ -212,11 +215,14 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
     if N in shapes:
         versions = _versions(sentence)
         out += [c for c in _numbers(sentence, dates) if not any(v.start <= c.start < v.end for v in versions)]
+        out += [Candidate(m.start(), m.end(), m.group(), 1.0, shape=N) for m in _LITERAL.finditer(sentence)]
     if NM in shapes:
         names = _names(sentence, proper)
         if kind == PERSON:
+            # a person's name is not an acronym, a code, nor one CamelCase word ("BaseDir")
             names = [c for c in names if not re.fullmatch(r"[A-Z.]+", c.text) and not c.before_title
-                     and not any(ch.isdigit() for ch in c.text)]
+                     and not any(ch.isdigit() for ch in c.text)
+                     and not (" " not in c.text and re.search(r"[a-z][A-Z]", c.text))]
         out += names
     if T in shapes:
         out += _tech(sentence)

@@ -35,6 +35,8 @@ _FURNITURE_WORDS = re.compile(
     r"(?:^|[-_])(?:sidebar|sphinxsidebar|breadcrumbs?|navbar|navheader|navfooter|navigation|nav|menu|toc|"
     r"headerlink|skip-?link|masthead|footer|cookies?|share|social|related|printfooter|catlinks|editsection|"
     r"noprint|banner)(?:$|[-_])", re.IGNORECASE)
+_FURNITURE_IDS = frozenset("sidebar navigation nav navbar menu toc breadcrumbs breadcrumb footer header masthead "
+                           "site-header site-footer page-footer page-header skip-link cookie-banner".split())
 _PERMALINK_TEXT = frozenset("¶ § # 🔗 ⚓ link permalink".split())
 _BLOCK_TAGS = frozenset("p div li dt dd blockquote section article main header figure figcaption caption "
                         "address ul ol dl hr center details summary body html".split())
@@ -74,8 +76,11 @@ def _is_furniture(tag: Tag, in_main: bool) -> bool:
         return True
     if (tag.get("role") or "").lower() in _DROP_ROLES:
         return True
-    names = list(tag.get("class") or []) + ([tag["id"]] if isinstance(tag.get("id"), str) else [])
-    return any(_FURNITURE_WORDS.search(name) for name in names)
+    if any(_FURNITURE_WORDS.search(name) for name in tag.get("class") or ()):
+        return True
+    # An id is often a section's slug ("handling-security-related-bugs"): only a whole furniture id counts.
+    element_id = tag.get("id")
+    return isinstance(element_id, str) and element_id.lower() in _FURNITURE_IDS
 
 
 def _link_stats(root: Tag) -> dict[int, tuple[int, int, int]]:

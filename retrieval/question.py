@@ -26,7 +26,8 @@ _TECH_NOUNS = ("command|commands|program|tool|utility|package|module|function|me
                "exception|error|idiom|build system|algorithm|protocol|standard|specification|rfc|pep|dep|"
                "priority|target|backend|language|editor|shell|daemon|field name")
 _VALUE_NOUNS = "value|level|default|setting"
-_COUNT_NOUNS = "port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share"
+_COUNT_NOUNS = ("port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share|"
+                "exit code|exit status|status code|error code|return code|return value")
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and |so |but )?(?:how (?:do|can|could|should|would|shall|must|may) (?:i|you|we|one|they)|"
                 r"how to|what(?:'s| is) the (?:best |right |easiest )?way to|is there a way to)\b"), HOWTO),
@@ -45,6 +46,8 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bwhere\b|\b(which|what)( \w+){{0,2}} ({_PLACE_NOUNS})\b|\bin which (\w+ )?(country|city|state)\b"), PLACE),
     (re.compile(r"\b(which|what) (is|was|are|were)? ?the name\b|\bname the\b|\bwhich\b"), NAME),
 ]
+# A question typed as keywords: one of its first three words names what is asked for.
+_KEYWORD_QUESTION = re.compile(rf"^(?:[\w.-]+ ){{0,2}}({_COUNT_NOUNS}|{_VALUE_NOUNS}|{_TECH_NOUNS})s?\b(?! (?:is|are|was|does|do)\b)")
 # Words that only say what kind of answer is wanted; they are not searched for.
 _TYPE_MARKERS = re.compile(r"\bhow[\s-]*many[\s-]*th\b|\bhow (many|much)\b|\b(what|which) (year|date|day|month|decade|"
                            r"century|number|amount|rank|position)\b", re.IGNORECASE)
@@ -95,10 +98,16 @@ def clean_question(raw: str, max_chars: int) -> str:
 
 
 def answer_type(text: str) -> str | None:
+    """The kind of answer the first question phrase asks for: in "how long does apt wait when it is not
+    connected", "how long" asks, "when" only joins a clause."""
     lowered = text.lower().replace("\u2019", "'")
-    for pattern, kind in _TYPE_RULES:
-        if pattern.search(lowered):
-            return kind
+    found = [(m.start(), i, kind) for i, (pattern, kind) in enumerate(_TYPE_RULES) if (m := pattern.search(lowered))]
+    if found:
+        return min(found)[2]
+    keyword = _KEYWORD_QUESTION.match(lowered)  # "uid range for system users", "dir for temp files"
+    if keyword:
+        noun = keyword.group(1)
+        return NUMBER if re.fullmatch(_COUNT_NOUNS, noun) else VALUE if re.fullmatch(_VALUE_NOUNS, noun) else TECH
     return None
 
 
@@ -124,7 +133,8 @@ def _unit_terms(text: str) -> frozenset[str]:
 
 
 def _type_terms(text: str) -> frozenset[str]:
-    match = _TYPE_NOUN.search(text.lower().replace("\u2019", "'"))
+    lowered = text.lower().replace("\u2019", "'")
+    match = _TYPE_NOUN.search(lowered) or _KEYWORD_QUESTION.match(lowered)
     return frozenset(tokenize(match.group(1))) if match else frozenset()
 
 
