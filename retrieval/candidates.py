@@ -137,13 +137,27 @@ def _numbers(sentence: str, dates: list[Candidate]) -> list[Candidate]:
         start, end = m.start(), m.end()
         unit = m.group("unit")
         glued = unit is not None and m.start("unit") > 0 and not sentence[m.start("unit") - 1].isspace()
-        if unit and (unit.lower() in STOPWORDS or unit[0].isupper() and not unit.isupper() and not glued):
+        if unit and not _is_unit(unit, glued, sentence[start : m.start("unit")]):
             end = m.start("unit")
+            unit = None
         text = sentence[start:end].strip()
         if not text or any(d.start <= start < d.end and d.specificity > 0.65 for d in dates):
             continue
         out.append(Candidate(start, start + len(text), text, 1.0 if unit else 0.8, shape=N))
     return out
+
+
+def _is_unit(word: str, glued: bool, amount: str) -> bool:
+    """The word after a number is its unit when it looks like one: glued to it ("800Kib/sec"), an
+    abbreviation ("MB", "ms"), a rate ("MB/s"), or a plural ("seconds", "kbytes"; singular after one:
+    "one year"); not an adjective ("six switchable consoles") nor a stopword or a name."""
+    if word.lower() in STOPWORDS:
+        return False
+    if glued or "/" in word or (len(word) <= 3 and word.isalpha()):
+        return True
+    if word[0].isupper() and not word.isupper():
+        return False
+    return word.endswith("s") or amount.strip().lower() in ("1", "one", "a")
 
 
 def _is_sentence_initial(sentence: str, start: int) -> bool:

@@ -74,10 +74,10 @@ _TYPED = frozenset("date number ordinal version person place name value tech".sp
 
 # Fitted by scripts/fit_confidence.py (logistic regression; see BENCHMARKS.md for the data and the fit).
 WEIGHTS: dict[str, float] = {
-    "cover_passage": 0.962, "rare_share": 1.245, "missing_max": -0.092, "names_ok": 1.527, "margin": 0.923,
-    "candidate": 0.735, "score_ratio": 0.708, "cover_top": 0.734,
+    "cover_passage": 0.781, "rare_share": 1.305, "missing_max": 0.046, "names_ok": 1.492, "margin": 0.721,
+    "candidate": 0.586, "score_ratio": 0.46, "cover_top": 0.812,
 }
-BIAS = -4.039
+BIAS = -3.797
 ANSWERED_AT = 0.45  # probability of being right at or above which the answer is given as found
 NOT_SURE_AT = 0.25  # ... and above which the best passage is shown as possibly answering
 
