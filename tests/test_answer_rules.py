@@ -1,0 +1,187 @@
+"""Each rule of the answer stage on a small example of its own: question types, candidate shapes, the
+evidence a candidate gets, the one-line answer, citations in ranking order, the confidence decision, typo
+correction and the eval's matching rule. None of these sentences comes from the development set."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval import render
+from retrieval.answer import _one_line, _stated_for, _word_positions, build_answer
+from retrieval.candidates import candidates, fits_noun, proper_words
+from retrieval.confidence import Signals, decide
+from retrieval.evaluate import contains_answer
+from retrieval.models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
+from retrieval.question import (DATE, HOWTO, NUMBER, PERSON, REASON, TECH, VALUE, VERSION, answer_type,
+                                parse_question)
+from retrieval.spelling import correct_question, correct_word
+from retrieval.tokenize import tokenize
+from retrieval.weights import TermWeight
+
+
+# -- what kind of answer is asked for ------------------------------------------------------------------
+@pytest.mark.parametrize("question, kind", [
+    ("How do I mount a USB stick?", HOWTO),
+    ("how can I list open ports", HOWTO),
+    ("Why does the kernel panic on boot?", REASON),
+    ("In which GIMP version did layers groups appear?", VERSION),
+    ("which release of nginx dropped that module", VERSION),
+    ("What is the release date of Gnome 40?", DATE),
+    ("Which port does the print server listen on?", NUMBER),
+    ("Which exit code means the test was skipped?", NUMBER),
+    ("What is the default value of the sync interval?", VALUE),
+    ("Which command lists block devices?", TECH),
+    ("Which IP address is the loopback interface?", TECH),
+    ("Who maintains the wiki?", PERSON),
+    # the first question phrase decides: "when" here only joins a clause
+    ("how long does the cache wait when the disk is full", NUMBER),
+    # keyword questions: the noun among the first words says what is asked
+    ("uid range for system accounts", NUMBER),
+    ("config file for the web server", TECH),
+])
+def test_answer_type(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_type_noun_is_searched_but_not_required() -> None:
+    q = parse_question("Which command removes a directory tree?")
+    assert "command" in q.type_terms and "command" in q.terms and not q.required
+
+
+# -- candidate shapes -----------------------------------------------------------------------------------
+def _texts(sentence: str, kind: str | None, proper: set[str] | None = None) -> list[str]:
+    return [c.text for c in candidates(sentence, kind, proper or set())]
+
+
+def test_numbers_keep_their_unit_and_range() -> None:
+    found = _texts("It needs 512 kbytes, one year, 10-60% of 200 MB/s, six shiny disks and 5 Cuba trips.", NUMBER)
+    assert {"512 kbytes", "one year", "10-60%", "200 MB/s", "six", "5"} <= set(found)
+    assert "six shiny" not in found and "5 Cuba" not in found
+
+
+def test_versions_dates_and_literals() -> None:
+    assert _texts("Added in version 2.4.1; removed in release 7.", VERSION) == ["2.4.1", "7"]
+    assert "12 March 2021" in _texts("It shipped on 12 March 2021 (see 2021-03-12).", DATE)
+    assert {"(640, 480)", '"off"', "True"} <= set(_texts('It falls back to (640, 480); "off" or True.', VALUE))
+    assert "4" not in _texts("See bug #4 in the tracker.", NUMBER)
+
+
+def test_sentence_initial_capitalised_word_is_not_a_name() -> None:
+    assert _texts("Meanwhile the ferry was run by Anna Berg.", "name") == ["Anna Berg"]
+    assert "Remove" not in _texts("Remove the cover first.", "name")
+    # ... unless the same word is written capitalised inside other sentences: then it is a proper noun
+    proper = proper_words(["The language Rust is fast."])
+    assert "Rust" in _texts("Rust is fast.", "name", proper)
+    assert _texts("OpenBSD ships it.", "name") == ["OpenBSD"]  # inner capitals: a name at any place
+
+
+def test_technical_terms() -> None:
+    sentence = ("Run `fsck -y` or pass --force to /usr/sbin/tool, set max_size=10 in conf.Section, "
+                "call os.walk() or lsblk(8), mail ops@example.org, reach 10.0.0.1 and use CMake.")
+    found = set(_texts(sentence, TECH))
+    assert {"fsck -y", "--force", "/usr/sbin/tool", "max_size=10", "conf.Section", "os.walk()", "lsblk(8)",
+            "ops@example.org", "10.0.0.1", "CMake"} <= found
+    assert not {"-y", "Section", "walk", "example.org"} & found  # no piece of a larger token
+
+
+def test_code_names_and_people() -> None:
+    assert "RFC 2616" in _texts("HTTP/1.1 is RFC 2616.", TECH)
+    people = _texts("Written by Mary Kay McGill with the help of LibCore and NASA.", PERSON)
+    assert people == ["Mary Kay McGill"]
+
+
+def test_type_noun_forms() -> None:
+    assert fits_noun("192.168.1.1", frozenset({"address"})) and not fits_noun("GNOME", frozenset({"address"}))
+    assert fits_noun("/etc/fstab", frozenset({"file"})) and fits_noun("--dry-run", frozenset({"option"}))
+
+
+def test_a_value_stated_for_a_question_term() -> None:
+    sentence = "The limit is 64 and the pool holds 8 workers in 2020"
+    words = _word_positions(sentence)
+    index = {sentence[a:b]: i for i, (a, b, _) in enumerate(words)}
+    terms = set(tokenize("limit pool"))
+    assert _stated_for(words, index["64"], terms, sentence)
+    assert not _stated_for(words, index["2020"], terms, sentence)  # "in" is not a copula
+
+
+def test_an_answer_is_one_line() -> None:
+    assert _one_line("```\nmake\n  install\n```") == "make install"
+    assert "\n" not in _one_line("first\nsecond") and len(_one_line("word " * 200)) <= 402
+
+
+# -- building the answer ------------------------------------------------------------------------------
+def _hit(pid: str, score: float, text: str, heading: str = "") -> Hit:
+    return Hit(pid, pid.split("#")[0], score, text, "Manual", "manual.txt", int(pid.split("#")[1]),
+               tuple(sorted(set(tokenize(text)))), heading)
+
+
+def _weight() -> TermWeight:
+    return TermWeight(lambda term: 1, 100)
+
+
+def test_citations_keep_ranking_order_with_the_answer_first() -> None:
+    hits = [_hit("a#0", 9.0, "The ferry timetable changes every spring."),
+            _hit("b#1", 8.0, "The ferry to Lindholm leaves at 7:40 from pier 3. Tickets are sold on board."),
+            _hit("a#2", 7.0, "The ferry is operated by the harbour board."),
+            _hit("c#3", 6.0, "Another ferry page.")]
+    answer = build_answer(parse_question("Which pier does the ferry to Lindholm leave from?"), hits, _weight())
+    assert [c.hit.passage_id for c in answer.citations] == ["b#1", "a#0", "a#2"]
+
+
+def test_a_changelog_bullet_takes_its_version_from_the_entry() -> None:
+    text = "Tool 4.2 changes a few defaults:\n\n* Drop support for the legacy wire format."
+    hits = [_hit("n#0", 5.0, text, "tool (4.2-1) unstable")]
+    answer = build_answer(parse_question("Which tool release dropped the legacy wire format?"), hits, _weight())
+    assert answer.guess == "4.2"
+
+
+def test_howto_is_answered_with_the_instruction() -> None:
+    hits = [_hit("h#0", 5.0, "Backups matter. To restore a backup, run `restic restore latest`. It is quick.")]
+    answer = build_answer(parse_question("How do I restore a backup?"), hits, _weight())
+    assert "restic restore latest" in answer.guess
+
+
+# -- answered, not sure, not found --------------------------------------------------------------------
+def _signals(**changes: float) -> Signals:
+    base = dict(cover_passage=1.0, cover_sentence=1.0, cover_top=1.0, rare_share=1.0, missing_max=0.0,
+                names_ok=1.0, score_ratio=0.6, margin=0.3, type_unmet=0.0, candidate=2.0, answer_rank=0.0,
+                number_missing=0.0)
+    return Signals(**{**base, **changes})
+
+
+def test_decision() -> None:
+    assert decide(_signals()) == ANSWERED
+    assert decide(_signals(number_missing=1.0)) == NOT_FOUND  # "version 9.3" asked, 9.2's notes found
+    assert decide(_signals(type_unmet=1.0, candidate=0.0)) == NOT_SURE  # a date asked, none found
+    weak = _signals(cover_passage=0.3, cover_top=0.3, rare_share=0.0, names_ok=0.0, candidate=0.0, margin=0.0)
+    assert decide(weak) == NOT_FOUND
+    assert decide(_signals(cover_passage=0.2, cover_top=0.2), floor=0.5) == NOT_FOUND
+
+
+def test_not_sure_is_labelled_and_not_found_in_json() -> None:
+    hits = [_hit("a#0", 1.0, "The museum opens at nine.")]
+    answer = build_answer(parse_question("When did the museum first open?"), hits, _weight())
+    assert answer.confidence in (NOT_SURE, NOT_FOUND) and not answer.found and answer.answer is None
+    data = render.to_json(answer)
+    assert data["found"] is False and data["confidence"] == answer.confidence
+    if answer.confidence == NOT_SURE:
+        assert render.heading(answer) == render.NOT_SURE_NOTE
+        assert render.to_embed(answer)["description"] == render.NOT_SURE_NOTE
+
+
+# -- typos -------------------------------------------------------------------------------------------
+def test_typos_are_read_as_the_corpus_spelling() -> None:
+    vocabulary = {"connect": 5, "databas": 9, "lock": 3}
+    df = lambda term: vocabulary.get(term, 0)  # noqa: E731
+    assert correct_word("conection", df) == "connection"
+    assert correct_word("lock", df) is None  # known words stay
+    assert correct_question("Does Kafka conection lock the databse", df) == "Does Kafka connection lock the database"
+
+
+# -- the eval's matching rule --------------------------------------------------------------------------
+def test_answers_match_at_word_edges_with_whitespace_and_accents_folded() -> None:
+    assert not contains_answer("up to 999999 rows", ["9999"])
+    assert not contains_answer("see example.org", ["rg"])
+    assert contains_answer("on August\n16th, 1993", ["August 16th, 1993"])
+    assert contains_answer("Gerhard Ha\u0308ring wrote it", ["Gerhard Häring"])
+    assert contains_answer("the ﬁle", ["file"])
