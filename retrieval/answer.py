@@ -317,7 +317,9 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
 
     signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None)
     confidence = decide(signals, floor=min_coverage)
-    ordered = [best.hit] + [h for h in hits if h.passage_id != best.hit.passage_id]
+    # The answer's passage first (also when not sure: it is the one to check), then the ranking's order.
+    ordered = list(hits) if confidence == NOT_FOUND else \
+        [best.hit] + [h for h in hits if h.passage_id != best.hit.passage_id]
     citations = []
     for n, hit in enumerate(ordered[:max_citations], start=1):
         focus = (best.start, best.end) if hit is best.hit else _best_sentence_in(hit, terms, weight)

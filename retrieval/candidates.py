@@ -62,7 +62,7 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _AMOUNT = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)"
 # A number, maybe a range ("10-60", "100 to 999"), and its unit: a symbol or the word after it ("3700 kbytes").
 _NUMBER = re.compile(
-    rf"(?<![\w.\-/#]){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"
+    rf"(?<![\w.\-/#])(?<!\w\(){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"
     r"(?:\s?(?:%|percent\b|million\b|billion\b|thousand\b|hundred\b))?"
     r"(?:\s?(?P<unit>[A-Za-z][A-Za-z/]{0,15})\b)?(?![\w.]?\d)", re.IGNORECASE)
 # A literal value: a tuple of numbers "(80, 24)", a quoted word "no", a constant True/False/None.
