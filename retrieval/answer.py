@@ -166,6 +166,8 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
         score += _SHAPE_MISFIT * weight.maximum
     if kind == "version" and first > 0 and words[first - 1][2] & _VERSION_WORDS_TERMS:
         score += _SHAPE_MISFIT * weight.maximum  # "since version 3.6": the number the text calls a version
+    if cand.shape == "tech":  # a key named after what it does: "limits the bandwidth" <- "Dl-Limit"
+        score += 0.5 * sum(weight(t) for t in cand_terms & terms - question.type_terms)
     if cand_terms & question.type_terms:
         score += 2 * _SHAPE_MISFIT * weight.maximum  # it names itself as what was asked: "which RFC" <- "RFC 7159"
     elif fits_noun(cand.text, question.type_terms):

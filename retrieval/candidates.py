@@ -15,7 +15,7 @@ from .question import DATE, NAME, NUMBER, ORDINAL, PERSON, PLACE, TECH, VALUE, V
 from .tokenize import STOPWORDS
 
 # Shapes of candidate, and how well each fits a kind of question (1 = what was asked for).
-D, N, O, V, NM, T = "date", "number", "ordinal", "version", "name", "tech"
+D, N, O, V, NM, T, L = "date", "number", "ordinal", "version", "name", "tech", "literal"
 SHAPE_FIT: dict[str, dict[str, float]] = {
     DATE: {D: 1.0},
     NUMBER: {N: 1.0},
@@ -24,7 +24,7 @@ SHAPE_FIT: dict[str, dict[str, float]] = {
     PERSON: {NM: 1.0},
     PLACE: {NM: 1.0},
     NAME: {NM: 1.0, T: 0.8, V: 0.3},
-    VALUE: {N: 1.0, T: 0.6, NM: 0.5, V: 0.6},
+    VALUE: {N: 1.0, L: 1.0, T: 0.6, NM: 0.5, V: 0.6},
     TECH: {T: 1.0, NM: 0.8},
 }
 
@@ -65,9 +65,10 @@ _NUMBER = re.compile(
     rf"(?<![\w.\-/#])(?<!\w\(){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"
     r"(?:\s?(?:%|percent\b|million\b|billion\b|thousand\b|hundred\b))?"
     r"(?:\s?(?P<unit>[A-Za-z][A-Za-z/]{0,15})\b)?(?![\w.]?\d)", re.IGNORECASE)
-# A literal value: a tuple of numbers "(80, 24)", a quoted word "no", a constant True/False/None.
-_LITERAL = re.compile(r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*\)"
-                      r"|(?<![\w\"'])[\"'\u201c][\w.:/+-]{1,40}[\"'\u201d](?![\w\"'])|\b(?:True|False|None)\b")
+# Literal values: a tuple of numbers "(80, 24)" is a number; a quoted word "no" or a constant True/False/None
+# is a literal of code.
+_NUMBER_TUPLE = re.compile(r"\(\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*\)")
+_QUOTED = re.compile(r"(?<![\w\"'])[\"'\u201c][\w.:/+-]{1,40}[\"'\u201d](?![\w\"'])|\b(?:True|False|None)\b")
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|"
                       r"tenth|last)\b", re.IGNORECASE)
 _VERSION = re.compile(r"(?<![\w.\-/])v?\d+\.\d+(?:\.\d+)?(?:p\d+|[a-z]\d?|-\d+)?(?![\w]|\.\d)"
@@ -201,8 +202,16 @@ def proper_words(texts: Iterable[str]) -> set[str]:
     return found
 
 
+def _inline_code(sentence: str) -> list[Candidate]:
+    return [Candidate(m.start(1), m.end(1), m.group(1), 1.0, shape=T) for m in _INLINE_CODE.finditer(sentence)]
+
+
+def _literals(sentence: str) -> list[Candidate]:
+    return [Candidate(m.start(), m.end(), m.group(), 1.0, shape=L) for m in _QUOTED.finditer(sentence)]
+
+
 def _tech(sentence: str) -> list[Candidate]:
-    out = [Candidate(m.start(1), m.end(1), m.group(1), 1.0, shape=T) for m in _INLINE_CODE.finditer(sentence)]
+    out = _inline_code(sentence)
     for m in _TECH_WORD.finditer(sentence):
         text = m.group().rstrip(".,;:")
         if text.lower() in _NOT_TECH or any(c.start <= m.start() < c.end for c in out):
@@ -229,7 +238,7 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
     if N in shapes:
         versions = _versions(sentence)
         out += [c for c in _numbers(sentence, dates) if not any(v.start <= c.start < v.end for v in versions)]
-        out += [Candidate(m.start(), m.end(), m.group(), 1.0, shape=N) for m in _LITERAL.finditer(sentence)]
+        out += [Candidate(m.start(), m.end(), m.group(), 1.0, shape=N) for m in _NUMBER_TUPLE.finditer(sentence)]
     if NM in shapes:
         names = _names(sentence, proper)
         if kind == PERSON:
@@ -240,6 +249,8 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
         out += names
     if T in shapes:
         out += _tech(sentence)
+    if L in shapes:
+        out += [c for c in _literals(sentence) if not any(t.start <= c.start < t.end for t in out if t.shape == T)]
     # A code token is one thing: no name or number inside it ("Acquire" in "APT::Acquire::http::Dl-Limit").
     tokens = [c for c in out if c.shape == T]
     out = [c for c in out if c.shape == T or not any(t.start <= c.start and c.end <= t.end and

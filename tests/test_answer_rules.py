@@ -63,6 +63,7 @@ def test_versions_dates_and_literals() -> None:
     assert _texts("Added in version 2.4.1; removed in release 7.", VERSION) == ["2.4.1", "7"]
     assert "12 March 2021" in _texts("It shipped on 12 March 2021 (see 2021-03-12).", DATE)
     assert {"(640, 480)", '"off"', "True"} <= set(_texts('It falls back to (640, 480); "off" or True.', VALUE))
+    assert '"off"' not in _texts('It is "off" by default.', NUMBER)  # a quoted word is no number
     assert "4" not in _texts("See bug #4 in the tracker.", NUMBER)
 
 

@@ -46,7 +46,6 @@ def _pdf(pages: list[list[str]], title: str = "") -> bytes:
 
 
 # -- HTML: Sphinx-like furniture ----------------------------------------------------------------------------
-
 def test_role_navigation_bar_is_dropped() -> None:
     """Sphinx's prev/next bars are <div role="navigation">, with words that are not links."""
     doc = _html('<div role="navigation"><h3>Navigation</h3><p>Previous topic: Installing the widget</p></div>'
@@ -92,13 +91,13 @@ def test_related_section_id_is_kept() -> None:
 
 
 # -- HTML: DocBook-like furniture ---------------------------------------------------------------------------
-
 _DOCBOOK = """<html><head><title>Chapter 3. Package configuration</title></head><body>
 <div class="navheader"><table width="100%" summary="Navigation header">
 <tr><th colspan="3" align="center">Chapter 3. Package configuration</th></tr>
 <tr><td align="left"><a accesskey="p" href="ch02.html">Prev</a> </td><th> </th>
 <td align="right"> <a accesskey="n" href="ch03s01.html">Next</a></td></tr></table><hr></div>
-<div class="chapter"><div class="titlepage"><h1 class="title"><a name="cfg"></a>Chapter 3. Package configuration</h1></div>
+<div class="chapter"><div class="titlepage">
+<h1 class="title"><a name="cfg"></a>Chapter 3. Package configuration</h1></div>
 <div class="toc"><p><b>Table of Contents</b></p><dl class="toc">
 <dt><span class="section"><a href="ch03s01.html">3.1. The control file</a></span></dt>
 <dt><span class="section"><a href="ch03s02.html">3.2. The rules file</a></span></dt></dl></div>
@@ -130,7 +129,6 @@ def test_link_dense_menu_is_dropped_but_prose_links_kept() -> None:
 
 
 # -- HTML: main region, structure ---------------------------------------------------------------------------
-
 def test_main_region_wins_over_unmarked_furniture() -> None:
     """Text outside a <main> (or role=main, or a single <article>) is page chrome, whatever its markup."""
     for open_, close in (("<main>", "</main>"), ('<div role="main">', "</div>"), ("<article>", "</article>")):
@@ -174,6 +172,16 @@ def test_definition_term_leads_its_first_paragraph() -> None:
     assert "`nocheck`: It is set by CI." not in doc.text and "It is set by CI." in doc.text
 
 
+@pytest.mark.xfail(strict=True, reason="_is_inline_code matches DocBook class words on block tags: Sphinx's "
+                   '<dl class="py function"> (and "std option", "c function") becomes one backticked line')
+def test_sphinx_api_entry_is_not_one_code_span() -> None:
+    """Sphinx wraps API entries in <dl class="py function">: a block, though "function" is a DocBook inline
+    class; its description must stay prose and its example a fenced block."""
+    doc = _html('<dl class="py function"><dt id="w.connect">w.connect(host)</dt><dd><p>Open a connection.</p>'
+                "<p>Fails after 30 seconds.</p><pre>w.connect(h)</pre></dd></dl>")
+    assert "w.connect(host): Open a connection." in doc.text and "```\nw.connect(h)\n```" in doc.text
+
+
 def test_nfkc_folds_ligatures_in_html() -> None:
     """"ﬁle" is stored as "file", so the word found by search is the word shown."""
     assert "The config file" in _html("<p>The conﬁg ﬁle</p>").text
@@ -186,14 +194,21 @@ def test_deeply_nested_html_does_not_recurse() -> None:
     assert "Deep text survives." in doc.text
 
 
-# -- Markdown and plain text --------------------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="markdown-it's commonmark preset has maxNesting=20: deeper content "
+                   "(a list nested ~10 levels, a 20-deep quote) is silently dropped")
+def test_markdown_deeply_nested_list_keeps_its_text() -> None:
+    """An outline or a file tree as nested Markdown lists must not lose its deeper items."""
+    text = extract("".join("  " * i + f"- level{i}\n" for i in range(12)).encode(), "tree.md", MAX).text
+    assert [i for i in range(12) if f"level{i}" not in text] == []
 
+
+# -- Markdown and plain text --------------------------------------------------------------------------------
 def test_markdown_setext_heading_is_the_title() -> None:
-    """A README underlined with === is titled by that heading, not by a later "## ..." heading."""
-    md = "Widget Toolkit\n==============\n\nA toolkit for widgets.\n\nUsage\n-----\n\nRun it.\n\n## Installation\n\npip it.\n"
+    """A README underlined with === is titled by that heading, not by a later "# ..." heading."""
+    md = "Widget Toolkit\n==============\n\nA toolkit.\n\nUsage\n-----\n\nRun it.\n\n# Installation\n\npip it.\n"
     doc = extract(md.encode(), "README.md", MAX)
     assert doc.title == "Widget Toolkit"
-    assert _headings(doc) == [("Widget Toolkit", 1), ("Usage", 2), ("Installation", 2)]
+    assert _headings(doc) == [("Widget Toolkit", 1), ("Usage", 2), ("Installation", 1)]
 
 
 def test_plain_text_setext_headings() -> None:
@@ -235,52 +250,35 @@ def test_prose_at_margin_has_no_margin_headings() -> None:
 
 
 # -- PDF ----------------------------------------------------------------------------------------------------
-
 def test_pdf_layout_rules() -> None:
     """Running heads and bare page numbers are dropped, dot-leader TOC lines too; numbered headings get
     their depth as level; the "ﬁ" ligature is folded."""
     head = "Widget Manual - Release 2.0"
-    pages = [
-        [head, "Contents", "1. Introduction ........................ 2", "2. Configuration ...................... 3",
-         "2.1. Error handling ..................... 3", "1"],
-        [head, "1. Introduction", "The widget is a small daemon for ﬁle syncing.", "2"],
-        [head, "2. Configuration", "The default timeout is 30 seconds.", "2.1. Error handling",
-         "Failed syncs are retried ﬁve times.", "3"],
-        [head, "Appendix notes are kept here.", "4"],
-    ]
+    toc = ["Contents", "1. Introduction ........................ 2", "2.1. Error handling ..................... 3"]
+    pages = [[head, *toc, "1"], [head, "1. Introduction", "The widget is a small daemon for ﬁle syncing.", "2"],
+             [head, "2. Configuration", "The default timeout is 30 seconds.", "2.1. Error handling",
+              "Failed syncs are retried ﬁve times.", "3"], [head, "Appendix notes are kept here.", "4"]]
     doc = extract(_pdf(pages, title="Widget Manual"), "manual.pdf", MAX)
     assert head not in doc.text
     assert not [line for line in doc.text.splitlines() if line.strip().isdigit()]
-    assert "...." not in doc.text and doc.text.count("Introduction") == 1
+    assert "...." not in doc.text and doc.text.count("Introduction") == 1 and doc.text.count("Error handling") == 1
     assert _headings(doc) == [("1. Introduction", 1), ("2. Configuration", 1), ("2.1. Error handling", 2)]
     assert "for file syncing" in doc.text and "retried five times" in doc.text and "ﬁ" not in doc.text
     assert "The default timeout is 30 seconds." in doc.text and "Appendix notes are kept here." in doc.text
 
 
+def test_pdf_bare_page_numbers_dropped_on_short_documents() -> None:
+    """With under 3 pages nothing counts as running: "Page 1 of 2" and "2" go by their shape alone."""
+    doc = extract(_pdf([["Alpha is the first letter.", "Page 1 of 2"], ["Beta is the second one.", "2"]]), "a.pdf", MAX)
+    assert doc.text == "Alpha is the first letter.\n\nBeta is the second one."
+
+
 # -- Passages: heading paths --------------------------------------------------------------------------------
-
-_MANUAL = """# Widget manual
-
-Welcome to the manual.
-
-## Chapter 2. Configuration
-
-Settings live in one file.
-
-### 2.1 Timeouts
-
-The connect timeout defaults to 30 seconds.
-
-## Chapter 3. FAQ
-
-### How do I rotate my API token?
-
-Open Settings, choose Security and press Regenerate.
-
-### Why are uploads slow on Mondays?
-
-Backups run then and share the bandwidth.
-"""
+_MANUAL = "\n\n".join([
+    "# Widget manual", "Welcome to the manual.", "## Chapter 2. Configuration", "Settings live in one file.",
+    "### 2.1 Timeouts", "The connect timeout defaults to 30 seconds.", "## Chapter 3. FAQ",
+    "### How do I rotate my API token?", "Open Settings, choose Security and press Regenerate.",
+    "### Why are uploads slow on Mondays?", "Backups run then and share the bandwidth."])
 
 
 def test_passage_heading_paths() -> None:
@@ -293,7 +291,7 @@ def test_passage_heading_paths() -> None:
     assert by_text["Welcome to the manual."] == ""  # the title heading is not in any path
     headings = {doc.text[h.start : h.end] for h in doc.headings}
     assert not headings & {p.text.strip() for p in passages}
-    assert all(len(p.text) for p in passages) and all("Widget manual" not in p.heading for p in passages)
+    assert all(p.text.strip() and "Widget manual" not in p.heading for p in passages)
 
 
 def test_faq_question_is_searched_with_its_answer(empty_corpus, tmp_path: Path) -> None:
