@@ -74,22 +74,29 @@ def _sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> l
             score = sum(weight(t) for t in present) + 0.5 * max(hit.score, 0.0) / top_score
             if _FENCE in text and question.answer_type in (None, REASON):
                 score *= 0.5  # code is shown in the snippet; a sentence says the answer
-            if question.answer_type == HOWTO and _names_code(text, question, proper, spans, hit, i):
-                score += _SENTENCE_KIND_BONUS * weight.maximum
+            if question.answer_type == HOWTO:
+                score += _instruction_credit(text, question, proper, spans, hit, i, weight)
             elif question.answer_type == REASON and _REASON.search(text):
                 score += _SENTENCE_KIND_BONUS * weight.maximum
             out.append(_Sentence(rank, hit, start, end, score))
     return out
 
 
-def _names_code(text: str, question: Question, proper: set[str], spans: list[tuple[int, int]], hit: Hit,
-                i: int) -> bool:
-    """An instruction: the sentence names a command, option or code the question does not, or leads into
-    a code block ("Run this:")."""
+def _instruction_credit(text: str, question: Question, proper: set[str], spans: list[tuple[int, int]], hit: Hit,
+                        i: int, weight: TermWeight) -> float:
+    """How much a sentence reads as the instruction asked for: it names a command, option or code the
+    question does not, or leads into a code block ("Run this:"); more when that code is named after what
+    is asked ("make options mutually exclusive" <- `add_mutually_exclusive_group()`)."""
     asked = set(question.terms)
-    if any(not set(tokenize(c.text)) <= asked for c in candidates(text, "tech", proper)):
-        return True
-    return text.rstrip().endswith(":") and i + 1 < len(spans) and hit.text[spans[i + 1][0]:].startswith(_FENCE)
+    credit = 0.0
+    for cand in candidates(text, "tech", proper):
+        terms = set(tokenize(cand.text))
+        if not terms <= asked:
+            credit = max(credit, _SENTENCE_KIND_BONUS * weight.maximum + 0.5 * sum(weight(t) for t in terms & asked))
+    if not credit and text.rstrip().endswith(":") and i + 1 < len(spans) and \
+            hit.text[spans[i + 1][0]:].startswith(_FENCE):
+        credit = _SENTENCE_KIND_BONUS * weight.maximum
+    return credit
 
 
 def _word_positions(text: str) -> list[tuple[int, int, set[str]]]:

@@ -15,7 +15,7 @@ _ABBREVIATIONS = frozenset(
 # End punctuation, optional closing quotes/brackets, then either whitespace before a capital/digit/quote,
 # or no space at all before Capital+lowercase ("more.Report"), or a blank line.
 _BOUNDARY = re.compile(
-    r"(?P<end>[.!?]+[\"'\u201d\u2019)\]]*)(?:\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f])|(?=[A-Z][a-z]))"
+    r"(?P<end>[.!?]+[\"'\u201d\u2019)\]]*)(?:\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u00c0-\u024f]|`)|(?=[A-Z][a-z]))"
     r"|\n\s*\n"
 )
 _WORD_BEFORE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]+)\.?$")

@@ -186,3 +186,16 @@ def test_answers_match_at_word_edges_with_whitespace_and_accents_folded() -> Non
     assert contains_answer("on August\n16th, 1993", ["August 16th, 1993"])
     assert contains_answer("Gerhard Ha\u0308ring wrote it", ["Gerhard Häring"])
     assert contains_answer("the ﬁle", ["file"])
+
+
+def test_howto_prefers_code_named_after_what_is_asked() -> None:
+    hits = [_hit("h#0", 6.0, "The `zip` tool packs files into one archive for a backup. "
+                             "Use `split_archive()` to split an archive into parts.")]
+    answer = build_answer(parse_question("How do I split an archive into parts?"), hits, _weight())
+    assert "split_archive()" in answer.guess
+
+
+def test_a_sentence_may_start_with_inline_code() -> None:
+    from retrieval.sentences import split_sentences
+    assert split_sentences("It is obscure. `who-knows`(1) tells you. Done.") == [
+        "It is obscure.", "`who-knows`(1) tells you.", "Done."]
