@@ -24,6 +24,10 @@ EXTRACTION_VERSION = 2
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _MAX_TITLE = 200
+_MARKDOWN_MAX_NESTING = 100
+# PDF metadata titles that name no document: the producing program's placeholders.
+_PLACEHOLDER_TITLE = re.compile(r"\s*(?:untitled|unknown|no title|\(anonymous\)|anonymous|document\d*|"
+                                r"microsoft word - .*|slide \d+)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,10 @@ def _markdown_to_text(markdown: str) -> Extracted:
     """CommonMark (ATX and Setext headings, fenced code) and tables, through the HTML path."""
     from markdown_it import MarkdownIt
 
-    return _html_to_text(MarkdownIt("commonmark").enable("table").render(markdown))
+    # markdown-it stops at 20 levels of nesting and drops what is deeper; 100 keeps real documents whole
+    # and still bounds the parser's recursion.
+    parser = MarkdownIt("commonmark", {"maxNesting": _MARKDOWN_MAX_NESTING}).enable("table")
+    return _html_to_text(parser.render(markdown))
 
 
 def _pdf_to_text(data: bytes, name: str) -> Extracted:
@@ -157,10 +164,16 @@ def _pdf_to_text(data: bytes, name: str) -> Extracted:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise BadDocument(f"{name}: not a readable PDF ({type(exc).__name__})") from None
-    from .pdf_text import pdf_blocks
+    from .pdf_text import is_page_number, pdf_blocks
 
-    first_line = next((line for page in pages for line in page.splitlines() if line.strip()), "")
-    return assemble(pdf_blocks(pages), str(meta_title).strip() or first_line)
+    blocks = pdf_blocks(pages)
+    title = str(meta_title).strip()
+    if _PLACEHOLDER_TITLE.fullmatch(title):
+        title = ""
+    # The first line of the first page names the document (the same line often repeats as a running head).
+    first_line = next((line.strip() for page in pages for line in page.splitlines()
+                       if line.strip() and not is_page_number(line.strip())), "")
+    return assemble(blocks, title or first_line)
 
 
 def check_file(name: str, size: int, max_bytes: int) -> str:

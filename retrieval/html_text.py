@@ -26,6 +26,7 @@ from .blocks import CODE, HEADING, ROW, TEXT, Block
 _DROP_TAGS = frozenset("script style noscript template nav svg head form button iframe object embed select "
                        "textarea header footer canvas dialog".split())
 _INLINE_CODE_TAGS = frozenset("code kbd samp tt var".split())
+_INLINE_TAGS = frozenset("span a em strong b i u small sub sup abbr cite".split())
 _INLINE_CODE_CLASSES = frozenset("command literal filename option parameter varname package function classname "
                                  "systemitem envar userinput computeroutput".split())
 _DROP_ROLES = frozenset("navigation banner contentinfo search complementary menu menubar toolbar "
@@ -46,7 +47,11 @@ _MENU_LINK_SHARE = 0.8
 
 
 def _is_inline_code(tag: Tag) -> bool:
-    return tag.name in _INLINE_CODE_TAGS or not _INLINE_CODE_CLASSES.isdisjoint(tag.get("class") or ())
+    """<code>, <kbd>, ... or an inline element whose class says code (DocBook's <span class="command">); a
+    block with such a class (Sphinx's <dl class="py function">) holds prose, not code."""
+    if tag.name in _INLINE_CODE_TAGS:
+        return True
+    return tag.name in _INLINE_TAGS and not _INLINE_CODE_CLASSES.isdisjoint(tag.get("class") or ())
 
 
 def _code_span(tag: Tag) -> str:

@@ -19,8 +19,9 @@ from .blocks import HEADING, TEXT, Block
 
 _EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running heads
 _MIN_PAGES_REPEATED = 3
-_PAGE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?", re.IGNORECASE)
-_LEADER = re.compile(r"(?:\.\s*){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
+_ROMAN = r"(?=[mdclxvi])m{0,3}(?:c[md]|d?c{0,3})(?:x[cl]|l?x{0,3})(?:i[xv]|v?i{0,3})"
+_PAGE_NUMBER = re.compile(rf"(?:page\s+)?(?:\d{{1,4}}|{_ROMAN})(?:\s*(?:/|of)\s*\d{{1,4}})?", re.IGNORECASE)
+_LEADER = re.compile(rf"(?:\.\s*){{4,}}\s*(?:\d{{1,4}}|{_ROMAN})\s*$", re.IGNORECASE)
 _NUMBERED_HEADING = re.compile(r"(?P<number>\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(?P<title>[A-Z/(\"'`\[].{0,100})")
 _MAX_HEADING_WORDS = 12
 
@@ -36,6 +37,10 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
         edge = {_shape(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:] if line.strip()}
         counts.update(edge)
     return {shape for shape, n in counts.items() if n >= _MIN_PAGES_REPEATED}
+
+
+def is_page_number(line: str) -> bool:
+    return _PAGE_NUMBER.fullmatch(line) is not None
 
 
 def heading_level(line: str) -> int:

@@ -172,8 +172,6 @@ def test_definition_term_leads_its_first_paragraph() -> None:
     assert "`nocheck`: It is set by CI." not in doc.text and "It is set by CI." in doc.text
 
 
-@pytest.mark.xfail(strict=True, reason="_is_inline_code matches DocBook class words on block tags: Sphinx's "
-                   '<dl class="py function"> (and "std option", "c function") becomes one backticked line')
 def test_sphinx_api_entry_is_not_one_code_span() -> None:
     """Sphinx wraps API entries in <dl class="py function">: a block, though "function" is a DocBook inline
     class; its description must stay prose and its example a fenced block."""
@@ -194,8 +192,6 @@ def test_deeply_nested_html_does_not_recurse() -> None:
     assert "Deep text survives." in doc.text
 
 
-@pytest.mark.xfail(strict=True, reason="markdown-it's commonmark preset has maxNesting=20: deeper content "
-                   "(a list nested ~10 levels, a 20-deep quote) is silently dropped")
 def test_markdown_deeply_nested_list_keeps_its_text() -> None:
     """An outline or a file tree as nested Markdown lists must not lose its deeper items."""
     text = extract("".join("  " * i + f"- level{i}\n" for i in range(12)).encode(), "tree.md", MAX).text
