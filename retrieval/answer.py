@@ -32,6 +32,7 @@ _REASON = re.compile(r"\b(because|since|so that|in order to|to avoid|to prevent|
                      r"otherwise|as a result|due to|the reason|so as to|this means|which means)\b", re.IGNORECASE)
 _FENCE = "```"
 _CONTEXT_PENALTY = 0.25  # a candidate from the passage's heading or lead sentence, not the answer sentence
+_FOLLOWING_SENTENCES = 2  # the sentences after the matching one that may state its value
 # "MAXYEAR is 9999", "timeout defaults to 5.0", "Dl-Limit: 800": a value stated for a question term.
 _COPULA = frozenset("is are was were be been equals equal = : defaults default to set".split())
 _VERSION_WORDS = frozenset("version versions release releases v".split())
@@ -211,11 +212,16 @@ def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeig
     proper = proper_words({s.hit.text for s in sentences})
     best: tuple[float, _Sentence, Candidate, float] | None = None
 
-    def consider(sentence: _Sentence, text: str, penalty: float) -> bool:
+    def consider(sentence: _Sentence, text: str, penalty: float, own: bool) -> bool:
         nonlocal best
         seen = False
+        # A candidate from a context (the next sentences, the lead, the heading) is judged as if that text
+        # followed the matching sentence, so that the question's words there count for it.
+        reading = text if own else f"{sentence.text} {text}"
+        shift = 0 if own else len(sentence.text) + 1
         for cand in candidates(text, question.answer_type, proper):
-            score = _score_candidate(cand, text, question, weight, question.answer_type)
+            placed = cand if own else dataclasses.replace(cand, start=cand.start + shift, end=cand.end + shift)
+            score = _score_candidate(placed, reading, question, weight, question.answer_type)
             if score is None:
                 continue
             seen = True
@@ -223,26 +229,29 @@ def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeig
             # full date in an equally good sentence beats a bare weekday in the first one.
             total = sentence.score + score - penalty
             if best is None or total > best[0]:
-                shown = cand if text is sentence.text else dataclasses.replace(cand, start=0, end=0)
+                shown = cand if own else dataclasses.replace(cand, start=0, end=0)
                 best = (total, sentence, shown, score - penalty)
         return seen
 
     for sentence in sentences:
         if sentence.score < _NEAR_BEST * best_score:
             break
-        if consider(sentence, sentence.text, 0.0):
+        if consider(sentence, sentence.text, 0.0, own=True):
             continue
         # The sentence that matches states no value; the next one may ("... the database is locked. Default
         # five seconds."), and a changelog's bullet has its version or date in its entry's lead or heading.
         spans = sentence_spans(sentence.hit.text)
-        following = next(((a, b) for a, b in spans if a >= sentence.end), None)
-        contexts = [(sentence.hit.text[following[0] : following[1]], _CONTEXT_PENALTY)] if following else []
+        text = sentence.hit.text
+        following = [(a, b) for a, b in spans if a >= sentence.end][:_FOLLOWING_SENTENCES]
+        # ... in the same paragraph: "Default five seconds." two sentences after the parameter it belongs to
+        following = [(a, b) for a, b in following if "\n\n" not in text[sentence.end : a]]
+        contexts = [(text[a:b], _CONTEXT_PENALTY * (n + 1)) for n, (a, b) in enumerate(following)]
         if question.answer_type in (VERSION, DATE):
             contexts += [(sentence.hit.text[spans[0][0] : spans[0][1]], _CONTEXT_PENALTY),
                          (sentence.hit.heading, 2 * _CONTEXT_PENALTY)]
         for context, penalty in contexts:
             if context and context != sentence.text:
-                consider(sentence, context, penalty * weight.maximum)
+                consider(sentence, context, penalty * weight.maximum, own=False)
     return (best[1], best[2], best[3]) if best else None
 
 
