@@ -199,3 +199,11 @@ def test_a_sentence_may_start_with_inline_code() -> None:
     from retrieval.sentences import split_sentences
     assert split_sentences("It is obscure. `who-knows`(1) tells you. Done.") == [
         "It is obscure.", "`who-knows`(1) tells you.", "Done."]
+
+
+def test_a_value_in_the_next_sentence_of_the_paragraph() -> None:
+    text = "retries (int) – How many times the client tries again when the server is busy. Default three times."
+    hits = [_hit("p#0", 5.0, text), _hit("q#1", 4.0, "The server keeps 12 workers busy.")]
+    answer = build_answer(parse_question("how many times does the client try again when the server is busy"),
+                          hits, _weight())
+    assert answer.guess == "three times"
