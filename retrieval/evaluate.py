@@ -10,9 +10,7 @@ import csv
 import dataclasses
 import json
 import tempfile
-import re
 import time
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +22,7 @@ from tqdm import tqdm
 from .config import Settings
 from .corpus import Corpus
 from .errors import BadDocument, BadQuestion
+from .matching import contains_answer
 from .passages import doc_of
 
 MEASURES = {"ndcg@10": nDCG @ 10, "recall@100": R @ 100, "mrr@10": MRR @ 10}
@@ -135,24 +134,6 @@ class QAReport:
             result["kinds"] = {k: dataclasses.asdict(v) for k, v in sorted(self.kinds.items())}
         result["failures"] = self.failures
         return result
-
-
-def _fold(text: str) -> str:
-    """Case, accents and ligatures folded (NFKD without combining marks), whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
-
-
-def contains_answer(text: str | None, answers: list[str]) -> bool:
-    """An expected answer occurs in `text` at word edges: no letter, digit or `_` just before or after it
-    ("9999" is not found in "999999", "rg" not in "org"); a line break counts as a space."""
-    folded = _fold(text or "")
-    for answer in answers:
-        wanted = _fold(answer)
-        if wanted and re.search(rf"(?<![^\W_]){re.escape(wanted)}(?![^\W_])", folded):
-            return True
-    return False
 
 
 def run_qa(path: Path, corpus: Corpus) -> QAReport:

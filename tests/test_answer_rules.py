@@ -10,7 +10,7 @@ from retrieval import render
 from retrieval.answer import _one_line, _stated_for, _word_positions, build_answer
 from retrieval.candidates import candidates, fits_noun, proper_words
 from retrieval.confidence import Signals, decide
-from retrieval.evaluate import contains_answer
+from retrieval.matching import contains_answer
 from retrieval.models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
 from retrieval.question import (DATE, HOWTO, NUMBER, PERSON, REASON, TECH, VALUE, VERSION, answer_type,
                                 parse_question)
