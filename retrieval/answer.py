@@ -170,7 +170,7 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
     if kind in (PERSON, PLACE, NAME) or cand.shape == "name":
         # Names are rare words: a run of common corpus words ("Visits North Korea") is less likely one.
         score += sum(weight(t) for t in cand_terms) / len(cand_terms) / max(weight.maximum, 1e-9)
-    if cand.shape != "name" and _stated_for(words, first, terms - cand_terms, sentence):
+    if _stated_for(words, first, terms - cand_terms, sentence, punctuation=cand.shape != "name"):
         score += _SHAPE_MISFIT * weight.maximum
     if kind == "version" and first > 0 and words[first - 1][2] & _VERSION_WORDS_TERMS:
         score += _SHAPE_MISFIT * weight.maximum  # "since version 3.6": the number the text calls a version
@@ -187,20 +187,21 @@ def _score_candidate(cand: Candidate, sentence: str, question: Question, weight:
 _VERSION_WORDS_TERMS = frozenset(t for w in _VERSION_WORDS for t in tokenize(w)) | {"version", "releas"}
 
 
-def _stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[str], sentence: str) -> bool:
-    """The candidate follows a question term and a copula: "MAXYEAR is 9999", "timeout defaults to 5"."""
+def _stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[str], sentence: str,
+                punctuation: bool = True) -> bool:
+    """The candidate follows a question term and a copula: "MAXYEAR is 9999", "timeout defaults to 5", and
+    unless it is a name (a caption's "Photo : YONHAP News" is a credit), "maxsize=128", "Default: 5"."""
     i, linking = first - 1, 0
     while i >= 0 and linking < 3:
         start, end, word_terms = words[i]
         if word_terms & terms:
-            return linking > 0 or sentence[end:words[first][0]].strip() in ("=", ":")
-        if sentence[start:end].strip("`\"'").lower() not in _COPULA:
+            return linking > 0 or (punctuation and sentence[end:words[first][0]].strip() in ("=", ":"))
+        word = sentence[start:end].strip("`\"'").lower()
+        if word not in _COPULA or (not punctuation and word in ("=", ":")):
             return False
         linking += 1
         i -= 1
     return False
-
-
 
 
 def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeight
@@ -333,7 +334,8 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
     short = _one_line(typed[1].text) if typed else None
     sentence = _one_line(_with_code(best) if question.answer_type == HOWTO else best.text)
 
-    signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None)
+    from_context = typed is not None and typed[1].end == 0  # a candidate placed outside the sentence
+    signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None, from_context)
     confidence = decide(signals, floor=min_coverage)
     # The answer's passage first (also when not sure: it is the one to check), then the ranking's order.
     ordered = list(hits) if confidence == NOT_FOUND else \

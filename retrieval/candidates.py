@@ -242,10 +242,12 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
     if NM in shapes:
         names = _names(sentence, proper)
         if kind == PERSON:
-            # a person's name is not an acronym, a code, nor one CamelCase word ("BaseDir")
+            # a person's name is not an acronym, a code, one CamelCase word ("BaseDir"), nor a run of more
+            # than four words or with an all-capitals word ("ACAP Media Type")
             names = [c for c in names if not re.fullmatch(r"[A-Z.]+", c.text) and not c.before_title
                      and not any(ch.isdigit() for ch in c.text)
-                     and not (" " not in c.text and re.search(r"[a-z][A-Z]", c.text))]
+                     and not (" " not in c.text and re.search(r"[a-z][A-Z]", c.text))
+                     and len(c.text.split()) <= 4 and not re.search(r"\b[A-Z]{2,}\b", c.text)]
         out += names
     if T in shapes:
         out += _tech(sentence)

@@ -37,10 +37,11 @@ class Signals:
     candidate: float  # the candidate's closeness to the question's words, over the largest term weight
     answer_rank: float  # rank of the answer's passage among the hits (0 = first)
     number_missing: float  # a number or version the question gives ("OpenSSH 9.3") is not in the passage
+    from_context: float = 0.0  # the short answer comes from a sentence near the matching one, not from it
 
     @classmethod
     def of(cls, question: Question, hits: Sequence[Hit], hit: Hit, sentence: str, weight: TermWeight,
-           candidate_score: float | None) -> "Signals":
+           candidate_score: float | None, from_context: bool = False) -> "Signals":
         asked = set(question.terms)
         about = (set(tokenize(hit.title)) | set(tokenize(hit.heading))) & asked
         in_passage = (set(hit.matched_terms) & asked) | about
@@ -64,6 +65,7 @@ class Signals:
             candidate=max(candidate_score or 0.0, 0.0) / weight.maximum,
             answer_rank=float(next((i for i, h in enumerate(hits) if h.passage_id == hit.passage_id), 0)),
             number_missing=float(any(any(c.isdigit() for c in t) for t in judged - in_passage)),
+            from_context=float(from_context),
         )
 
     def as_dict(self) -> dict[str, float]:
@@ -74,11 +76,11 @@ _TYPED = frozenset("date number ordinal version person place name value tech".sp
 
 # Fitted by scripts/fit_confidence.py (logistic regression; see BENCHMARKS.md for the data and the fit).
 WEIGHTS: dict[str, float] = {
-    "cover_passage": 0.781, "rare_share": 1.305, "missing_max": 0.046, "names_ok": 1.492, "margin": 0.721,
-    "candidate": 0.586, "score_ratio": 0.46, "cover_top": 0.812,
+    "cover_passage": 1.08, "rare_share": 1.286, "missing_max": -0.134, "names_ok": 1.519, "margin": 1.033,
+    "candidate": 0.813, "score_ratio": 0.48, "cover_top": 0.778, "from_context": -0.781,
 }
-BIAS = -3.797
-ANSWERED_AT = 0.45  # probability of being right at or above which the answer is given as found
+BIAS = -3.996
+ANSWERED_AT = 0.55  # probability of being right at or above which the answer is given as found
 NOT_SURE_AT = 0.25  # ... and above which the best passage is shown as possibly answering
 
 

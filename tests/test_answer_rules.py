@@ -87,7 +87,7 @@ def test_technical_terms() -> None:
 
 def test_code_names_and_people() -> None:
     assert "RFC 2616" in _texts("HTTP/1.1 is RFC 2616.", TECH)
-    people = _texts("Written by Mary Kay McGill with the help of LibCore and NASA.", PERSON)
+    people = _texts("Written by Mary Kay McGill with the help of LibCore and NASA, ACME Media Type Class.", PERSON)
     assert people == ["Mary Kay McGill"]
 
 
@@ -146,7 +146,7 @@ def test_howto_is_answered_with_the_instruction() -> None:
 def _signals(**changes: float) -> Signals:
     base = dict(cover_passage=1.0, cover_sentence=1.0, cover_top=1.0, rare_share=1.0, missing_max=0.0,
                 names_ok=1.0, score_ratio=0.6, margin=0.3, type_unmet=0.0, candidate=2.0, answer_rank=0.0,
-                number_missing=0.0)
+                number_missing=0.0, from_context=0.0)
     return Signals(**{**base, **changes})
 
 
@@ -157,6 +157,9 @@ def test_decision() -> None:
     weak = _signals(cover_passage=0.3, cover_top=0.3, rare_share=0.0, names_ok=0.0, candidate=0.0, margin=0.0)
     assert decide(weak) == NOT_FOUND
     assert decide(_signals(cover_passage=0.2, cover_top=0.2), floor=0.5) == NOT_FOUND
+    # an answer taken from a sentence near the matching one is less sure than one from the sentence itself
+    from retrieval.confidence import probability
+    assert probability(_signals(from_context=1.0)) < probability(_signals())
 
 
 def test_not_sure_is_labelled_and_not_found_in_json() -> None:
