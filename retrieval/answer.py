@@ -264,16 +264,36 @@ def _one_line(text: str, limit: int = _ANSWER_CHARS) -> str:
     return text
 
 
-def _with_code(sentence: _Sentence) -> str:
-    """A "how to" sentence that leads into a code block ("Run this:") is answered with the code's first line."""
-    text = sentence.text.rstrip()
-    if not text.endswith(":"):
-        return text
-    rest = sentence.hit.text[sentence.end :].lstrip()
-    if rest.startswith(_FENCE):
-        lines = [ln for ln in rest[len(_FENCE):].split("\n") if ln.strip() and not ln.startswith(_FENCE)]
-        if lines:
-            return f"{text} {lines[0].strip()}"
+_POINTS_BACK = re.compile(r"(?:This|That|These|The (?:above|example|code) )\b")
+
+
+def _code_lines(block: str) -> list[str]:
+    return [ln.strip() for ln in block.split("\n") if ln.strip() and not ln.strip().startswith(_FENCE)]
+
+
+def _best_line(lines: list[str], terms: set[str]) -> str:
+    """The code line sharing most words with the question (the first one on a tie)."""
+    return max(lines, key=lambda ln: (len(terms & set(tokenize(ln))), -lines.index(ln)))
+
+
+def _with_code(sentence: _Sentence, terms: set[str]) -> str:
+    """A "how to" sentence next to a code block is answered with the code's line: one that leads into it
+    ("Run this:") gets the block's line after it, one that points back at it ("This will copy everything
+    except .pyc files.") gets the block's line before it."""
+    text, hit = sentence.text.rstrip(), sentence.hit.text
+    if text.endswith(":"):
+        rest = hit[sentence.end :].lstrip()
+        if rest.startswith(_FENCE):
+            lines = _code_lines(rest[len(_FENCE) : rest.find(_FENCE, len(_FENCE))])
+            if lines:
+                return f"{text} {_best_line(lines, terms)}"
+    elif _POINTS_BACK.match(text):
+        before = hit[: sentence.start].rstrip()
+        if before.endswith(_FENCE):
+            opening = before.rfind(_FENCE, 0, len(before) - len(_FENCE))
+            lines = _code_lines(before[opening + len(_FENCE) : len(before) - len(_FENCE)]) if opening >= 0 else []
+            if lines:
+                return f"{_best_line(lines, terms)} \u2014 {text}"
     return text
 
 
@@ -332,7 +352,7 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
     typed = _best_typed(sentences, question, weight)
     best = typed[0] if typed else sentences[0]
     short = _one_line(typed[1].text) if typed else None
-    sentence = _one_line(_with_code(best) if question.answer_type == HOWTO else best.text)
+    sentence = _one_line(_with_code(best, set(question.terms)) if question.answer_type == HOWTO else best.text)
 
     from_context = typed is not None and typed[1].end == 0  # a candidate placed outside the sentence
     signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None, from_context)

@@ -210,3 +210,11 @@ def test_a_value_in_the_next_sentence_of_the_paragraph() -> None:
     answer = build_answer(parse_question("how many times does the client try again when the server is busy"),
                           hits, _weight())
     assert answer.guess == "three times"
+
+
+def test_howto_sentence_pointing_back_at_code_gets_its_line() -> None:
+    text = ("Here is an example:\n\n```\nfrom archive import pack, skip_patterns\n\n"
+            "pack(src, dst, skip=skip_patterns('*.tmp'))\n```\n\nThis will pack everything except the .tmp files.")
+    hits = [_hit("c#0", 5.0, text)]
+    answer = build_answer(parse_question("How do I pack a folder but leave out the .tmp files?"), hits, _weight())
+    assert "skip_patterns" in answer.guess and "This will pack everything" in answer.guess
