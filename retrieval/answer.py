@@ -61,6 +61,27 @@ def passage_terms(question: Question, hit: Hit) -> set[str]:
     return (set(hit.matched_terms) | _title_terms(hit)) & set(question.terms)
 
 
+_LONG_SENTENCE_WORDS = 60
+
+
+def answer_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences to answer from. A "sentence" of more than 60 words that runs over line breaks is a table or
+    a list without full stops (a PDF's rows, a changelog's bullets): its lines are read one by one, so a
+    row does not gather the question's words from the whole table."""
+    spans: list[tuple[int, int]] = []
+    for start, end in sentence_spans(text):
+        if "\n" in text[start:end] and len(text[start:end].split()) > _LONG_SENTENCE_WORDS:
+            position = start
+            for line in text[start:end].split("\n"):
+                if line.strip():
+                    offset = text.index(line, position)
+                    spans.append((offset, offset + len(line)))
+                    position = offset + len(line)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def _sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> list[_Sentence]:
     terms = set(question.terms)
     top_score = max((h.score for h in hits), default=0.0) or 1.0
@@ -68,7 +89,7 @@ def _sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> l
     out = []
     for rank, hit in enumerate(hits):
         topic = terms & _title_terms(hit)  # every sentence of "Mount Etna" is about Mount Etna, "Its height" too
-        spans = sentence_spans(hit.text)
+        spans = answer_spans(hit.text)
         for i, (start, end) in enumerate(spans):
             text = hit.text[start:end]
             present = terms & set(tokenize(text)) | topic
@@ -241,7 +262,7 @@ def _best_typed(sentences: list[_Sentence], question: Question, weight: TermWeig
             continue
         # The sentence that matches states no value; the next one may ("... the database is locked. Default
         # five seconds."), and a changelog's bullet has its version or date in its entry's lead or heading.
-        spans = sentence_spans(sentence.hit.text)
+        spans = answer_spans(sentence.hit.text)
         text = sentence.hit.text
         following = [(a, b) for a, b in spans if a >= sentence.end][:_FOLLOWING_SENTENCES]
         # ... in the same paragraph: "Default five seconds." two sentences after the parameter it belongs to

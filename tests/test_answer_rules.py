@@ -218,3 +218,12 @@ def test_howto_sentence_pointing_back_at_code_gets_its_line() -> None:
     hits = [_hit("c#0", 5.0, text)]
     answer = build_answer(parse_question("How do I pack a folder but leave out the .tmp files?"), hits, _weight())
     assert "skip_patterns" in answer.guess and "This will pack everything" in answer.guess
+
+
+def test_a_long_run_of_lines_is_read_line_by_line() -> None:
+    from retrieval.answer import answer_spans
+    rows = "\n".join(f"row{i} static files of kind {i}" for i in range(20))
+    text = rows + "\nStatic and variable files are kept apart because static files can live on read-only media."
+    spans = answer_spans(text)
+    assert len(spans) == 21 and text[spans[-1][0]:spans[-1][1]].startswith("Static and variable")
+    assert len(answer_spans("A short sentence\nwrapped over two lines.")) == 1  # short: one sentence as before
