@@ -33,7 +33,10 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 r"how to|what(?:'s| is) the (?:best |right |easiest )?way to|is there a way to)\b"), HOWTO),
     (re.compile(r"^(?:and |so |but )?(?:why|for what reason|what is the reason)\b"), REASON),
     (re.compile(r"\bhow[\s-]*many[\s-]*th\b|\bwhat (rank|place|position)\b|\bwhich (rank|position)\b"), ORDINAL),
-    (re.compile(r"\bwhen\b|\b(what|which) (year|date|day|month|time|decade|century)\b|\bwhat year\b|\bsince when\b"
+    # "when" asks at the start ("when did ...", "and when ...") or at the end ("... when?"); inside, it joins a
+    # clause ("a replacement for grep when scanning a tree")
+    (re.compile(r"^(?:and |so |but |since |until |till |from )?when\b|\bwhen\W*$|\b(?:since|until|till) when\b"
+                r"|\b(what|which) (year|date|day|month|time|decade|century)\b|\bwhat year\b|\bsince when\b"
                 r"|\bwhat (is|was) the (publication |release )?date\b"), DATE),
     (re.compile(r"\b(which|what)( [\w.-]+){0,2} (version|releas\w*)s?\b|\bin which [\w.-]+ releas"), VERSION),
     (re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep|wide|heavy)\b|"

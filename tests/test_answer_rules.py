@@ -227,3 +227,8 @@ def test_a_long_run_of_lines_is_read_line_by_line() -> None:
     spans = answer_spans(text)
     assert len(spans) == 21 and text[spans[-1][0]:spans[-1][1]].startswith("Static and variable")
     assert len(answer_spans("A short sentence\nwrapped over two lines.")) == 1  # short: one sentence as before
+
+
+def test_when_inside_a_question_joins_a_clause() -> None:
+    assert answer_type("a faster tool than grep when scanning a tree") is None
+    assert answer_type("the war ended when?") == DATE and answer_type("and when did it end") == DATE
