@@ -230,5 +230,5 @@ def test_a_long_run_of_lines_is_read_line_by_line() -> None:
 
 
 def test_when_inside_a_question_joins_a_clause() -> None:
-    assert answer_type("a faster tool than grep when scanning a tree") is None
+    assert answer_type("a faster replacement for grep when scanning a tree") is None
     assert answer_type("the war ended when?") == DATE and answer_type("and when did it end") == DATE
