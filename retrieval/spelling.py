@@ -15,6 +15,8 @@ from .tokenize import normalize_term
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"(?<![\w.-])[A-Za-z]{4,}(?![\w.-])")
 MIN_DF = 2  # a correction must be a term that at least this many passages use
+MAX_TRIED = 4  # unknown words tried per question: a line of gibberish costs a few ms, not a second
+MAX_WORD = 24  # longer "words" are not typos
 
 
 def _edits(word: str) -> set[str]:
@@ -45,10 +47,17 @@ def correct_word(word: str, doc_freq: Callable[[str], int]) -> str | None:
 def correct_question(text: str, doc_freq: Callable[[str], int]) -> str:
     """The question with each lowercase unknown word replaced by its correction. Capitalised words are left
     alone: a name the corpus lacks is a reason not to answer, not a typo."""
+    tried = 0
+
     def fix(match: re.Match[str]) -> str:
+        nonlocal tried
         word = match.group()
-        if not word.islower():
+        if not word.islower() or len(word) > MAX_WORD or tried >= MAX_TRIED:
             return word
+        term = normalize_term(word)
+        if term is None or doc_freq(term) > 0:
+            return word
+        tried += 1
         return correct_word(word, doc_freq) or word
 
     return _WORD.sub(fix, text)

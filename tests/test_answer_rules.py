@@ -232,3 +232,14 @@ def test_a_long_run_of_lines_is_read_line_by_line() -> None:
 def test_when_inside_a_question_joins_a_clause() -> None:
     assert answer_type("a faster replacement for grep when scanning a tree") is None
     assert answer_type("the war ended when?") == DATE and answer_type("and when did it end") == DATE
+
+
+def test_typo_correction_tries_a_bounded_number_of_words() -> None:
+    calls: list[str] = []
+
+    def df(term: str) -> int:
+        calls.append(term)
+        return 0
+
+    correct_question(" ".join(["qwertzuiop"] * 50), df)
+    assert len(calls) < 5 * 1000  # a few unknown words tried, not fifty
