@@ -40,7 +40,6 @@ import re
 import subprocess
 import sys
 import time
-import unicodedata
 from collections import Counter
 from pathlib import Path
 

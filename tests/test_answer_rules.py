@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 
 from retrieval import render
-from retrieval.answer import _one_line, _stated_for, _word_positions, build_answer
+from retrieval.answer import build_answer
+from retrieval.answer_sentences import one_line as _one_line
+from retrieval.short_answer import stated_for as _stated_for, word_positions as _word_positions
 from retrieval.candidates import candidates, fits_noun, proper_words
 from retrieval.confidence import Signals, decide
 from retrieval.matching import contains_answer
@@ -221,7 +223,7 @@ def test_howto_sentence_pointing_back_at_code_gets_its_line() -> None:
 
 
 def test_a_long_run_of_lines_is_read_line_by_line() -> None:
-    from retrieval.answer import answer_spans
+    from retrieval.answer_sentences import answer_spans
     rows = "\n".join(f"row{i} static files of kind {i}" for i in range(20))
     text = rows + "\nStatic and variable files are kept apart because static files can live on read-only media."
     spans = answer_spans(text)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 
 from retrieval.extract import Extracted, extract
 from retrieval.passages import split_passages
