@@ -229,7 +229,7 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
             stack.extend(reversed(list(node.children)))
         elif name in _HEADING_TAGS:
             flush()
-            text = _words(node)
+            text = _words(node).replace("`", "")  # a title, not code: "json — JSON encoder and decoder"
             if text:
                 blocks.append(Block(HEADING, text, _HEADING_TAGS[name]))
         elif name == "pre":

@@ -40,7 +40,8 @@ def make_snippet(text: str, focus: tuple[int, int], terms: set[str]) -> Snippet:
                 s0 = spans[idx - 1][0]
             start, end = min(s0, start), max(e0, end)
         body = text[start:end]
-    body = body.replace("\n", " ")  # one character for one keeps the highlight offsets valid
+    # one character for one keeps the highlight offsets valid: line breaks and code fences become spaces
+    body = body.replace("\n", " ").replace("```", "   ")
     prefix = "\u2026 " if start > 0 else ""
     suffix = " \u2026" if end < len(text.rstrip()) and not body.endswith("\u2026") else ""
     shifted = tuple((a + len(prefix), b + len(prefix)) for a, b in highlight(body, terms))

@@ -295,3 +295,11 @@ def test_faq_question_is_searched_with_its_answer(empty_corpus, tmp_path: Path) 
     empty_corpus.ingest([tmp_path / "faq.md"])
     hit = empty_corpus.search("rotate API token")[0]
     assert "press Regenerate" in hit.text and hit.heading.endswith("How do I rotate my API token?")
+
+
+def test_heading_code_marks_do_not_reach_titles() -> None:
+    """A heading that names a module in <code> gives a plain title and heading path."""
+    page = ("<html><head><title>zipfile — Work with ZIP archives — Manual</title></head><body><main>"
+            "<h1><code>zipfile</code> — Work with ZIP archives</h1><p>Body text here.</p></main></body></html>")
+    got = extract(page.encode(), "zip.html", 10**6)
+    assert got.title == "zipfile — Work with ZIP archives" and "`" not in got.text.split("\n")[0]
