@@ -186,7 +186,8 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
         text = " ".join("".join(inline).split())
         inline.clear()
         if text and label:
-            text = f"{label.pop()}: {text}"
+            term = label.pop()
+            text = f"{term} {text}" if term.endswith(":") else f"{term}: {text}"
         if text:
             blocks.append(Block(TEXT, text))
 

@@ -59,6 +59,13 @@ _TYPE_MARKERS = re.compile(r"\bhow[\s-]*many[\s-]*th\b|\bhow (many|much)\b|\b(wh
 _MEASURES = {"high": "height", "tall": "height", "long": "length", "far": "distance", "deep": "depth",
              "wide": "width", "old": "age", "big": "size", "large": "size", "heavy": "weight"}
 _MEASURE = re.compile(rf"\bhow ({'|'.join(_MEASURES)})\b")
+# "Who wrote X" is answered by X's author line ("Author: Larry Hastings"): the agent noun is searched too.
+# (and the passive form: "X was written by")
+_AGENTS = {"wrote": "author written", "written": "author wrote", "write": "author written",
+           "writes": "author written", "authored": "author",
+           "maintains": "maintainer", "maintained": "maintainer", "translated": "translator",
+           "founded": "founder", "invented": "inventor", "designed": "designer"}
+_AGENT = re.compile(rf"\b({'|'.join(_AGENTS)})\b")
 # The thing counted or ranked: "how many *tourists*", "the how-manyth *country*". A passage that never names
 # it cannot give its count, and the answer is the number written next to it ("the 193rd country").
 _UNIT = re.compile(r"\bhow[\s-]*(?:many|much)(?:[\s-]*th)? ((?!of\b|did\b|do\b|does\b|is\b|are\b|was\b|were\b|has\b|have\b|had\b)[a-z][\w-]*)")
@@ -122,12 +129,15 @@ def parse_question(raw: str, max_chars: int = 1000) -> Question:
                           "add the names or terms you are asking about.")
     unit = _unit_terms(text)
     type_terms = _type_terms(text)
+    kind = answer_type(text)
     measure = _MEASURE.search(text.lower())
-    if measure:  # search for the measure's noun too; neither word is needed in the passage
-        extra = tuple(tokenize(_MEASURES[measure.group(1)]))
-        terms += tuple(t for t in extra if t not in terms)
-        type_terms |= frozenset(tokenize(measure.group(1))) | frozenset(extra)
-    return Question(text, terms, answer_type(text), _required_terms(text) | unit, type_terms, unit)
+    agent = _AGENT.search(text.lower()) if kind == PERSON else None
+    for word, noun in ((measure, _MEASURES), (agent, _AGENTS)):
+        if word:  # search for the measure's or the agent's noun too; neither word is needed in the passage
+            extra = tuple(tokenize(noun[word.group(1)]))
+            terms += tuple(t for t in extra if t not in terms)
+            type_terms |= frozenset(tokenize(word.group(1))) | frozenset(extra)
+    return Question(text, terms, kind, _required_terms(text) | unit, type_terms, unit)
 
 
 def _unit_terms(text: str) -> frozenset[str]:

@@ -245,3 +245,9 @@ def test_typo_correction_tries_a_bounded_number_of_words() -> None:
 
     correct_question(" ".join(["qwertzuiop"] * 50), df)
     assert len(calls) < 5 * 1000  # a few unknown words tried, not fifty
+
+
+def test_who_wrote_searches_the_author_line() -> None:
+    q = parse_question("Who wrote the packaging guide?")
+    assert {"author", "written"} <= set(q.terms) and "author" in q.type_terms and not q.required
+    assert "author" not in parse_question("When was the packaging guide written?").terms  # not a person question
