@@ -18,7 +18,7 @@ SENTENCE_HITS = 5  # the answer is looked for in this many of the best passages
 
 
 def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *, min_coverage: float = 0.0,
-                 max_citations: int = 3) -> Answer:
+                 max_citations: int = 3, k1: float = 1.2) -> Answer:
     """Pick the answer sentence and short answer from the best passages, judge how sure it is, and cite
     the answer's passage first, then the others in ranking order. `min_coverage` is a floor under the
     confidence rule: below it the question is not answered whatever the other signals say."""
@@ -33,7 +33,8 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
     sentence = one_line(with_code(best, set(question.terms)) if question.answer_type == HOWTO else best.text)
 
     from_context = typed is not None and typed[1].end == 0  # a candidate placed outside the sentence
-    signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None, from_context)
+    signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None, from_context,
+                         k1=k1)
     confidence = decide(signals, floor=min_coverage)
     # The answer's passage first (also when not sure: it is the one to check), then the ranking's order.
     ordered = list(hits) if confidence == NOT_FOUND else \

@@ -129,7 +129,8 @@ def with_code(sentence: Sentence, terms: set[str]) -> str:
     if text.endswith(":"):
         rest = hit[sentence.end :].lstrip()
         if rest.startswith(FENCE):
-            lines = _code_lines(rest[len(FENCE) : rest.find(FENCE, len(FENCE))])
+            closing = rest.find(FENCE, len(FENCE))  # the passage may end inside the block
+            lines = _code_lines(rest[len(FENCE) : closing if closing >= 0 else len(rest)])
             if lines:
                 return f"{text} {_best_line(lines, terms)}"
     elif _POINTS_BACK.match(text):

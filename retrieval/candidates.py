@@ -90,7 +90,7 @@ _TECH_WORD = re.compile(
     r"(?<![\w./:@-])(?:"
     r"--?[A-Za-z][\w-]*(?:=\S+)?"
     r"|(?:https?://|www\.)\S+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"
     r"|~?/[\w.+-]+(?:/[\w.+-]*)*"
     r"|\d{1,3}(?:\.\d{1,3}){3}(?:/\d+)?"
     r"|[A-Za-z_][\w-]*(?:(?:\.|::)[A-Za-z_][\w-]*)+(?:\(\))?"
@@ -224,9 +224,13 @@ def _versions(sentence: str) -> list[Candidate]:
     return [Candidate(m.start(), m.end(), m.group(), 1.0, shape=V) for m in _VERSION.finditer(sentence)]
 
 
+MAX_SENTENCE_CHARS = 2_000  # candidates are looked for this far into a sentence: bounded work per question
+
+
 def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> list[Candidate]:
     """Every candidate of a shape that can answer a question of `kind`."""
     shapes = SHAPE_FIT.get(kind or "", {})
+    sentence = sentence[:MAX_SENTENCE_CHARS]
     out: list[Candidate] = []
     dates = _dates(sentence) if D in shapes or N in shapes else []
     if D in shapes:

@@ -111,8 +111,6 @@ def _print_answer(answer: Answer, as_json: bool) -> None:
         click.echo(render.to_plain(answer))
         return
     style = "bold green" if answer.found else "bold yellow"
-    if not answer.found and answer.sentence and answer.citations and answer.confidence == "not_sure":
-        style = "bold yellow"
     out.print(f"[{style}]{escape(render.heading(answer))}[/]")
     if answer.found and answer.short_answer and answer.sentence:
         out.print(f"  [italic]\u201c{escape(answer.sentence)}\u201d[/]")

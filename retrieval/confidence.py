@@ -11,6 +11,7 @@ passage scores against the best a passage could score for this question.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -19,8 +20,8 @@ from .question import Question
 from .tokenize import tokenize
 from .weights import TermWeight, coverage, term_share
 
+_NUMBER = re.compile(r"v?\d+(?:[.,-]\d+)*[a-z]?")  # "9.3", "2019", "1.6.3", "7.6p"; not "ipv6", "python3", "utf8"
 _RARE = 0.5  # a question term is rare when its weight is at least this share of the largest possible
-_BM25_TERM_MAX = 2.2  # (k1 + 1) at k1 = 1.2: a BM25 term contributes at most this many times its IDF
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Signals:
 
     @classmethod
     def of(cls, question: Question, hits: Sequence[Hit], hit: Hit, sentence: str, weight: TermWeight,
-           candidate_score: float | None, from_context: bool = False) -> "Signals":
+           candidate_score: float | None, from_context: bool = False, k1: float = 1.2) -> "Signals":
         asked = set(question.terms)
         about = (set(tokenize(hit.title)) | set(tokenize(hit.heading))) & asked
         in_passage = (set(hit.matched_terms) & asked) | about
@@ -50,7 +51,7 @@ class Signals:
         rare = {t for t in judged if weight(t) >= _RARE * weight.maximum}
         rare_total = sum(weight(t) for t in rare)
         missing = [weight(t) for t in judged - in_passage]
-        best_possible = _BM25_TERM_MAX * sum(weight(t) for t in asked) or 1.0
+        best_possible = (k1 + 1) * sum(weight(t) for t in asked) or 1.0  # a term adds at most (k1 + 1) x IDF
         typed = question.answer_type in _TYPED
         return cls(
             cover_passage=term_share(question, in_passage, weight),
@@ -64,7 +65,7 @@ class Signals:
             type_unmet=float(typed and candidate_score is None),
             candidate=max(candidate_score or 0.0, 0.0) / weight.maximum,
             answer_rank=float(next((i for i, h in enumerate(hits) if h.passage_id == hit.passage_id), 0)),
-            number_missing=float(any(any(c.isdigit() for c in t) for t in judged - in_passage)),
+            number_missing=float(any(_NUMBER.fullmatch(t) for t in judged - in_passage)),
             from_context=float(from_context),
         )
 

@@ -104,7 +104,7 @@ class Corpus:
         s = self.settings
         return {"generation": self.store.generation if generation is None else generation,
                 "tokenizer": TOKENIZER_VERSION, "k1": s.k1, "b": s.b, "epsilon": s.epsilon,
-                "title_in_passages": s.title_in_passages, "headings_in_passages": True}
+                "title_in_passages": s.title_in_passages, "headings_in_passages": s.title_in_passages}
 
     def _load_or_build_index(self) -> BM25Index:
         """The saved base + delta when its header matches the store (generation, tokenizer, BM25
@@ -274,27 +274,37 @@ class Corpus:
         return [(index.passage_ids[r.row], r.score) for r in index.top(question.terms, k, self.scopes_for(scope))]
 
     def ask(self, query: str, scope: str | None = None, k: int = 10) -> Answer:
-        question = parse_question(query, self.settings.max_question_chars)
+        asked = parse_question(query, self.settings.max_question_chars)
         searcher = self.searcher  # one snapshot for the whole question
         scopes = self.scopes_for(scope)
-        corrected = correct_question(question.text, searcher.index.doc_freq)
-        if corrected != question.text:  # typos: the question is searched as corrected, and the reply says so
-            try:
-                question = dataclasses.replace(parse_question(corrected, self.settings.max_question_chars),
-                                               text=question.text)
-            except BadQuestion:
-                corrected = question.text
-        hits = searcher.search_terms(question.terms, k, scopes)
+        question, hits = self._read_typos(asked, searcher, scopes, k)
         answer = build_answer(question, hits, searcher.weight, min_coverage=self.settings.min_coverage,
-                              max_citations=self.settings.top_k)
-        if corrected != question.text:
-            answer = dataclasses.replace(answer, read_as=corrected)
+                              max_citations=self.settings.top_k, k1=self.settings.k1)
+        if question is not asked:  # the reply says how the question was read
+            answer = dataclasses.replace(answer, question=asked.text, read_as=question.text)
         if answer.found or self.settings.synonyms <= 0:
             return answer
-        return self._ask_in_other_words(question, hits, answer, searcher, scopes)
+        return self._ask_in_other_words(question, hits, answer, searcher, scopes, asked.text)
+
+    def _read_typos(self, asked: Question, searcher: Searcher, scopes: list[str] | None,
+                    k: int) -> tuple[Question, list[Hit]]:
+        """The question as searched, and its hits: with its typos corrected when the documents this server
+        sees use the corrected words (a word only another server's documents hold is never shown)."""
+        corrected = correct_question(asked.text, searcher.index.doc_freq)
+        if corrected != asked.text:
+            try:
+                question = parse_question(corrected, self.settings.max_question_chars)
+            except BadQuestion:
+                question = asked
+            if question is not asked:
+                hits = searcher.search_terms(question.terms, k, scopes)
+                seen = set().union(*(h.matched_terms for h in hits)) if hits else set()
+                if set(question.terms) - set(asked.terms) <= seen:
+                    return question, hits
+        return asked, searcher.search_terms(asked.terms, k, scopes)
 
     def _ask_in_other_words(self, question: Question, hits: list[Hit], answer: Answer, searcher: Searcher,
-                            scopes: Iterable[str] | None) -> Answer:
+                            scopes: Iterable[str] | None, asked: str) -> Answer:
         """Not answered: maybe the corpus says it in other words. Re-read the question with one phrase the
         best passages lack swapped for a synonym. A reworded question has bent the asker's words, so it
         must be covered halfway between the usual bar and fully (0.75 by default; "climate change" read
@@ -333,9 +343,9 @@ class Corpus:
         for reworded, synonym in itertools.islice(reworded_questions(), settings.synonyms):
             # only the cited passages decide: fetch no more (each try is a search: the budget is small)
             again = build_answer(reworded, searcher.search_terms(reworded.terms, settings.top_k, scopes),
-                                 searcher.weight, min_coverage=bar, max_citations=settings.top_k)
+                                 searcher.weight, min_coverage=bar, max_citations=settings.top_k, k1=settings.k1)
             if again.found and set(tokenize(synonym)) <= set(again.citations[0].hit.matched_terms):
-                return dataclasses.replace(again, question=question.text, read_as=reworded.text)
+                return dataclasses.replace(again, question=asked, read_as=reworded.text)
         return answer
 
     # -- corpus management --------------------------------------------------------------------------

@@ -65,13 +65,14 @@ def assemble(blocks: list[Block], title: str) -> Extracted:
     text = "\n\n".join(parts)
     clean_title = _clean(title)[:_MAX_TITLE]
     first = text[headings[0].start : headings[0].end] if headings else ""
-    return Extracted(text, clean_title or first[:_MAX_TITLE] or _first_line(text), tuple(headings))
+    prose = next((_first_line(b.text) for b in blocks if b.kind != CODE and b.text.strip()), "")
+    return Extracted(text, clean_title or first[:_MAX_TITLE] or prose or _first_line(text), tuple(headings))
 
 
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line:
+        if line and not line.startswith("```"):
             return line[:_MAX_TITLE]
     return ""
 

@@ -23,8 +23,8 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
 from .blocks import CODE, HEADING, ROW, TEXT, Block
 
-_DROP_TAGS = frozenset("script style noscript template nav svg head form button iframe object embed select "
-                       "textarea header footer canvas dialog".split())
+_DROP_TAGS = frozenset("script style noscript template nav svg head title form button iframe object embed "
+                       "select textarea header footer canvas dialog".split())
 _INLINE_CODE_TAGS = frozenset("code kbd samp tt var".split())
 _INLINE_TAGS = frozenset("span a em strong b i u small sub sup abbr cite".split())
 _INLINE_CODE_CLASSES = frozenset("command literal filename option parameter varname package function classname "
@@ -81,8 +81,11 @@ def _is_furniture(tag: Tag, in_main: bool) -> bool:
         return True
     if (tag.get("role") or "").lower() in _DROP_ROLES:
         return True
-    if any(_FURNITURE_WORDS.search(name) for name in tag.get("class") or ()):
-        return True
+    for name in tag.get("class") or ():
+        match = _FURNITURE_WORDS.search(name)
+        # a "sidebar" box inside the main region is the author's own aside (docutils' sidebar directive)
+        if match and not (in_main and match.group().strip("-_").lower() == "sidebar"):
+            return True
     # An id is often a section's slug ("handling-security-related-bugs"): only a whole furniture id counts.
     element_id = tag.get("id")
     return isinstance(element_id, str) and element_id.lower() in _FURNITURE_IDS
@@ -113,8 +116,9 @@ def _link_stats(root: Tag) -> dict[int, tuple[int, int, int]]:
 
 
 def _is_menu(tag: Tag, stats: dict[int, tuple[int, int, int]]) -> bool:
-    """A list, table or box that is nearly all link text: a menu or a table of contents."""
-    if tag.name not in ("ul", "ol", "dl", "table", "div", "p", "section"):
+    """A list that is nearly all link text: a menu or a table of contents. (A paragraph or a table of links,
+    such as a list of package names or of standards, is content.)"""
+    if tag.name not in ("ul", "ol", "dl"):
         return False
     text, links, count = stats.get(id(tag), (0, 0, 0))
     return count >= _MIN_LINKS_FOR_MENU and text > 0 and links / text >= _MENU_LINK_SHARE
@@ -172,6 +176,10 @@ def _end_definition() -> None:
     """Marks the end of a <dd> on the walk's stack."""
 
 
+def _end_list() -> None:
+    """Marks the end of a <dl> on the walk's stack."""
+
+
 def html_blocks(html: str) -> tuple[list[Block], str]:
     """The page's main text as blocks, and its title."""
     soup = BeautifulSoup(html, "html.parser")
@@ -196,6 +204,10 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
         node = stack.pop()
         if node is flush:
             flush()
+            continue
+        if node is _end_list:  # a term left without a definition stands alone
+            if label:
+                blocks.append(Block(TEXT, label.pop()))
             continue
         if node is _end_definition:  # a definition with no paragraph of its own: the term stands alone
             if label:
@@ -223,6 +235,12 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
                 label[-1] = f"{label[-1]}, {_words(node)}"
             elif _words(node):
                 label.append(_words(node))
+        elif name == "dl":
+            flush()
+            if label:  # a definition that opens with a list of its own: the outer term stands alone
+                blocks.append(Block(TEXT, label.pop()))
+            stack.append(_end_list)
+            stack.extend(reversed(list(node.children)))
         elif name == "dd":
             flush()
             stack.append(_end_definition)
@@ -230,6 +248,7 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
             stack.extend(reversed(list(node.children)))
         elif name in _HEADING_TAGS:
             flush()
+            label.clear()  # a term without a definition does not lead the next section
             text = _words(node).replace("`", "")  # a title, not code: "json — JSON encoder and decoder"
             if text:
                 blocks.append(Block(HEADING, text, _HEADING_TAGS[name]))

@@ -19,6 +19,6 @@ def contains_answer(text: str | None, answers: list[str]) -> bool:
     folded = _fold(text or "")
     for answer in answers:
         wanted = _fold(answer)
-        if wanted and re.search(rf"(?<![^\W_]){re.escape(wanted)}(?![^\W_])", folded):
+        if wanted and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", folded):
             return True
     return False

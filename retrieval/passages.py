@@ -78,6 +78,8 @@ def split_passages(doc_id: str, text: str, max_words: int = 120, overlap_sentenc
     passages: list[Passage] = []
     for start, end, heading in sections(text, headings, title):
         _pack(passages, doc_id, text, start, end, heading, max_words, overlap_sentences)
+    if not passages and text.strip():  # only headings (an outline, a contents page): they are its text
+        _pack(passages, doc_id, text, 0, len(text), "", max_words, overlap_sentences)
     return passages
 
 

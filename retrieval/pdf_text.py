@@ -22,7 +22,11 @@ _MIN_PAGES_REPEATED = 3
 _ROMAN = r"(?=[mdclxvi])m{0,3}(?:c[md]|d?c{0,3})(?:x[cl]|l?x{0,3})(?:i[xv]|v?i{0,3})"
 _PAGE_NUMBER = re.compile(rf"(?:page\s+)?(?:\d{{1,4}}|{_ROMAN})(?:\s*(?:/|of)\s*\d{{1,4}})?", re.IGNORECASE)
 _LEADER = re.compile(rf"(?:\.\s*){{4,}}\s*(?:\d{{1,4}}|{_ROMAN})\s*$", re.IGNORECASE)
-_NUMBERED_HEADING = re.compile(r"(?P<number>\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(?P<title>[A-Z/(\"'`\[].{0,100})")
+_LEADER_TAIL = 120  # leaders are looked for at a line's end only: a line of dots costs no more than its tail
+# "2. Title" or "3.6 zlib functions": a single number needs its dot ("12 January 2020" is no heading), a
+# deeper one may open in lower case.
+_NUMBERED_HEADING = re.compile(r"(?:(?P<one>\d{1,2})\.|(?P<number>\d{1,2}(?:\.\d{1,2}){1,4})\.?)\s+"
+                               r"(?P<title>[A-Za-z/(\"'`\[].{0,100})")
 _MAX_HEADING_WORDS = 12
 
 
@@ -51,6 +55,8 @@ def heading_level(line: str) -> int:
     title = match.group("title").rstrip()
     if len(title.split()) > _MAX_HEADING_WORDS or title.endswith((".", ",", ";", ":")):
         return 0
+    if match.group("one"):
+        return 1 if title[0].isupper() or not title[0].isalpha() else 0
     return match.group("number").count(".") + 1
 
 
@@ -64,7 +70,7 @@ def pdf_blocks(page_texts: list[str]) -> list[Block]:
         for i, line in enumerate(lines):
             stripped = line.strip()
             at_edge = i < _EDGE_LINES or i > last - _EDGE_LINES
-            if not stripped or _LEADER.search(stripped):
+            if not stripped or _LEADER.search(stripped[-_LEADER_TAIL:]):
                 continue
             if at_edge and (_shape(stripped) in running or _PAGE_NUMBER.fullmatch(stripped)):
                 continue

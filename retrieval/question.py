@@ -49,6 +49,10 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bwhere\b|\b(which|what)( \w+){{0,2}} ({_PLACE_NOUNS})\b|\bin which (\w+ )?(country|city|state)\b"), PLACE),
     (re.compile(r"\b(which|what) (is|was|are|were)? ?the name\b|\bname the\b|\bwhich\b"), NAME),
 ]
+# Questions about a thing, not for one: "what does X do / mean", "what is the sqlite3 module?" (the type noun
+# ends the question: it is the subject).
+_DESCRIPTIVE = re.compile(rf"^(?:what|which)\b.*\b(?:do|does|did|mean|means)\W*$"
+                          rf"|^what (?:is|are|was|were) (?:a |an |the )?(?:[\w.-]+ ){{0,3}}(?:{_TECH_NOUNS})s?\W*$")
 # A question typed as keywords: one of its first three words names what is asked for.
 _KEYWORD_QUESTION = re.compile(rf"^(?:[\w.-]+ ){{0,2}}({_COUNT_NOUNS}|{_VALUE_NOUNS}|{_TECH_NOUNS})s?\b(?! (?:is|are|was|does|do)\b)")
 # Words that only say what kind of answer is wanted; they are not searched for.
@@ -111,6 +115,8 @@ def answer_type(text: str) -> str | None:
     """The kind of answer the first question phrase asks for: in "how long does apt wait when it is not
     connected", "how long" asks, "when" only joins a clause."""
     lowered = text.lower().replace("\u2019", "'")
+    if _DESCRIPTIVE.search(lowered):  # "what does the --force option do?": a sentence, not a name
+        return None
     found = [(m.start(), i, kind) for i, (pattern, kind) in enumerate(_TYPE_RULES) if (m := pattern.search(lowered))]
     if found:
         return min(found)[2]

@@ -31,8 +31,8 @@ def mark(snippet: Snippet, open_: str, close: str, escape: Callable[[str], str] 
 
 
 def to_json(answer: Answer) -> dict:
-    """The console's `--json` shape, a stable interface for scripts; "read_as" only when a synonym
-    found the answer."""
+    """The console's `--json` shape, a stable interface for scripts; "read_as" only when the question was
+    searched as read with a corrected spelling or a synonym."""
     data = {
         "question": answer.question,
         "found": answer.found,
@@ -79,8 +79,8 @@ def to_plain(answer: Answer) -> str:
 
 
 def read_as_note(answer: Answer) -> str:
-    """Say so when a synonym found the answer: the reader can judge whether the rewording fits."""
-    return f"answered as: \u201c{answer.read_as}\u201d"
+    """Say how the question was read (typos corrected, a synonym): the reader can judge whether it fits."""
+    return f"{'answered' if answer.found else 'searched'} as: \u201c{answer.read_as}\u201d"
 
 
 def citation_line(c: Citation) -> str:
@@ -106,12 +106,12 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
         description = f"**{_escape_markdown(answer.answer or '')}**"
         if answer.short_answer and answer.sentence:
             description += f"\n> {_escape_markdown(answer.sentence)}"
-        if answer.read_as:
-            description += f"\n*{_escape_markdown(read_as_note(answer))}*"
     elif answer.confidence == NOT_SURE and answer.citations:
         description = NOT_SURE_NOTE
     else:
         description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
+    if answer.read_as:  # a corrected spelling or a synonym: the reader can judge the reading
+        description += f"\n*{_escape_markdown(read_as_note(answer))}*"
     fields = [_field(f"[{c.n}] {place(c.hit)}", mark(c.snippet, "**", "**", _escape_markdown),
                      f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
               for c in answer.citations]

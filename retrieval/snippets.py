@@ -32,7 +32,7 @@ def make_snippet(text: str, focus: tuple[int, int], terms: set[str]) -> Snippet:
     else:
         spans = sentence_spans(text)
         idx = next((i for i, (s, e) in enumerate(spans) if s <= start < e), None)
-        if idx is not None:
+        if idx is not None and spans[idx][1] - spans[idx][0] <= _SNIPPET_CHARS:
             s0, e0 = spans[idx]
             if idx + 1 < len(spans) and spans[idx + 1][1] - s0 <= _SNIPPET_CHARS:
                 e0 = spans[idx + 1][1]

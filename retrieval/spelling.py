@@ -13,7 +13,9 @@ from collections.abc import Callable
 from .tokenize import normalize_term
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_VOWEL = re.compile(r"[aeiouy]")
 _WORD = re.compile(r"(?<![\w.-])[A-Za-z]{4,}(?![\w.-])")
+_MAX_STEM_CUT = 2  # a correction's stem may be this much shorter than the typed word's, no more
 MIN_DF = 2  # a correction must be a term that at least this many passages use
 MAX_TRIED = 4  # unknown words tried per question: a line of gibberish costs a few ms, not a second
 MAX_WORD = 24  # longer "words" are not typos
@@ -34,10 +36,14 @@ def correct_word(word: str, doc_freq: Callable[[str], int]) -> str | None:
     if term is None or doc_freq(term) > 0:
         return None
     best, best_df = None, MIN_DF - 1
-    for candidate in sorted(_edits(word.lower())):
+    candidates = sorted(_edits(word.lower()))
+    stopword = next((c for c in candidates if len(c) > 2 and normalize_term(c) is None), None)
+    if stopword:  # "wich", "whats", "dont": a common word mistyped, not a term to search for
+        return stopword
+    for candidate in candidates:
         candidate_term = normalize_term(candidate)
-        if candidate_term is None:
-            continue
+        if candidate_term is None or len(candidate_term) < len(term) - _MAX_STEM_CUT:
+            continue  # "adress" is not "adness", whose stem "ad" every "add" shares
         df = doc_freq(candidate_term)
         if df > best_df:
             best, best_df = candidate, df
@@ -52,8 +58,8 @@ def correct_question(text: str, doc_freq: Callable[[str], int]) -> str:
     def fix(match: re.Match[str]) -> str:
         nonlocal tried
         word = match.group()
-        if not word.islower() or len(word) > MAX_WORD or tried >= MAX_TRIED:
-            return word
+        if not word.islower() or len(word) > MAX_WORD or tried >= MAX_TRIED or not _VOWEL.search(word):
+            return word  # names, gibberish and vowelless commands ("sshfs") are not typos
         term = normalize_term(word)
         if term is None or doc_freq(term) > 0:
             return word

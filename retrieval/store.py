@@ -84,7 +84,7 @@ class Store:
             )
             self.db["passages"].create(
                 {"id": str, "doc_id": str, "ordinal": int, "text": str, "start": int, "end": int,
-                 "tokens": str},
+                 "tokens": str, "heading": str},
                 pk="id", foreign_keys=[("doc_id", "documents", "id")], if_not_exists=True,
             )
             self.db["feedback"].create(

@@ -251,3 +251,51 @@ def test_who_wrote_searches_the_author_line() -> None:
     q = parse_question("Who wrote the packaging guide?")
     assert {"author", "written"} <= set(q.terms) and "author" in q.type_terms and not q.required
     assert "author" not in parse_question("When was the packaging guide written?").terms  # not a person question
+
+
+def test_descriptive_questions_have_no_type() -> None:
+    assert answer_type("What does the --dry-run option of rsync do?") is None
+    assert answer_type("What is the zipfile module?") is None
+    assert answer_type("What is the default value of the zipfile module's compression level?") == VALUE
+
+
+def test_only_numbers_and_versions_count_as_missing_numbers() -> None:
+    hit = _hit("v#0", 5.0, "Use the ipv6 flag of python3 tools to read utf8 text; release 9.2 changed it.")
+    weight = _weight()
+    signals = Signals.of(parse_question("Does python3 read utf8 over ipv6?"), [hit], hit, hit.text, weight, None)
+    assert signals.number_missing == 0.0
+    signals = Signals.of(parse_question("What changed in release 9.3?"), [hit], hit, hit.text, weight, None)
+    assert signals.number_missing == 1.0
+
+
+def test_mistyped_common_words_and_stems_that_lose_the_word() -> None:
+    vocabulary = {"address": 4, "ad": 50, "debian": 9}
+    df = lambda term: vocabulary.get(term, 0)  # noqa: E731
+    assert correct_word("wich", df) == "which"  # a mistyped stopword is read as the stopword
+    assert correct_word("adress", df) == "address"  # not "adness", whose stem "ad" every "add" shares
+    assert correct_question("files via sshfs", df) == "files via sshfs"  # no vowel: a command, not a typo
+
+
+def test_a_typo_is_never_read_as_another_servers_word(empty_corpus) -> None:
+    empty_corpus.add_bytes(b"Kubernetes clusters run pods.", "k8s.txt", scope="server-a")
+    empty_corpus.add_bytes(b"Kubernetes schedules pods on nodes.", "k8s-nodes.txt", scope="server-a")
+    empty_corpus.add_bytes(b"Our wiki explains how the cluster backups run every night.", "wiki.txt",
+                           scope="server-b")
+    seen_by_b = empty_corpus.ask("how do kubrnetes clusters run", scope="server-b")
+    assert seen_by_b.read_as is None and "kubernetes" not in str(render.to_json(seen_by_b)).lower()
+    seen_by_a = empty_corpus.ask("how do kubrnetes clusters run", scope="server-a")
+    assert seen_by_a.read_as == "how do kubernetes clusters run"
+
+
+def test_snippets_stay_short_on_long_unbroken_sentences() -> None:
+    from retrieval.snippets import make_snippet
+    text = " ".join(f"row{i} value" for i in range(400)) + "\nThe answer line holds the value 42."
+    focus = (text.index("The answer"), len(text))
+    assert len(make_snippet(text, focus, {"answer"}).text) < 400
+
+
+def test_howto_code_line_when_the_passage_ends_inside_the_block() -> None:
+    from retrieval.answer_sentences import Sentence, with_code
+    text = "Run this:\n\n```\nmake install"
+    hit = _hit("m#0", 1.0, text)
+    assert with_code(Sentence(0, hit, 0, 9, 1.0), {"instal"}) == "Run this: make install"

@@ -303,3 +303,23 @@ def test_heading_code_marks_do_not_reach_titles() -> None:
             "<h1><code>zipfile</code> — Work with ZIP archives</h1><p>Body text here.</p></main></body></html>")
     got = extract(page.encode(), "zip.html", 10**6)
     assert got.title == "zipfile — Work with ZIP archives" and "`" not in got.text.split("\n")[0]
+
+
+def test_a_document_of_headings_only_still_has_a_passage() -> None:
+    """An outline or a contents page (its link list dropped as a menu) is not refused as empty."""
+    from retrieval.config import Settings
+    from retrieval.ingest import prepare
+
+    outline = prepare(b"# Install\n\n## Configure\n", "outline.md", Settings())
+    assert [p.text for p in outline.passages] == ["Install\n\nConfigure"]
+    contents = prepare(b"<h1>Contents</h1><ul>" + b"".join(b"<li><a href=x>Part</a></li>" for _ in range(4))
+                       + b"</ul>", "index.html", Settings())
+    assert [p.text for p in contents.passages] == ["Contents"]
+
+
+def test_a_dotted_line_without_a_page_number_is_kept() -> None:
+    from retrieval.pdf_text import pdf_blocks
+
+    blocks = pdf_blocks(["Signature . . . . . . . . . . (sign here)\nBody text of the form."])
+    assert "Signature" in blocks[0].text
+    assert pdf_blocks(["Intro . . . . . . . . 12\nBody."])[0].text == "Body."

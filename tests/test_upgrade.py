@@ -1,0 +1,54 @@
+"""A database made by the previous release (passages without a heading column, no heading in the index
+header, documents hashed before the extraction changed) opens, answers, and re-reads its files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from retrieval.config import Settings
+from retrieval.corpus import Corpus
+from retrieval.tokenize import TOKENIZER_VERSION, tokenize
+
+TEXT = "Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021."
+
+
+def _old_database(path: Path, source: Path) -> None:
+    """The schema and rows the release before section headings wrote (352c5f8)."""
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        create table meta (key text primary key, value text);
+        create table documents (id text primary key, scope text, title text, source text, path text,
+                                content_hash text, added_at text, updated_at text, text text);
+        create table passages (id text primary key, doc_id text references documents(id), ordinal integer,
+                               text text, start integer, "end" integer, tokens text);
+        create table feedback (id integer primary key, scope text, user_id text, question text, answer text,
+                               passage_ids text, vote integer, created_at text, message_id text);
+    """)
+    conn.execute("insert into meta values ('schema_version', '1'), ('generation', '1'), ('tokenizer', ?)",
+                 [TOKENIZER_VERSION])
+    conn.execute("insert into documents values ('etna', '', 'Mount Etna', 'etna.txt', ?, 'old-hash', "
+                 "'2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', ?)", [str(source.resolve()), TEXT])
+    conn.execute("insert into passages values ('etna#0', 'etna', 0, ?, 0, ?, ?)",
+                 [TEXT, len(TEXT), " ".join(tokenize(TEXT))])
+    conn.commit()
+    conn.close()
+
+
+def test_an_old_database_opens_answers_and_rereads_its_files(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    source = folder / "etna.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    db = tmp_path / "old.db"
+    _old_database(db, source)
+    corpus = Corpus(Settings(db_path=db, corpus_dir=folder))
+    try:
+        assert "heading" in corpus.store.db["passages"].columns_dict
+        answer = corpus.ask("When did Mount Etna erupt?")
+        assert answer.found and answer.short_answer == "2021" and answer.citations[0].hit.heading == ""
+        report = corpus.ingest([source])  # the stored hash predates this extraction: the file is read again
+        assert report.changed == ("etna",)
+        assert corpus.ask("When did Mount Etna erupt?").short_answer == "2021"
+    finally:
+        corpus.close()
