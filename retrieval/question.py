@@ -22,9 +22,9 @@ _PLACE_NOUNS = ("country|countries|nation|state|city|town|capital|place|region|p
                 "location|territory|member state|village|port|venue|hemisphere")
 _TECH_NOUNS = ("command|commands|program|tool|utility|package|module|function|method|class|handler|option|flag|"
                "parameter|argument|variable|field|setting|directive|file|directory|dir|folder|path|key|attribute|"
-               "constant|address|format|library|script|keyword|tag|hook|encoding|code page|extension|header|"
-               "exception|error|idiom|build system|algorithm|protocol|standard|specification|rfc|pep|dep|"
-               "priority|target|backend|language|editor|shell|daemon|field name")
+               "constant|address|format|library|script|keyword|tag|hook|encoding|extension|header|"
+               "exception|error|algorithm|protocol|standard|specification|rfc|pep|dep|"
+               "target|backend|language|editor|shell|daemon|field name")
 _VALUE_NOUNS = "value|level|default|setting"
 _COUNT_NOUNS = ("port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share|"
                 "exit code|exit status|status code|error code|return code|return value")
