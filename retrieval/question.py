@@ -40,10 +40,10 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
                 r"|\bwhat (is|was) the (publication |release )?date\b"), DATE),
     (re.compile(r"\b(which|what)( [\w.-]+){0,2} (version|releas\w*)s?\b|\bin which [\w.-]+ releas"), VERSION),
     (re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep|wide|heavy)\b|"
-                rf"\b(which|what)( [\w.-]+){{0,2}} ({_COUNT_NOUNS})s?\b|\bwhat (is|are) the (\w+ )?({_COUNT_NOUNS})s? of\b"),
+                rf"\b(which|what)( [\w.-]+){{0,2}} ({_COUNT_NOUNS})s?\b|\bwhat (is|are) the( [\w.-]+){{0,3}} ({_COUNT_NOUNS})s?\b"),
      NUMBER),
     (re.compile(rf"\b(who|whom|whose)\b|\b(which|what)( \w+){{0,2}} ({_PERSON_NOUNS})s?\b"), PERSON),
-    (re.compile(rf"\b(which|what)( [\w.-]+){{0,2}} ({_VALUE_NOUNS})s?\b|\bwhat (is|are) the (\w+ )?({_VALUE_NOUNS})s? of\b|"
+    (re.compile(rf"\b(which|what)( [\w.-]+){{0,2}} ({_VALUE_NOUNS})s?\b|\bwhat (is|are) the( [\w.-]+){{0,3}} ({_VALUE_NOUNS})s?\b|"
                 rf"\bwhat (is|are) the value\b"), VALUE),
     (re.compile(rf"\b(which|what)( [\w.-]+){{0,3}} ({_TECH_NOUNS})s?\b|\bname (of|for) the\b"), TECH),
     (re.compile(rf"\bwhere\b|\b(which|what)( \w+){{0,2}} ({_PLACE_NOUNS})\b|\bin which (\w+ )?(country|city|state)\b"), PLACE),
@@ -73,7 +73,7 @@ _AGENT = re.compile(rf"\b({'|'.join(_AGENTS)})\b")
 # The thing counted or ranked: "how many *tourists*", "the how-manyth *country*". A passage that never names
 # it cannot give its count, and the answer is the number written next to it ("the 193rd country").
 _UNIT = re.compile(r"\bhow[\s-]*(?:many|much)(?:[\s-]*th)? ((?!of\b|did\b|do\b|does\b|is\b|are\b|was\b|were\b|has\b|have\b|had\b)[a-z][\w-]*)")
-_TYPE_NOUN = re.compile(rf"\b(?:which|what)(?: \w+){{0,2}}? ({_PERSON_NOUNS}|{_PLACE_NOUNS}|{_VALUE_NOUNS}|{_COUNT_NOUNS}|"
+_TYPE_NOUN = re.compile(rf"\b(?:which|what)(?: (?:is|are|was|were) the)?(?: \w+){{0,3}}? ({_PERSON_NOUNS}|{_PLACE_NOUNS}|{_VALUE_NOUNS}|{_COUNT_NOUNS}|"
                         rf"{_TECH_NOUNS})s?\b")
 # A leading imperative is not a name ("Name the minister ...", "List the ...").
 _LEADING_VERBS = frozenset("name list tell give describe explain define show find please say".split())
