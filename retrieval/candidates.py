@@ -59,7 +59,7 @@ _DATE_PATTERNS = [
 ]
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                  "fifty|sixty|hundred|thousand|dozen")
-_AMOUNT = rf"(?:\d+(?:,\d{{3}})*(?:\.\d+)?|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)"
+_AMOUNT = rf"(?:0x[0-9a-fA-F]+|\d+(?:,\d{{3}})*(?:\.\d+)?|(?:{_NUMBER_WORDS})(?:[- ](?:{_NUMBER_WORDS}))?)"
 # A number, maybe a range ("10-60", "100 to 999"), and its unit: a symbol or the word after it ("3700 kbytes").
 _NUMBER = re.compile(
     rf"(?<![\w.\-/#])(?<!\w\(){_AMOUNT}(?:\s?(?:-|\u2013|to)\s?{_AMOUNT})?"

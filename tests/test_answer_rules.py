@@ -299,3 +299,7 @@ def test_howto_code_line_when_the_passage_ends_inside_the_block() -> None:
     text = "Run this:\n\n```\nmake install"
     hit = _hit("m#0", 1.0, text)
     assert with_code(Sentence(0, hit, 0, 9, 1.0), {"instal"}) == "Run this: make install"
+
+
+def test_hexadecimal_numbers() -> None:
+    assert "0 to 0x10FFFF" in _texts("Code points range from 0 to 0x10FFFF.", NUMBER)
