@@ -28,6 +28,7 @@ _LEADER_TAIL = 120  # leaders are looked for at a line's end only: a line of dot
 _NUMBERED_HEADING = re.compile(r"(?:(?P<one>\d{1,2})\.|(?P<number>\d{1,2}(?:\.\d{1,2}){1,4})\.?)\s+"
                                r"(?P<title>[A-Za-z/(\"'`\[].{0,100})")
 _MAX_HEADING_WORDS = 12
+_CHAPTER = re.compile(r"(?:Chapter|CHAPTER|Part|PART|Appendix|APPENDIX)\s+(?:\d{1,2}|[IVXLC]{1,6}|[A-Z])\.?(?:\s+\S.{0,100})?")
 
 
 def _shape(line: str) -> str:
@@ -49,6 +50,8 @@ def is_page_number(line: str) -> bool:
 
 def heading_level(line: str) -> int:
     """The level of a numbered section heading ("2.3. DESCRIPTION" -> 2), 0 when the line is not one."""
+    if _CHAPTER.fullmatch(line.strip()) and not line.strip().endswith((".", ",", ";")):
+        return 1  # "Chapter 3. The Root Filesystem", "Appendix A"
     match = _NUMBERED_HEADING.fullmatch(line.strip())
     if not match:
         return 0

@@ -323,3 +323,11 @@ def test_a_dotted_line_without_a_page_number_is_kept() -> None:
     blocks = pdf_blocks(["Signature . . . . . . . . . . (sign here)\nBody text of the form."])
     assert "Signature" in blocks[0].text
     assert pdf_blocks(["Intro . . . . . . . . 12\nBody."])[0].text == "Body."
+
+
+def test_pdf_chapter_lines_are_headings() -> None:
+    from retrieval.pdf_text import heading_level
+
+    assert heading_level("Chapter 3. The Root Filesystem") == 1 and heading_level("Appendix B") == 1
+    assert heading_level("Chapter 3 explains the layout.") == 0  # a sentence, not a heading
+    assert heading_level("12 January 2020") == 0 and heading_level("3.6. zlib compatibility functions") == 2
