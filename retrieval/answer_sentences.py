@@ -74,6 +74,8 @@ def scored_sentences(question: Question, hits: Sequence[Hit], weight: TermWeight
             text = hit.text[start:end]
             present = terms & set(tokenize(text)) | topic
             score = sum(weight(t) for t in present) + 0.5 * max(hit.score, 0.0) / top_score
+            if text.rstrip().endswith("?"):
+                score *= 0.5  # a question does not answer: a FAQ's question is not its reply
             if FENCE in text and question.answer_type in (None, REASON):
                 score *= 0.5  # code is shown in the snippet; a sentence says the answer
             if question.answer_type == HOWTO:

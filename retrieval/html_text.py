@@ -11,7 +11,7 @@ or whole sections of reference pages. The rules are generic, not per site:
 - tables as one line a row ("cell | cell"), <pre> kept verbatim as code, inline code (<code>, <kbd>,
   DocBook's command/filename/option spans) marked with backticks, the way Markdown and Discord write it;
 - a definition term leads its definition's first paragraph ("`nocheck`: This tag says ..."), so the two are
-  one sentence to search and answer from.
+  one sentence to search and answer from; a term that is a question (a FAQ) heads its answer instead.
 One pass over the tree with an explicit stack: linear in the page, whatever its nesting depth.
 """
 
@@ -42,6 +42,7 @@ _PERMALINK_TEXT = frozenset("¶ § # 🔗 ⚓ link permalink".split())
 _BLOCK_TAGS = frozenset("p div li dt dd blockquote section article main header figure figcaption caption "
                         "address ul ol dl hr center details summary body html".split())
 _HEADING_TAGS = {f"h{n}": n for n in range(1, 7)}
+_QUESTION_LEVEL = 7  # a question term of a FAQ list sits below every <h1>-<h6> of its page
 _MIN_LINKS_FOR_MENU = 4
 _MENU_LINK_SHARE = 0.8
 
@@ -195,7 +196,7 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
         inline.clear()
         if text and label:
             term = label.pop()
-            text = f"{term} {text}" if term.endswith(":") else f"{term}: {text}"
+            text = f"{term} {text}" if term.endswith((":", "?", ".", "!")) else f"{term}: {text}"
         if text:
             blocks.append(Block(TEXT, text))
 
@@ -229,6 +230,10 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
             inline.append("\n")
         elif _is_inline_code(node):
             inline.append(_code_span(node))
+        elif name == "dt" and _words(node).endswith("?"):
+            flush()  # a FAQ's question: the heading of its answer, searched with it, never the answer itself
+            label.clear()
+            blocks.append(Block(HEADING, _words(node).replace("`", ""), _QUESTION_LEVEL))
         elif name == "dt":
             flush()
             if label:  # several terms for one definition: "-v, --verbose"
