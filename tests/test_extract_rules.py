@@ -336,12 +336,12 @@ def test_pdf_chapter_lines_are_headings() -> None:
 def test_a_faq_question_term_heads_its_answer(empty_corpus) -> None:
     """Asciidoc and DocBook FAQs put each question in a <dt>: it becomes the heading of its answer, so the
     answer is searched with it and the reply gives the answer, not the question back."""
-    page = ("<html><body><h2>Configuration</h2><dl><dt>What should I put in <code>user.name</code>?</dt>"
+    page = ("<html><head><title>Tool FAQ</title></head><body><h1>Tool FAQ</h1><h2>Configuration</h2><dl><dt>What should I put in <code>user.name</code>?</dt>"
             "<dd><p>You should put your personal name, as people call you.</p></dd>"
             "<dt>How do I change the editor?</dt><dd><p>Set the <code>core.editor</code> variable.</p></dd>"
             "</dl></body></html>")
     got = extract(page.encode(), "faq.html", 10**6)
-    assert [got.text[h.start:h.end] for h in got.headings][1:] == ["What should I put in user.name?",
+    assert [got.text[h.start:h.end] for h in got.headings][2:] == ["What should I put in user.name?",
                                                                    "How do I change the editor?"]
     empty_corpus.add_bytes(page.encode(), "faq.html")
     answer = empty_corpus.ask("What should I put in user.name?")
