@@ -18,6 +18,7 @@ from .weights import TermWeight
 
 FENCE = "```"
 _ANSWER_CHARS = 400
+LEAD_BONUS = 0.1  # a share of the top term weight
 _SENTENCE_KIND_BONUS = 0.25  # "how do I": a sentence naming a command or code; "why": one giving a reason
 _REASON = re.compile(r"\b(because|since|so that|in order to|to avoid|to prevent|to allow|to make|allows?|"
                      r"otherwise|as a result|due to|the reason|so as to|this means|which means)\b", re.IGNORECASE)
@@ -82,6 +83,8 @@ def scored_sentences(question: Question, hits: Sequence[Hit], weight: TermWeight
                 score += _instruction_credit(text, question, proper, spans, hit, i, weight)
             elif question.answer_type == REASON and _REASON.search(text):
                 score += _SENTENCE_KIND_BONUS * weight.maximum
+            elif question.answer_type is None and i == 0 and topic:
+                score += LEAD_BONUS * weight.maximum  # a section's opening sentence says what its heading asks
             out.append(Sentence(rank, hit, start, end, score))
     return out
 

@@ -303,3 +303,12 @@ def test_howto_code_line_when_the_passage_ends_inside_the_block() -> None:
 
 def test_hexadecimal_numbers() -> None:
     assert "0 to 0x10FFFF" in _texts("Code points range from 0 to 0x10FFFF.", NUMBER)
+
+
+def test_an_untyped_question_prefers_the_sections_opening_sentence() -> None:
+    """Near a tie, the sentence that opens the section answers what its heading asks."""
+    text = "You should put your personal name there. Other tools put a nickname into the log name field."
+    hits = [_hit("f#0", 5.0, text, "Configuration \u203a What should I put in the name field?")]
+    common_log = TermWeight(lambda term: 95 if term == "log" else 1, 100)  # "log" is in most passages
+    answer = build_answer(parse_question("What should I put in the log name field?"), hits, common_log)
+    assert answer.guess.startswith("You should put your personal name")
