@@ -80,10 +80,11 @@ def test_sentence_initial_capitalised_word_is_not_a_name() -> None:
 
 def test_technical_terms() -> None:
     sentence = ("Run `fsck -y` or pass --force to /usr/sbin/tool, set max_size=10 in conf.Section, "
-                "call os.walk() or lsblk(8), mail ops@example.org, reach 10.0.0.1 and use CMake.")
+                "call os.walk() or lsblk(8), mail ops@example.org, reach 10.0.0.1 and use CMake, "
+                "see https://example.org/docs.")
     found = set(_texts(sentence, TECH))
     assert {"fsck -y", "--force", "/usr/sbin/tool", "max_size=10", "conf.Section", "os.walk()", "lsblk(8)",
-            "ops@example.org", "10.0.0.1", "CMake"} <= found
+            "ops@example.org", "10.0.0.1", "CMake", "https://example.org/docs"} <= found
     assert not {"-y", "Section", "walk", "example.org"} & found  # no piece of a larger token
 
 
