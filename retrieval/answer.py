@@ -28,13 +28,12 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
     pool = hits[: max(SENTENCE_HITS, max_citations)]
     sentences = sorted(scored_sentences(question, pool, weight), key=lambda s: (-s.score, s.hit_rank))
     typed = best_typed(sentences, question, weight)
-    best = typed[0] if typed else sentences[0]
-    short = one_line(typed[1].text) if typed else None
+    best = typed.sentence if typed else sentences[0]
+    short = one_line(typed.candidate.text) if typed else None
     sentence = one_line(with_code(best, set(question.terms)) if question.answer_type == HOWTO else best.text)
 
-    from_context = typed is not None and typed[1].end == 0  # a candidate placed outside the sentence
-    signals = Signals.of(question, hits, best.hit, best.text, weight, typed[2] if typed else None, from_context,
-                         k1=k1)
+    signals = Signals.of(question, hits, best.hit, best.text, weight, typed.score if typed else None,
+                         typed is not None and typed.from_context, k1=k1)
     confidence = decide(signals, floor=min_coverage)
     # The answer's passage first (also when not sure: it is the one to check), then the ranking's order.
     ordered = list(hits) if confidence == NOT_FOUND else \
@@ -43,8 +42,6 @@ def build_answer(question: Question, hits: Sequence[Hit], weight: TermWeight, *,
     for n, hit in enumerate(ordered[:max_citations], start=1):
         focus = (best.start, best.end) if hit is best.hit else best_sentence_in(hit, terms, weight)
         citations.append(Citation(n, hit, make_snippet(hit.text, focus, terms)))
-    if confidence != ANSWERED:
-        return Answer(question.text, False, None, None, tuple(citations), question.answer_type,
-                      confidence=confidence, signals=signals.as_dict(), guess=short or sentence)
-    return Answer(question.text, True, short, sentence, tuple(citations), question.answer_type,
-                  confidence=confidence, signals=signals.as_dict(), guess=short or sentence)
+    found = confidence == ANSWERED  # only then are the short answer and the sentence given as the answer
+    return Answer(question.text, found, short if found else None, sentence if found else None, tuple(citations),
+                  question.answer_type, confidence=confidence, signals=signals.as_dict(), guess=short or sentence)

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from .answer_sentences import about_terms
+from .candidates import SHAPE_FIT
 from .models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
 from .question import Question
 from .tokenize import tokenize
@@ -44,7 +46,7 @@ class Signals:
     def of(cls, question: Question, hits: Sequence[Hit], hit: Hit, sentence: str, weight: TermWeight,
            candidate_score: float | None, from_context: bool = False, k1: float = 1.2) -> "Signals":
         asked = set(question.terms)
-        about = (set(tokenize(hit.title)) | set(tokenize(hit.heading))) & asked
+        about = about_terms(hit) & asked
         in_passage = (set(hit.matched_terms) & asked) | about
         in_sentence = (set(tokenize(sentence)) & asked) | about
         judged = asked - question.type_terms
@@ -52,7 +54,7 @@ class Signals:
         rare_total = sum(weight(t) for t in rare)
         missing = [weight(t) for t in judged - in_passage]
         best_possible = (k1 + 1) * sum(weight(t) for t in asked) or 1.0  # a term adds at most (k1 + 1) x IDF
-        typed = question.answer_type in _TYPED
+        typed = question.answer_type in SHAPE_FIT
         return cls(
             cover_passage=term_share(question, in_passage, weight),
             cover_sentence=term_share(question, in_sentence, weight),
@@ -72,8 +74,6 @@ class Signals:
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
-
-_TYPED = frozenset("date number ordinal version person place name value tech".split())
 
 # Fitted by scripts/fit_confidence.py (logistic regression; see BENCHMARKS.md for the data and the fit).
 WEIGHTS: dict[str, float] = {

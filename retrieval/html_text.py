@@ -230,16 +230,16 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
             inline.append("\n")
         elif _is_inline_code(node):
             inline.append(_code_span(node))
-        elif name == "dt" and _words(node).endswith("?"):
-            flush()  # a FAQ's question: the heading of its answer, searched with it, never the answer itself
-            label.clear()
-            blocks.append(Block(HEADING, _words(node).replace("`", ""), _QUESTION_LEVEL))
         elif name == "dt":
             flush()
-            if label:  # several terms for one definition: "-v, --verbose"
-                label[-1] = f"{label[-1]}, {_words(node)}"
-            elif _words(node):
-                label.append(_words(node))
+            term = _words(node)
+            if term.endswith("?"):  # a FAQ's question: the heading of its answer, never the answer itself
+                label.clear()
+                blocks.append(Block(HEADING, term.replace("`", ""), _QUESTION_LEVEL))
+            elif label:  # several terms for one definition: "-v, --verbose"
+                label[-1] = f"{label[-1]}, {term}"
+            elif term:
+                label.append(term)
         elif name == "dl":
             flush()
             if label:  # a definition that opens with a list of its own: the outer term stands alone

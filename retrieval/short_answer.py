@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import NamedTuple
 
 from .answer_sentences import Sentence, answer_spans
 from .candidates import SHAPE_FIT, Candidate, candidates, fits_noun, proper_words
@@ -71,12 +72,14 @@ def _clause_of(text: str, pos: int) -> tuple[int, int]:
 
 
 def score_candidate(cand: Candidate, sentence: str, question: Question, weight: TermWeight,
-                     kind: str | None) -> float | None:
+                    kind: str | None, words: list[tuple[int, int, set[str]]] | None = None) -> float | None:
+    """How well a candidate answers, from where it stands in `sentence` (`words`: its word_positions, when
+    the caller scores several candidates of one sentence)."""
     terms = set(question.terms)
     cand_terms = set(tokenize(cand.text))
     if not cand_terms or cand_terms <= terms or _initials(cand.text) in terms:
         return None  # the question's own words are not its answer, nor is what it abbreviates ("UN")
-    words = word_positions(sentence)
+    words = word_positions(sentence) if words is None else words
     cand_words = [i for i, (s, e, _) in enumerate(words) if s < cand.end and e > cand.start]
     if not cand_words:
         return None
@@ -109,7 +112,7 @@ def score_candidate(cand: Candidate, sentence: str, question: Question, weight: 
     return score - (1.0 - fit) * _SHAPE_MISFIT * weight.maximum
 
 
-_VERSION_WORDS_TERMS = frozenset(t for w in _VERSION_WORDS for t in tokenize(w)) | {"version", "releas"}
+_VERSION_WORDS_TERMS = frozenset(t for w in _VERSION_WORDS for t in tokenize(w))
 
 
 def stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[str], sentence: str,
@@ -129,14 +132,21 @@ def stated_for(words: list[tuple[int, int, set[str]]], first: int, terms: set[st
     return False
 
 
-def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight
-                ) -> tuple[Sentence, Candidate, float] | None:
-    """The best (sentence, candidate) for a typed question, with the candidate's own score."""
+class TypedAnswer(NamedTuple):
+    sentence: Sentence  # the sentence answered from
+    candidate: Candidate
+    score: float  # the candidate's own score (less the penalty for standing outside the sentence)
+    from_context: bool  # the candidate stands in a sentence near the matching one, its lead or heading
+
+
+def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight) -> TypedAnswer | None:
+    """The best candidate for a typed question, with the sentence it answers."""
     if question.answer_type not in SHAPE_FIT or not sentences:
         return None
     best_score = sentences[0].score
     proper = proper_words({s.hit.text for s in sentences})
-    best: tuple[float, Sentence, Candidate, float] | None = None
+    spans_of: dict[str, list[tuple[int, int]]] = {}
+    best: tuple[float, TypedAnswer] | None = None
 
     def consider(sentence: Sentence, text: str, penalty: float, own: bool) -> bool:
         nonlocal best
@@ -145,9 +155,10 @@ def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight
         # followed the matching sentence, so that the question's words there count for it.
         reading = text if own else f"{sentence.text} {text}"
         shift = 0 if own else len(sentence.text) + 1
+        words = word_positions(reading)
         for cand in candidates(text, question.answer_type, proper):
             placed = cand if own else dataclasses.replace(cand, start=cand.start + shift, end=cand.end + shift)
-            score = score_candidate(placed, reading, question, weight, question.answer_type)
+            score = score_candidate(placed, reading, question, weight, question.answer_type, words)
             if score is None:
                 continue
             seen = True
@@ -155,8 +166,7 @@ def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight
             # full date in an equally good sentence beats a bare weekday in the first one.
             total = sentence.score + score - penalty
             if best is None or total > best[0]:
-                shown = cand if own else dataclasses.replace(cand, start=0, end=0)
-                best = (total, sentence, shown, score - penalty)
+                best = (total, TypedAnswer(sentence, cand, score - penalty, not own))
         return seen
 
     for sentence in sentences:
@@ -166,18 +176,16 @@ def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight
             continue
         # The sentence that matches states no value; the next one may ("... the database is locked. Default
         # five seconds."), and a changelog's bullet has its version or date in its entry's lead or heading.
-        spans = answer_spans(sentence.hit.text)
         text = sentence.hit.text
+        spans = spans_of.setdefault(sentence.hit.passage_id, answer_spans(text))
         following = [(a, b) for a, b in spans if a >= sentence.end][:_FOLLOWING_SENTENCES]
         # ... in the same paragraph: "Default five seconds." two sentences after the parameter it belongs to
         following = [(a, b) for a, b in following if "\n\n" not in text[sentence.end : a]]
         contexts = [(text[a:b], _CONTEXT_PENALTY * (n + 1)) for n, (a, b) in enumerate(following)]
         if question.answer_type in (VERSION, DATE):
-            contexts += [(sentence.hit.text[spans[0][0] : spans[0][1]], _CONTEXT_PENALTY),
+            contexts += [(text[spans[0][0] : spans[0][1]], _CONTEXT_PENALTY),
                          (sentence.hit.heading, 2 * _CONTEXT_PENALTY)]
         for context, penalty in contexts:
             if context and context != sentence.text:
                 consider(sentence, context, penalty * weight.maximum, own=False)
-    return (best[1], best[2], best[3]) if best else None
-
-
+    return best[1] if best else None
