@@ -233,14 +233,14 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
     sentence = sentence[:MAX_SENTENCE_CHARS]
     out: list[Candidate] = []
     dates = _dates(sentence) if D in shapes or N in shapes else []
+    versions = _versions(sentence) if V in shapes or N in shapes else []
     if D in shapes:
         out += dates
     if O in shapes:
         out += [Candidate(m.start(), m.end(), m.group(), 1.0, shape=O) for m in _ORDINAL.finditer(sentence)]
     if V in shapes:
-        out += _versions(sentence)
+        out += versions
     if N in shapes:
-        versions = _versions(sentence)
         out += [c for c in _numbers(sentence, dates) if not any(v.start <= c.start < v.end for v in versions)]
         out += [Candidate(m.start(), m.end(), m.group(), 1.0, shape=N) for m in _NUMBER_TUPLE.finditer(sentence)]
     if NM in shapes:
