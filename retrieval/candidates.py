@@ -15,7 +15,7 @@ from .question import DATE, NAME, NUMBER, ORDINAL, PERSON, PLACE, TECH, VALUE, V
 from .tokenize import STOPWORDS
 
 # Shapes of candidate, and how well each fits a kind of question (1 = what was asked for).
-D, N, O, V, NM, T, L = "date", "number", "ordinal", "version", "name", "tech", "literal"
+D, N, O, V, NM, T, L, DT = "date", "number", "ordinal", "version", "name", "tech", "literal", "term"
 SHAPE_FIT: dict[str, dict[str, float]] = {
     DATE: {D: 1.0},
     NUMBER: {N: 1.0},
@@ -23,9 +23,9 @@ SHAPE_FIT: dict[str, dict[str, float]] = {
     VERSION: {V: 1.0},
     PERSON: {NM: 1.0},
     PLACE: {NM: 1.0},
-    NAME: {NM: 1.0, T: 0.8, V: 0.3},
+    NAME: {NM: 1.0, DT: 1.0, T: 0.8, V: 0.3},
     VALUE: {N: 1.0, L: 1.0, T: 0.6, NM: 0.5, V: 0.6},
-    TECH: {T: 1.0, NM: 0.8},
+    TECH: {T: 1.0, NM: 0.8, DT: 0.8},
 }
 
 # What the thing asked for looks like, by the noun that names it: "which *address*" is answered by an
@@ -35,6 +35,7 @@ NOUN_FORMS: list[tuple[frozenset[str], re.Pattern[str]]] = [
     (frozenset({"directori", "dir", "folder", "path", "file"}), re.compile(r"/\w")),
     (frozenset({"option", "flag", "switch"}), re.compile(r"^--?\w")),
     (frozenset({"port", "uid", "gid", "id", "number"}), re.compile(r"^\d[\d,]*$")),
+    (frozenset({"share", "percentag", "proport", "fraction", "percent"}), re.compile(r"\d\s?(?:%|percent\b)")),
     (frozenset({"command", "program", "tool", "util", "packag", "modul", "function", "method"}),
      re.compile(r"^[a-z_][\w.+-]*(?:\(\d?\))?$")),
 ]
@@ -102,6 +103,11 @@ _TECH_WORD = re.compile(
     r"|[a-z][\w+-]*\(\d\w?\)"
     r")(?![\w@/-])"
 )
+# A glossary entry: "sponsor: a person who helps ...", "mentor - a person who ...": the term it defines
+# (one to four words at the start of the line) names what the definition describes.
+_DEFINED_TERM = re.compile(r"^[ \t]*(?:[*\u2022-][ \t]+)?([\w`][\w`.'/+-]*(?: [\w`.'/+()-]+){0,3}?)"
+                           r"[ \t]*(?::|[ \t][-\u2013\u2014])[ \t]+(?:an?|the|one|someone|something|any)\b",
+                           re.IGNORECASE | re.MULTILINE)
 _NOT_TECH = frozenset("e.g i.e etc. e.g. i.e. vs. and/or".split())
 _LINE_START = re.compile(r"(?:^|\n|[:;]\s|[\u2022*\u2013\u2014]\s|\(|[\"'\u201c\u2018])\s*$")
 
@@ -220,6 +226,16 @@ def _tech(sentence: str) -> list[Candidate]:
     return out
 
 
+def _defined_terms(sentence: str) -> list[Candidate]:
+    out = []
+    for m in _DEFINED_TERM.finditer(sentence):
+        text = m.group(1).strip("`")
+        if text.lower() not in STOPWORDS:
+            start = sentence.index(text, m.start(1))
+            out.append(Candidate(start, start + len(text), text, 1.0, shape=DT))
+    return out
+
+
 def _versions(sentence: str) -> list[Candidate]:
     return [Candidate(m.start(), m.end(), m.group(), 1.0, shape=V) for m in _VERSION.finditer(sentence)]
 
@@ -253,6 +269,8 @@ def candidates(sentence: str, kind: str | None, proper: Iterable[str] = ()) -> l
                      and not (" " not in c.text and re.search(r"[a-z][A-Z]", c.text))
                      and len(c.text.split()) <= 4 and not re.search(r"\b[A-Z]{2,}\b", c.text)]
         out += names
+    if DT in shapes:
+        out += _defined_terms(sentence)
     if T in shapes:
         out += _tech(sentence)
     if L in shapes:

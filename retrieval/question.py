@@ -26,7 +26,7 @@ _TECH_NOUNS = ("command|commands|program|tool|utility|package|module|function|me
                "exception|error|algorithm|protocol|standard|specification|rfc|pep|dep|"
                "target|backend|language|editor|shell|daemon|field name")
 _VALUE_NOUNS = "value|level|default|setting"
-_COUNT_NOUNS = ("port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share|"
+_COUNT_NOUNS = ("port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share|proportion|fraction|"
                 "exit code|exit status|status code|error code|return code|return value")
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and |so |but )?(?:how (?:do|can|could|should|would|shall|must|may) (?:i|you|we|one|they)|"
@@ -127,8 +127,18 @@ def answer_type(text: str) -> str | None:
     return None
 
 
+# "whats", "what's" -> "what is": typed without the apostrophe the word is not a stopword, and neither form
+# matches the type rules' "what is the name".
+_CONTRACTED = re.compile(r"\b(what|who|where|how|which|that|there)(?:'|\u2019)?s\b", re.IGNORECASE)
+
+
+def spelled_out(text: str) -> str:
+    return _CONTRACTED.sub(r"\1 is", text)
+
+
 def parse_question(raw: str, max_chars: int = 1000) -> Question:
-    text = clean_question(raw, max_chars)
+    shown = clean_question(raw, max_chars)
+    text = spelled_out(shown)
     terms = tuple(tokenize(_TYPE_MARKERS.sub(" ", text))) or tuple(tokenize(text))
     if not terms:
         raise BadQuestion("The question has no words to search for (only very common words or symbols); "
@@ -143,7 +153,7 @@ def parse_question(raw: str, max_chars: int = 1000) -> Question:
             extra = tuple(tokenize(noun[word.group(1)]))
             terms += tuple(t for t in extra if t not in terms)
             type_terms |= frozenset(tokenize(word.group(1))) | frozenset(extra)
-    return Question(text, terms, kind, _required_terms(text) | unit, type_terms, unit)
+    return Question(shown, terms, kind, _required_terms(text) | unit, type_terms, unit)
 
 
 def _unit_terms(text: str) -> frozenset[str]:

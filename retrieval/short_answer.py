@@ -72,9 +72,11 @@ def _clause_of(text: str, pos: int) -> tuple[int, int]:
 
 
 def score_candidate(cand: Candidate, sentence: str, question: Question, weight: TermWeight,
-                    kind: str | None, words: list[tuple[int, int, set[str]]] | None = None) -> float | None:
+                    kind: str | None, words: list[tuple[int, int, set[str]]] | None = None,
+                    whole_clause: bool = False) -> float | None:
     """How well a candidate answers, from where it stands in `sentence` (`words`: its word_positions, when
-    the caller scores several candidates of one sentence)."""
+    the caller scores several candidates of one sentence; `whole_clause`: the candidate is said of the
+    whole sentence, as an entry's version is of each of its bullets)."""
     terms = set(question.terms)
     cand_terms = set(tokenize(cand.text))
     if not cand_terms or cand_terms <= terms or _initials(cand.text) in terms:
@@ -89,7 +91,9 @@ def score_candidate(cand: Candidate, sentence: str, question: Question, weight: 
         dists = [max(first - i, i - last, 0) for i, (_, _, ts) in enumerate(words) if term in ts]
         if dists:
             proximity += weight(term) / (1 + min(dists))
-    a, b = _clause_of(sentence, cand.start)
+    # A glossary entry's term is said of its whole definition ("sponsor: a person who helps ...").
+    defined = cand.shape == "term"
+    a, b = (0, len(sentence)) if whole_clause or defined else _clause_of(sentence, cand.start)
     clause_terms = terms & set(tokenize(sentence[a:b])) - cand_terms
     clause = sum(weight(t) for t in clause_terms)
     score = clause + proximity + cand.specificity
@@ -98,7 +102,7 @@ def score_candidate(cand: Candidate, sentence: str, question: Question, weight: 
     if kind in (PERSON, PLACE, NAME) or cand.shape == "name":
         # Names are rare words: a run of common corpus words ("Visits North Korea") is less likely one.
         score += sum(weight(t) for t in cand_terms) / len(cand_terms) / max(weight.maximum, 1e-9)
-    if stated_for(words, first, terms - cand_terms, sentence, punctuation=cand.shape != "name"):
+    if defined or stated_for(words, first, terms - cand_terms, sentence, punctuation=cand.shape != "name"):
         score += _SHAPE_MISFIT * weight.maximum
     if kind == "version" and first > 0 and words[first - 1][2] & _VERSION_WORDS_TERMS:
         score += _SHAPE_MISFIT * weight.maximum  # "since version 3.6": the number the text calls a version
@@ -148,17 +152,25 @@ def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight
     spans_of: dict[str, list[tuple[int, int]]] = {}
     best: tuple[float, TypedAnswer] | None = None
 
-    def consider(sentence: Sentence, text: str, penalty: float, own: bool) -> bool:
+    def consider(sentence: Sentence, text: str, penalty: float, own: bool, before: bool = False) -> bool:
         nonlocal best
         seen = False
-        # A candidate from a context (the next sentences, the lead, the heading) is judged as if that text
-        # followed the matching sentence, so that the question's words there count for it.
-        reading = text if own else f"{sentence.text} {text}"
-        shift = 0 if own else len(sentence.text) + 1
+        # A candidate from a context is judged with the matching sentence beside it, so that the question's
+        # words there count for it: the next sentences follow the sentence; an entry's lead or heading names
+        # the version or date of the whole entry, so the sentence is read right after that candidate.
+        if own:
+            reading, shift = text, 0
+        else:
+            reading, shift = f"{sentence.text} {text}", len(sentence.text) + 1
         words = word_positions(reading)
         for cand in candidates(text, question.answer_type, proper):
-            placed = cand if own else dataclasses.replace(cand, start=cand.start + shift, end=cand.end + shift)
-            score = score_candidate(placed, reading, question, weight, question.answer_type, words)
+            if before:  # the whole sentence is the candidate's clause: the entry's version is the sentence's
+                reading = f"{text[: cand.end]} {sentence.text}"
+                placed, words = cand, word_positions(reading)
+            else:
+                placed = cand if own else dataclasses.replace(cand, start=cand.start + shift, end=cand.end + shift)
+            score = score_candidate(placed, reading, question, weight, question.answer_type, words,
+                                    whole_clause=before)
             if score is None:
                 continue
             seen = True
@@ -181,11 +193,14 @@ def best_typed(sentences: list[Sentence], question: Question, weight: TermWeight
         following = [(a, b) for a, b in spans if a >= sentence.end][:_FOLLOWING_SENTENCES]
         # ... in the same paragraph: "Default five seconds." two sentences after the parameter it belongs to
         following = [(a, b) for a, b in following if "\n\n" not in text[sentence.end : a]]
-        contexts = [(text[a:b], _CONTEXT_PENALTY * (n + 1)) for n, (a, b) in enumerate(following)]
+        contexts = [(text[a:b], _CONTEXT_PENALTY * (n + 1), False) for n, (a, b) in enumerate(following)]
         if question.answer_type in (VERSION, DATE):
-            contexts += [(text[spans[0][0] : spans[0][1]], _CONTEXT_PENALTY),
-                         (sentence.hit.heading, 2 * _CONTEXT_PENALTY)]
-        for context, penalty in contexts:
+            contexts += [(text[spans[0][0] : spans[0][1]], _CONTEXT_PENALTY, True),
+                         (sentence.hit.heading, 2 * _CONTEXT_PENALTY, True)]
+        for context, penalty, before in contexts:
             if context and context != sentence.text:
-                consider(sentence, context, penalty * weight.maximum, own=False)
+                # A lead or heading heads an entry when it names what is asked about ("OpenSSH 7.6 includes
+                # ..."); a bare "New in version 3.5." is the end of the item before, read as a next sentence.
+                heads = before and bool(set(tokenize(context)) & set(question.terms) - _VERSION_WORDS_TERMS)
+                consider(sentence, context, penalty * weight.maximum, own=False, before=heads)
     return best[1] if best else None

@@ -313,3 +313,53 @@ def test_an_untyped_question_prefers_the_sections_opening_sentence() -> None:
     common_log = TermWeight(lambda term: 95 if term == "log" else 1, 100)  # "log" is in most passages
     answer = build_answer(parse_question("What should I put in the log name field?"), hits, common_log)
     assert answer.guess.startswith("You should put your personal name")
+
+
+def test_a_bullet_takes_the_version_of_its_own_entry_not_a_closer_one() -> None:
+    """An entry's lead names the version of every bullet under it, however long the bullet: a bullet that
+    matches the question better wins over a shorter, weaker one whose entry is another version."""
+    best = ("Tool 3.1 changes some defaults:\n\n* tool(1): Remove the legacy wire format (v1) support, "
+            "the old configuration options (see tool.conf(5)) and their documentation.")
+    weaker = "Tool 2.0 hardens things.\n\n* The legacy wire format is off by default."
+    hits = [_hit("n#0", 6.0, best, "tool (3.1-1) unstable"), _hit("n#1", 5.0, weaker, "tool (2.0-1) unstable")]
+    answer = build_answer(parse_question("Which Tool release removed legacy wire format support?"), hits, _weight())
+    assert answer.guess == "3.1"
+
+
+def test_a_glossary_entry_names_what_its_definition_describes() -> None:
+    texts = _texts("courier: a person who carries parcels between the depots.", "name")
+    assert "courier" in texts
+    assert "The depot" not in _texts("The depot: opens at nine.", "name")  # not "a/the ..." after the colon
+    hits = [_hit("g#0", 5.0, "Keeper: someone who stores the archives of the Guild.\n\n"
+                             "courier: a person who carries parcels between the depots.")]
+    question = parse_question("whats the name for someone who carries parcels between depots")
+    assert build_answer(question, hits, _weight()).guess == "courier"
+
+
+def test_contracted_question_words_are_read_as_spelled_out() -> None:
+    question = parse_question("whats the name of the spell checker")
+    assert "what" not in question.terms and question.text.startswith("whats")
+    assert parse_question("whats the name for someone who repairs bikes").answer_type == "name"  # not "who"
+
+
+def test_a_share_is_answered_by_a_percentage() -> None:
+    assert fits_noun("95%", frozenset(tokenize("share"))) and not fits_noun("95", frozenset(tokenize("share")))
+    hits = [_hit("s#0", 5.0, "Port 80 is the web. Mirrors serve at least 95% of the downloads on port 80.")]
+    answer = build_answer(parse_question("what share of downloads do mirrors serve"), hits, _weight())
+    assert answer.guess == "95%"
+
+
+def test_a_bare_version_note_does_not_head_the_next_item() -> None:
+    """"New in version 3.5." ends the item before; "Tool 3.5 changes:" heads the bullets after it."""
+    from retrieval.answer_sentences import scored_sentences
+    from retrieval.short_answer import best_typed
+    question = parse_question("Which Tool release removed the wire format?")
+
+    def typed_score(lead: str) -> float:
+        hits = [_hit("n#0", 5.0, f"{lead}\n\n* Remove the old wire format, its options (see tool.conf(5)) and docs.")]
+        sentences = sorted(scored_sentences(question, hits, _weight()), key=lambda s: -s.score)
+        typed = best_typed(sentences, question, _weight())
+        assert typed is not None and typed.candidate.text == "3.5"
+        return typed.score
+
+    assert typed_score("Tool 3.5 changes some defaults:") > typed_score("New in version 3.5.")
