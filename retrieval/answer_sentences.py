@@ -63,6 +63,22 @@ def answer_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Bounds said in other words: "requires 3.7 or newer" states a minimum, "at most 60 characters" a maximum.
+_IMPLIED_TERMS = [
+    (re.compile(r"\bor (?:newer|later|higher|above|greater|more)\b|\bat least\b", re.IGNORECASE),
+     frozenset(tokenize("minimum least lowest oldest earliest"))),
+    (re.compile(r"\bor (?:older|earlier|lower|below|less|fewer)\b|\bat most\b|\bno (?:more|longer) than\b",
+                re.IGNORECASE), frozenset(tokenize("maximum most highest longest largest"))),
+    (re.compile(r"\b(?:in the range|ranges? from|from) [\w.+-]+ (?:to|through) [\w.+-]+", re.IGNORECASE),
+     frozenset(tokenize("minimum maximum lowest highest smallest largest"))),
+]
+
+
+def implied_terms(text: str) -> set[str]:
+    """Question words a sentence states without writing them: a bound written as "X or newer"."""
+    return set().union(*(terms for pattern, terms in _IMPLIED_TERMS if pattern.search(text)))
+
+
 def scored_sentences(question: Question, hits: Sequence[Hit], weight: TermWeight) -> list[Sentence]:
     terms = set(question.terms)
     top_score = max((h.score for h in hits), default=0.0) or 1.0
@@ -73,7 +89,7 @@ def scored_sentences(question: Question, hits: Sequence[Hit], weight: TermWeight
         spans = answer_spans(hit.text)
         for i, (start, end) in enumerate(spans):
             text = hit.text[start:end]
-            present = terms & set(tokenize(text)) | topic
+            present = terms & (set(tokenize(text)) | implied_terms(text)) | topic
             score = sum(weight(t) for t in present) + 0.5 * max(hit.score, 0.0) / top_score
             if text.rstrip().endswith("?"):
                 score *= 0.5  # a question does not answer: a FAQ's question is not its reply

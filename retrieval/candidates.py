@@ -150,6 +150,8 @@ def _numbers(sentence: str, dates: list[Candidate]) -> list[Candidate]:
         text = sentence[start:end].strip()
         if not text or any(d.start <= start < d.end and d.specificity > 0.65 for d in dates):
             continue
+        if text.isalpha() and re.match(r"[-\u2010][A-Za-z]", sentence[start + len(text) :]):
+            continue  # a spelled-out number in a compound ("a one-character string", "two-way") is no value
         out.append(Candidate(start, start + len(text), text, 1.0 if unit else 0.8, shape=N))
     return out
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .answer_sentences import about_terms
+from .answer_sentences import about_terms, implied_terms
 from .candidates import SHAPE_FIT
 from .models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
 from .question import Question
@@ -47,8 +47,8 @@ class Signals:
            candidate_score: float | None, from_context: bool = False, k1: float = 1.2) -> "Signals":
         asked = set(question.terms)
         about = about_terms(hit) & asked
-        in_passage = (set(hit.matched_terms) & asked) | about
-        in_sentence = (set(tokenize(sentence)) & asked) | about
+        in_passage = (set(hit.matched_terms) | implied_terms(hit.text)) & asked | about
+        in_sentence = (set(tokenize(sentence)) | implied_terms(sentence)) & asked | about
         judged = asked - question.type_terms
         rare = {t for t in judged if weight(t) >= _RARE * weight.maximum}
         rare_total = sum(weight(t) for t in rare)

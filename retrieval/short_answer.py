@@ -9,7 +9,7 @@ import dataclasses
 import re
 from typing import NamedTuple
 
-from .answer_sentences import Sentence, answer_spans
+from .answer_sentences import Sentence, answer_spans, implied_terms
 from .candidates import SHAPE_FIT, Candidate, candidates, fits_noun, proper_words
 from .question import DATE, NAME, PERSON, PLACE, VERSION, Question
 from .tokenize import iter_terms, tokenize
@@ -94,7 +94,7 @@ def score_candidate(cand: Candidate, sentence: str, question: Question, weight: 
     # A glossary entry's term is said of its whole definition ("sponsor: a person who helps ...").
     defined = cand.shape == "term"
     a, b = (0, len(sentence)) if whole_clause or defined else _clause_of(sentence, cand.start)
-    clause_terms = terms & set(tokenize(sentence[a:b])) - cand_terms
+    clause_terms = terms & (set(tokenize(sentence[a:b])) | implied_terms(sentence[a:b])) - cand_terms
     clause = sum(weight(t) for t in clause_terms)
     score = clause + proximity + cand.specificity
     if question.unit_terms and _next_word_terms(words, last) & question.unit_terms:

@@ -363,3 +363,21 @@ def test_a_bare_version_note_does_not_head_the_next_item() -> None:
         return typed.score
 
     assert typed_score("Tool 3.5 changes some defaults:") > typed_score("New in version 3.5.")
+
+
+def test_a_spelled_out_number_in_a_compound_is_no_value() -> None:
+    assert "one" not in _texts("It takes a one-character string and a two-way pipe.", NUMBER)
+    assert _texts("Wait for a 10-minute timeout, or one minute.", NUMBER) == ["10", "one minute"]  # digits stay
+
+
+def test_bounds_said_in_other_words() -> None:
+    from retrieval.answer_sentences import implied_terms
+    assert set(tokenize("minimum")) <= implied_terms("It requires Lua 5.1 or newer.")
+    assert set(tokenize("maximum")) <= implied_terms("Names are at most 32 characters long.")
+    assert set(tokenize("highest lowest")) <= implied_terms("A level is in the range 0 to 7.")
+    assert not implied_terms("It requires Lua 5.1.")
+    # the version said to be a minimum beats one merely called a version
+    hits = [_hit("r#0", 5.0, "Changed in version 5.4: the parser is faster.\n\nlua.version: the version of the module."),
+            _hit("r#1", 4.0, "The module is small and requires Lua 5.1 or newer.")]
+    answer = build_answer(parse_question("Which Lua version is the minimum the module requires?"), hits, _weight())
+    assert answer.guess == "5.1"
