@@ -21,7 +21,7 @@ from .weights import term_share
 from .config import Settings
 from .errors import BadQuestion, CorpusBusy, UnknownDocument
 from .index import BM25Index
-from .ingest import RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
+from .ingest import DocIds, RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .question import Question, parse_question
 from .search import Searcher
@@ -84,7 +84,9 @@ class Corpus:
             n = self.store.retokenize(tokens_string, {"tokenizer_version": TOKENIZER_VERSION})
             log.info("tokenizer changed: re-tokenized %d stored passages", n)
         if seed and self.store.generation == 0 and settings.corpus_dir.is_dir():
-            refresh_folder(self.store, settings.corpus_dir, settings)
+            seeded = refresh_folder(self.store, settings.corpus_dir, settings)
+            for failure in seeded.failed:  # a bad file is skipped, the rest is served
+                log.warning("seeding from %s: skipped %s", settings.corpus_dir, failure)
         self.searcher = Searcher(self.store, self._load_or_build_index())
         self._weigh_in_background(self.searcher.index)  # a saved index with a delta: weights for it
 
@@ -359,7 +361,8 @@ class Corpus:
                   source: str | None = None) -> IngestReport:
         """An uploaded file (e.g. a Discord attachment)."""
         with self._changing():
-            prepared = prepare(data, name, self.settings, scope=scope, title=title, source=source)
+            doc_id = DocIds(self.store, scope).for_file(name, Path(name).name)
+            prepared = prepare(data, name, self.settings, scope=scope, title=title, source=source, doc_id=doc_id)
             report = write(self.store, [prepared])
             self._after_change(report)
             return report

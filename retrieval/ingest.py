@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from .passages import split_passages
 from .store import Store, utc_now
 from .tokenize import TOKENIZER_VERSION, tokenize
 
+log = logging.getLogger(__name__)
 _WRITE_CHUNK = 200  # prepared documents looked up and written together
 METADATA_FILE = "metadata.json"  # optional {file name: {"title": ..., "source": ...}} beside the documents
 
@@ -36,12 +38,46 @@ class Prepared:
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9_-]+", "-", Path(name).stem.lower()).strip("-")
+    """A file name's stem as an id: lowercase letters of any script, digits, "_" and "-" ("история")."""
+    slug = re.sub(r"[^\w-]+", "-", Path(name).stem.casefold()).strip("-")
     return (slug or "document")[:60]
 
 
-def make_doc_id(name: str, scope: str = "") -> str:
-    return f"{scope}/{slugify(name)}" if scope else slugify(name)
+def make_doc_id(name: str, scope: str = "", distinct: bool = False) -> str:
+    """`distinct`: the plain id is another file's ("report.txt" has it, "Report.md" asks), so the exact
+    name's hash is added; the same name always gets the same id, so re-adding a file replaces it."""
+    slug = slugify(name)
+    if distinct:
+        slug = f"{slug[:52]}-{hashlib.sha1(Path(name).name.encode('utf-8', 'surrogatepass')).hexdigest()[:7]}"
+    return f"{scope}/{slug}" if scope else slug
+
+
+class DocIds:
+    """Ids that never collide silently: a file keeps the id its path or name already has; a new file whose
+    plain id belongs to another file (a case-only or extension-only difference, or a name of symbols) gets
+    the hashed one."""
+
+    def __init__(self, store: Store, scope: str) -> None:
+        self.owner: dict[str, str] = {}  # id -> what identifies its file: its path, or an upload's source
+        self.by_path: dict[str, str] = {}
+        for d in store.documents([scope]):
+            self.owner[d.id] = d.path or d.source
+            if d.path:
+                self.by_path[d.path] = d.id
+        self.scope = scope
+
+    def for_file(self, name: str, key: str) -> str:
+        """`key`: what identifies the file: its absolute path, or an upload's file name (an upload's
+        source is its name, maybe followed by " (added by ...)")."""
+        if key in self.by_path:
+            return self.by_path[key]
+        doc_id = make_doc_id(name, self.scope)
+        owner = self.owner.get(doc_id, key)
+        if owner != key and not owner.startswith(key + " ("):
+            doc_id = make_doc_id(name, self.scope, distinct=True)
+        self.owner[doc_id] = key
+        self.by_path[key] = doc_id
+        return doc_id
 
 
 def _content_hash(data: bytes, title: str, settings: Settings) -> str:
@@ -58,11 +94,11 @@ def tokens_string(text: str) -> str:
 
 
 def prepare(data: bytes, name: str, settings: Settings, *, scope: str = "", title: str | None = None,
-            source: str | None = None, path: str = "") -> Prepared:
+            source: str | None = None, path: str = "", doc_id: str | None = None) -> Prepared:
     """Bytes of a file -> a Document and its passages; raises BadDocument, touches nothing."""
     extracted = extract(data, name, settings.max_file_bytes)
     final_title = (title or extracted.title or Path(name).stem).strip()
-    return prepare_text(make_doc_id(name, scope), final_title, extracted.text, settings, scope=scope,
+    return prepare_text(doc_id or make_doc_id(name, scope), final_title, extracted.text, settings, scope=scope,
                         source=source or Path(name).name, path=path, content=data, headings=extracted.headings)
 
 
@@ -91,7 +127,8 @@ def _folder_metadata(folder: Path) -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def read_file(path: Path, settings: Settings, scope: str = "", metadata: dict | None = None) -> Prepared:
+def read_file(path: Path, settings: Settings, scope: str = "", metadata: dict | None = None,
+              doc_id: str | None = None) -> Prepared:
     """Read and prepare one file from disk; every failure names the file."""
     if not path.exists():
         raise BadDocument(f"{path}: no such file")
@@ -104,7 +141,7 @@ def read_file(path: Path, settings: Settings, scope: str = "", metadata: dict | 
         raise BadDocument(f"{path}: cannot be read ({exc.strerror})") from None
     meta = (metadata if metadata is not None else _folder_metadata(path.parent)).get(path.name, {})
     return prepare(data, str(path), settings, scope=scope, title=meta.get("title"),
-                   source=meta.get("source") or path.name, path=str(path.resolve()))
+                   source=meta.get("source") or path.name, path=str(path.resolve()), doc_id=doc_id)
 
 
 def _store_meta() -> dict[str, str]:
@@ -164,16 +201,13 @@ def ingest_paths(store: Store, paths: list[Path], settings: Settings, scope: str
     def prepared() -> Iterator[Prepared]:
         from tqdm import tqdm  # here, not at the top: a question never ingests, and tqdm costs ~20 ms of a start
 
-        seen: dict[str, Path] = {}
         for path in tqdm(files, desc="ingest", unit="file", disable=None if len(files) > 20 else True, leave=False):
             if path.parent not in metadata:
                 metadata.clear()  # one folder's metadata at a time
                 metadata[path.parent] = _folder_metadata(path.parent)
-            item = read_file(path, settings, scope, metadata[path.parent])
-            if item.document.id in seen:
-                raise BadDocument(f"{path}: same document id {item.document.id!r} as {seen[item.document.id]}; rename one")
-            seen[item.document.id] = path
-            yield item
+            yield read_file(path, settings, scope, metadata[path.parent], ids.for_file(path.name, str(path.resolve())))
+
+    ids = DocIds(store, scope)
 
     return write(store, prepared())
 
@@ -191,15 +225,23 @@ def refresh_folder(store: Store, folder: Path, settings: Settings, scope: str = 
     """
     if not folder.is_dir():
         raise BadDocument(f"{folder}: no such folder")
-    metadata = _folder_metadata(folder)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
     prepared, failed = [], []
+    try:
+        metadata = _folder_metadata(folder)
+    except BadDocument as exc:  # the files are still read, with their own titles
+        metadata = {}
+        failed.append(str(exc))
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
     present: set[str] = set()
+    ids = DocIds(store, scope)
     for path in files:
         present.add(str(path.resolve()))
         try:
-            prepared.append(read_file(path, settings, scope, metadata))
+            prepared.append(read_file(path, settings, scope, metadata, ids.for_file(path.name, str(path.resolve()))))
         except BadDocument as exc:
             failed.append(str(exc))
+        except Exception as exc:  # a parser's own failure (pypdf's LimitReachedError, ...): this file only
+            log.warning("refresh: %s failed", path, exc_info=True)
+            failed.append(f"{path.name}: could not be read ({type(exc).__name__})")
     removals = [d.id for d in store.documents_under(folder, scope) if d.path not in present]
     return RefreshReport(write(store, prepared, removals), tuple(failed))

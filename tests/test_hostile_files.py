@@ -1,0 +1,104 @@
+"""Hostile and unlucky files (issue 10): PDF bombs refused in bounded work, a parser's own failure skipped by
+refresh and first-start seeding, document ids that never collide silently."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from retrieval.config import Settings
+from retrieval.corpus import Corpus
+from retrieval.errors import BadDocument
+from retrieval.extract import extract
+from retrieval.ingest import make_doc_id, slugify
+
+from pdf_maker import make_pdf
+
+RUN = b"(AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA) Tj "
+
+
+def test_a_pdf_that_inflates_far_beyond_its_size_is_refused() -> None:
+    bomb = make_pdf(b"BT /F1 12 Tf 72 720 Td " + RUN * 1_200_000 + b"ET")  # 0.2 MB -> 76 MB
+    assert len(bomb) < 300_000
+    with pytest.raises(BadDocument, match="inflates far beyond its size"):
+        extract(bomb, "bomb.pdf", 20 << 20)
+
+
+def test_a_pdf_whose_text_is_far_larger_than_the_file_is_refused() -> None:
+    dense = make_pdf(b"BT /F1 12 Tf 72 720 Td " + RUN * 60_000 + b"ET")  # under the inflation cap
+    with pytest.raises(BadDocument, match="text is far larger than the file"):
+        extract(dense, "dense.pdf", 20 << 20)
+
+
+def test_an_ordinary_pdf_still_reads() -> None:
+    assert extract(make_pdf(b"BT /F1 12 Tf 72 720 Td (Bounded work) Tj ET"), "ok.pdf", 1 << 20).text == "Bounded work"
+
+
+def test_ids_keep_every_script_and_tell_case_and_extension_apart() -> None:
+    assert slugify("история.txt") == "история" and slugify("數學.txt") == "數學"
+    assert slugify("!!!.txt") == "document"
+    assert make_doc_id("Report.md", distinct=True) != make_doc_id("report.txt", distinct=True)
+    assert make_doc_id("Report.md", distinct=True).startswith("report-")
+
+
+def test_uploads_whose_plain_ids_collide_both_stay(empty_corpus) -> None:
+    empty_corpus.add_bytes("Quarterly revenue rose by nine percent.".encode(), "report.txt", scope="s1")
+    empty_corpus.add_bytes("# Report\n\nThe penguin census counted 420 birds.".encode(), "Report.md", scope="s1")
+    empty_corpus.add_bytes("!!!".encode() + " Glaciers retreat every summer.".encode(), "!!!.txt", scope="s1")
+    empty_corpus.add_bytes("Tundra mosses grow slowly.".encode(), "???.txt", scope="s1")
+    docs = empty_corpus.documents("s1")
+    assert len({d.id for d in docs}) == len(docs) == 4
+    assert "420" in empty_corpus.ask("How many birds did the penguin census count?", scope="s1").answer
+    assert "nine percent" in empty_corpus.ask("How much did quarterly revenue rise?", scope="s1").guess
+    # the same name again replaces its own document, under its own id
+    before = {d.id for d in empty_corpus.documents("s1")}
+    empty_corpus.add_bytes("# Report\n\nThe penguin census counted 512 birds.".encode(), "Report.md", scope="s1")
+    assert {d.id for d in empty_corpus.documents("s1")} == before
+    assert "512" in empty_corpus.ask("How many birds did the penguin census count?", scope="s1").answer
+
+
+def test_a_folder_with_colliding_names_is_ingested_whole(empty_corpus, tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "report.txt").write_text("Quarterly revenue rose by nine percent.", encoding="utf-8")
+    (folder / "Report.md").write_text("# Report\n\nThe penguin census counted 420 birds.", encoding="utf-8")
+    (folder / "история.txt").write_text("История города начинается в 1703 году.", encoding="utf-8")
+    (folder / "數學.txt").write_text("數學 是 研究 數量 的 學科", encoding="utf-8")
+    report = empty_corpus.ingest([folder])
+    assert len(report.added) == 4 and len(set(report.added)) == 4
+    again = empty_corpus.refresh(folder)  # the same ids again: nothing changes
+    assert not again.report.changed_anything and not again.failed
+
+
+def _bad_pdf() -> bytes:
+    return make_pdf(b"BT /F1 12 Tf 72 720 Td " + RUN * 1_200_000 + b"ET")
+
+
+def test_refresh_skips_a_file_its_parser_refuses_and_keeps_the_rest(empty_corpus, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "bomb.pdf").write_bytes(_bad_pdf())
+    (folder / "garbled.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer <<>>")
+    (folder / "volcano.txt").write_text("Mount Etna is an active volcano on Sicily.", encoding="utf-8")
+    (folder / "metadata.json").write_text("{not json", encoding="utf-8")
+    result = empty_corpus.refresh(folder)
+    assert result.report.added == ("volcano",)
+    assert len(result.failed) == 3 and any("bomb.pdf" in f for f in result.failed)
+    assert all("\n" not in f for f in result.failed)
+
+
+def test_first_start_seeds_around_a_bad_file(tmp_path: Path, caplog) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "bomb.pdf").write_bytes(_bad_pdf())
+    (folder / "volcano.txt").write_text("Mount Etna is an active volcano on Sicily. It erupted in 2021.",
+                                        encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        corpus = Corpus(Settings(db_path=tmp_path / "db" / "c.db", corpus_dir=folder))
+    try:
+        assert corpus.ask("When did Mount Etna erupt?").answer == "2021"
+        assert any("bomb.pdf" in r.getMessage() for r in caplog.records)
+    finally:
+        corpus.close()
