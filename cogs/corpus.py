@@ -27,6 +27,24 @@ PROGRESS_EVERY_SECONDS = 2.0
 
 
 @app_commands.guild_only()
+
+class NotOperator(app_commands.CheckFailure):
+    """An operator command (the bundled corpus is the whole bot's) from a server's moderator."""
+
+
+def operator_only():
+    """The bundled corpus serves every server: only the bot's application owner, or a moderator of a server
+    the operator lists (RETRIEVAL_OPERATOR_GUILDS), may change it."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        settings = interaction.client.corpus.settings
+        if interaction.guild_id in settings.operator_guilds or await interaction.client.is_owner(interaction.user):
+            return True
+        raise NotOperator("Only the bot's operator can change the bundled corpus; your server's own documents "
+                          "are managed with /corpus add and /corpus remove.")
+
+    return app_commands.check(predicate)
+
 class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The documents the bot answers from"):
     def __init__(self, bot: "CorpusBot") -> None:
         self.bot = bot
@@ -60,7 +78,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
     @moderator_only()
     async def add(self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None) -> None:
         check_upload(file.filename, file.size, self.corpus.settings)  # before downloading anything
-        self.corpus.check_not_busy()
+        self.corpus.check_not_busy(scope(interaction))
+        await asyncio.to_thread(self.corpus.check_quota, scope(interaction))  # a full server: refused before the download
         await defer(interaction, ephemeral=True)
         await interaction.edit_original_response(content=f"Downloading {file.filename}…")
         data = await file.read()
@@ -94,8 +113,9 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
         docs = await asyncio.to_thread(own_documents, self.corpus, scope(interaction), typed)
         return [app_commands.Choice(name=(d.title or d.id)[:100], value=d.id[:100]) for d in docs]
 
-    @app_commands.command(name="refresh", description="Moderators: re-sync the bundled corpus/ folder")
+    @app_commands.command(name="refresh", description="Operator: re-sync the bundled corpus/ folder")
     @moderator_only()
+    @operator_only()
     async def refresh(self, interaction: discord.Interaction) -> None:
         self.corpus.check_not_busy()
         await defer(interaction, ephemeral=True)

@@ -40,6 +40,13 @@ class Settings:
     synonyms: int = 8
     max_question_chars: int = 1000
     max_file_bytes: int = 20 * 1024 * 1024
+    # What one server may add (its uploads; the bundled corpus is the operator's): documents, passages and
+    # characters of extracted text. 0 = no limit. A server at its limit removes documents before adding more.
+    server_max_documents: int = 500
+    server_max_passages: int = 50_000
+    server_max_chars: int = 50_000_000
+    # Servers whose administrators may change the bundled corpus (besides the bot's application owner).
+    operator_guilds: frozenset[int] = frozenset()
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -50,8 +57,11 @@ class Settings:
             values["db_path"] = Path(env["RETRIEVAL_DB"]).expanduser()
         if env.get("RETRIEVAL_CORPUS_DIR"):
             values["corpus_dir"] = Path(env["RETRIEVAL_CORPUS_DIR"]).expanduser()
+        if env.get("RETRIEVAL_OPERATOR_GUILDS"):
+            values["operator_guilds"] = frozenset(int(g) for g in env["RETRIEVAL_OPERATOR_GUILDS"].replace(",", " ").split())
         for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),
-                           ("synonyms", int)):
+                           ("synonyms", int), ("server_max_documents", int), ("server_max_passages", int),
+                           ("server_max_chars", int)):
             key = f"RETRIEVAL_{name.upper()}"
             if env.get(key):
                 values[name] = cast(env[key])

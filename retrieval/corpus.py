@@ -19,7 +19,7 @@ from pathlib import Path
 from .answer import build_answer
 from .weights import term_share
 from .config import Settings
-from .errors import BadQuestion, CorpusBusy, UnknownDocument
+from .errors import BadQuestion, CorpusBusy, QuotaExceeded, UnknownDocument
 from .index import BM25Index
 from .ingest import DocIds, RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
@@ -61,6 +61,16 @@ def _cancellable(rows: Iterable, stop: threading.Event) -> Iterator:
 
 
 @dataclass(frozen=True)
+class Addition:
+    """What an upload adds, for the quota check (`replaces`: the document it updates, not counted twice)."""
+
+    documents: int = 0
+    passages: int = 0
+    chars: int = 0
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
 class PassageContext:
     passage: Passage
     document: Document
@@ -72,7 +82,9 @@ class Corpus:
     def __init__(self, settings: Settings, *, seed: bool = True) -> None:
         self.settings = settings
         self.store = Store(settings.db_path)
-        self._change_lock = threading.Lock()
+        self._change_lock = threading.Lock()  # the write and index update, for every server
+        self._scope_locks: dict[str, threading.Lock] = {}  # one change at a time per server
+        self._scope_locks_guard = threading.Lock()
         self._generation_before = -1
         self._changes: list[tuple[int, set[str]]] = []  # (generation, documents touched) since the last merge
         self._merge_thread: threading.Thread | None = None
@@ -241,24 +253,48 @@ class Corpus:
             self._merge_thread.join(timeout)
 
     @contextmanager
-    def _changing(self) -> Iterator[None]:
-        """One change at a time; a second one is refused at once rather than queued."""
-        if not self._change_lock.acquire(blocking=False):
+    def _changing(self, scope: str = GLOBAL_SCOPE) -> Iterator[None]:
+        """One change at a time per server: a second one in the same server is refused at once. Changes
+        of different servers prepare their files side by side and queue only for the short write."""
+        with self._scope_locks_guard:
+            lock = self._scope_locks.setdefault(scope, threading.Lock())
+        if not lock.acquire(blocking=False):
             raise CorpusBusy(BUSY_MESSAGE)
         try:
-            self._generation_before = self.store.generation
             yield
         finally:
-            self._change_lock.release()
+            lock.release()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The store write and the index update: one at a time for every server (the index is shared)."""
+        with self._change_lock:
+            self._generation_before = self.store.generation
+            yield
 
     @property
     def busy(self) -> bool:
-        return self._change_lock.locked()
+        return self._change_lock.locked() or any(lock.locked() for lock in list(self._scope_locks.values()))
 
-    def check_not_busy(self) -> None:
-        """Refuse at once, before slow preparations such as a download, when a change is running."""
-        if self.busy:
+    def check_not_busy(self, scope: str = GLOBAL_SCOPE) -> None:
+        """Refuse at once, before slow preparations such as a download, when this server's change is running."""
+        lock = self._scope_locks.get(scope)
+        if lock is not None and lock.locked():
             raise CorpusBusy(BUSY_MESSAGE)
+
+    def check_quota(self, scope: str, adding: "Addition | None" = None) -> None:
+        """Refuse an upload that would take a server over its share (operator settings; 0 = no limit)."""
+        if scope == GLOBAL_SCOPE:
+            return
+        s = self.settings
+        used = self.store.scope_usage(scope, excluding=adding.replaces if adding else None)
+        extra = adding or Addition()
+        for label, have, more, limit in (("documents", used["documents"], extra.documents, s.server_max_documents),
+                                         ("passages", used["passages"], extra.passages, s.server_max_passages),
+                                         ("characters of text", used["chars"], extra.chars, s.server_max_chars)):
+            if limit and have + more > limit:
+                raise QuotaExceeded(f"This server's documents would hold {have + more:,} {label}; the limit is "
+                                    f"{limit:,}. Remove documents first.")
 
     # -- questions ----------------------------------------------------------------------------------
     def scopes_for(self, scope: str | None) -> list[str] | None:
@@ -352,7 +388,7 @@ class Corpus:
 
     # -- corpus management --------------------------------------------------------------------------
     def ingest(self, paths: list[Path], scope: str = GLOBAL_SCOPE) -> IngestReport:
-        with self._changing():
+        with self._changing(scope), self._writing():
             report = ingest_paths(self.store, paths, self.settings, scope)
             self._after_change(report)
             return report
@@ -360,11 +396,14 @@ class Corpus:
     def add_bytes(self, data: bytes, name: str, scope: str = GLOBAL_SCOPE, title: str | None = None,
                   source: str | None = None) -> IngestReport:
         """An uploaded file (e.g. a Discord attachment)."""
-        with self._changing():
+        with self._changing(scope):
             doc_id = DocIds(self.store, scope).for_file(name, Path(name).name)
+            self.check_quota(scope, Addition(1, 0, 0, doc_id))  # before any parsing
             prepared = prepare(data, name, self.settings, scope=scope, title=title, source=source, doc_id=doc_id)
-            report = write(self.store, [prepared])
-            self._after_change(report)
+            self.check_quota(scope, Addition(1, len(prepared.passages), len(prepared.document.text), doc_id))
+            with self._writing():
+                report = write(self.store, [prepared])
+                self._after_change(report)
             return report
 
     def ingest_records(self, records: Iterable[tuple[str, str, str]], scope: str = GLOBAL_SCOPE, batch: int = 500,
@@ -373,7 +412,7 @@ class Corpus:
         added: list[str] = []
         changed: list[str] = []
         passages = 0
-        with self._changing():
+        with self._changing(scope), self._writing():
             pending: list = []
             for record in itertools.chain(records, [None]):  # None: flush the last batch
                 if record is not None:
@@ -390,14 +429,14 @@ class Corpus:
             return IngestReport(added=tuple(added))
 
     def remove(self, doc_id: str, scope: str | None = None) -> Document:
-        with self._changing():
+        with self._changing(scope or GLOBAL_SCOPE), self._writing():
             doc = self.resolve_document(doc_id, scope)
             report = write(self.store, [], [doc.id])
             self._after_change(report)
             return doc
 
     def refresh(self, folder: Path | None = None, scope: str = GLOBAL_SCOPE) -> RefreshReport:
-        with self._changing():
+        with self._changing(scope), self._writing():
             result = refresh_folder(self.store, folder or self.settings.corpus_dir, self.settings, scope)
             if result.report.changed_anything or self.searcher.index.delta_share():
                 self.searcher = Searcher(self.store, self._build_index())  # refresh merges the delta
