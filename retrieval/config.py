@@ -45,6 +45,10 @@ class Settings:
     server_max_documents: int = 500
     server_max_passages: int = 50_000
     server_max_chars: int = 50_000_000
+    # Uploads are read (parsed, split, tokenized) in a child process with these limits (retrieval/sandbox.py).
+    upload_in_child: bool = True
+    upload_cpu_seconds: int = 60
+    upload_memory_mb: int = 2048
     # Servers whose administrators may change the bundled corpus (besides the bot's application owner).
     operator_guilds: frozenset[int] = frozenset()
 
@@ -61,7 +65,7 @@ class Settings:
             values["operator_guilds"] = frozenset(int(g) for g in env["RETRIEVAL_OPERATOR_GUILDS"].replace(",", " ").split())
         for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),
                            ("synonyms", int), ("server_max_documents", int), ("server_max_passages", int),
-                           ("server_max_chars", int)):
+                           ("server_max_chars", int), ("upload_cpu_seconds", int), ("upload_memory_mb", int)):
             key = f"RETRIEVAL_{name.upper()}"
             if env.get(key):
                 values[name] = cast(env[key])

@@ -24,6 +24,7 @@ from .index import BM25Index
 from .ingest import DocIds, RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .question import Question, parse_question
+from .sandbox import prepare_bounded
 from .search import Searcher
 from .spelling import correct_question
 from .store import Store
@@ -399,7 +400,8 @@ class Corpus:
         with self._changing(scope):
             doc_id = DocIds(self.store, scope).for_file(name, Path(name).name)
             self.check_quota(scope, Addition(1, 0, 0, doc_id))  # before any parsing
-            prepared = prepare(data, name, self.settings, scope=scope, title=title, source=source, doc_id=doc_id)
+            # parsed in a child process under CPU and memory limits: an upload is untrusted
+            prepared = prepare_bounded(data, name, self.settings, scope=scope, title=title, source=source, doc_id=doc_id)
             self.check_quota(scope, Addition(1, len(prepared.passages), len(prepared.document.text), doc_id))
             with self._writing():
                 report = write(self.store, [prepared])

@@ -20,7 +20,7 @@ from .errors import BadDocument
 from .blocks import CODE, HEADING, Block
 
 # Bumped when extraction changes what text a file gives: stored documents are then re-read on refresh.
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _MAX_TITLE = 200

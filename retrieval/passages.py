@@ -38,12 +38,24 @@ def doc_of(passage_id: str) -> str:
     return passage_id.rsplit("#", 1)[0]
 
 
+MAX_WORD_CHARS = 40  # a longer "word" (a hash, a URL, 19 MB without a space) counts as one word per 40 characters
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Word spans, a very long one cut into pieces: a passage is bounded in characters too."""
+    words = []
+    for m in _WORD.finditer(text, start, end):
+        a, b = m.span()
+        words.extend((i, min(i + MAX_WORD_CHARS, b)) for i in range(a, b, MAX_WORD_CHARS))
+    return words
+
+
 def _bounded_spans(text: str, start: int, end: int, max_words: int) -> Iterator[tuple[int, int, int]]:
     """Sentence spans of text[start:end] with their word counts; a sentence longer than the bound is cut
     at word edges."""
     for s, e in sentence_spans(text[start:end]):
         s, e = s + start, e + start
-        words = [(m.start(), m.end()) for m in _WORD.finditer(text, s, e)]
+        words = _words(text, s, e)
         if len(words) <= max_words:
             yield s, e, len(words)
             continue

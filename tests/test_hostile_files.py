@@ -102,3 +102,33 @@ def test_first_start_seeds_around_a_bad_file(tmp_path: Path, caplog) -> None:
         assert any("bomb.pdf" in r.getMessage() for r in caplog.records)
     finally:
         corpus.close()
+
+
+def test_text_without_spaces_is_split_into_bounded_passages() -> None:
+    from retrieval.passages import MAX_WORD_CHARS, split_passages
+
+    passages = split_passages("d", "x" * 200_000, max_words=250)
+    assert len(passages) == 20 and max(len(p.text) for p in passages) <= 250 * MAX_WORD_CHARS
+    assert "".join(p.text for p in passages) == "x" * 200_000  # nothing lost, nothing repeated
+
+
+def test_an_upload_is_read_in_a_child_that_cannot_exceed_its_limits(empty_corpus) -> None:
+    """The child's limits end the work, the reply is one line, and the database is unchanged."""
+    before = empty_corpus.store.counts()
+    tight = empty_corpus.settings.with_(upload_memory_mb=300, upload_cpu_seconds=2)
+    empty_corpus.settings = tight
+    table = "| " + " | ".join(f"c{i}" for i in range(400)) + " |\n|" + "---|" * 400 + "\n"
+    table += ("| " + " | ".join("cell" for _ in range(400)) + " |\n") * 4000  # a 10 MB Markdown table
+    with pytest.raises(BadDocument) as refused:
+        empty_corpus.add_bytes(table.encode(), "table.md", scope="s")
+    assert "table.md" in str(refused.value) and "\n" not in str(refused.value)
+    assert "limits" in str(refused.value) or "memory" in str(refused.value)
+    assert empty_corpus.store.counts() == before
+    empty_corpus.add_bytes(b"Small files still read fine.", "small.txt", scope="s")  # the next upload is served
+    assert empty_corpus.store.counts()["documents"] == before["documents"] + 1
+
+
+def test_the_child_reports_a_parser_failure_in_one_line(empty_corpus) -> None:
+    with pytest.raises(BadDocument, match=r"^garbled\.pdf: not a readable PDF"):
+        empty_corpus.add_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer <<>>",
+                               "garbled.pdf", scope="s")

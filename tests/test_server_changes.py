@@ -12,7 +12,7 @@ from retrieval.errors import CorpusBusy, QuotaExceeded
 
 def test_a_slow_upload_in_one_server_does_not_block_another(empty_corpus, monkeypatch) -> None:
     started, release = threading.Event(), threading.Event()
-    original = corpus_module.prepare
+    original = corpus_module.prepare_bounded
 
     def slow_prepare(data, name, *args, **kwargs):
         if name == "slow.txt":
@@ -20,7 +20,7 @@ def test_a_slow_upload_in_one_server_does_not_block_another(empty_corpus, monkey
             assert release.wait(10)
         return original(data, name, *args, **kwargs)
 
-    monkeypatch.setattr(corpus_module, "prepare", slow_prepare)
+    monkeypatch.setattr(corpus_module, "prepare_bounded", slow_prepare)
     errors: list[BaseException] = []
 
     def slow_upload() -> None:
