@@ -134,21 +134,33 @@ def _looks_like_text(text: str) -> bool:
     return sum(1 for t in tokens if _WORDLIKE.fullmatch(t)) / len(tokens) >= 0.6
 
 
-def _html_to_text(html: str) -> Extracted:
-    from .html_text import html_blocks
+_CELL_TAG = re.compile(r"<t[dh][\s>]", re.IGNORECASE)
 
-    blocks, title = html_blocks(html)
+
+def _html_to_text(html: str, name: str = "page") -> Extracted:
+    from .html_text import MAX_TABLE_CELLS, PageTooLarge, html_blocks
+
+    if len(_CELL_TAG.findall(html)) > MAX_TABLE_CELLS:  # before parsing: a cheap count refuses a dump at once
+        raise BadDocument(f"{name}: its tables hold more than {MAX_TABLE_CELLS:,} cells; refused")
+    try:
+        blocks, title = html_blocks(html)
+    except PageTooLarge as exc:
+        raise BadDocument(f"{name}: {exc}") from None
     return assemble(blocks, title)
 
 
-def _markdown_to_text(markdown: str) -> Extracted:
+def _markdown_to_text(markdown: str, name: str = "page") -> Extracted:
     """CommonMark (ATX and Setext headings, fenced code) and tables, through the HTML path."""
     from markdown_it import MarkdownIt
 
     # markdown-it stops at 20 levels of nesting and drops what is deeper; 100 keeps real documents whole
     # and still bounds the parser's recursion.
+    from .html_text import MAX_TABLE_CELLS
+
+    if markdown.count("|") > 2 * MAX_TABLE_CELLS:  # a table's cells are between pipes: refuse a dump unparsed
+        raise BadDocument(f"{name}: its tables hold more than {MAX_TABLE_CELLS:,} cells; refused")
     parser = MarkdownIt("commonmark", {"maxNesting": _MARKDOWN_MAX_NESTING}).enable("table")
-    return _html_to_text(parser.render(markdown))
+    return _html_to_text(parser.render(markdown), name)
 
 
 # A PDF's streams inflate to at most this many times the file's size (at least the floor): text content
@@ -228,9 +240,9 @@ def extract(data: bytes, name: str, max_bytes: int) -> Extracted:
     else:
         raw = decode_text(data, name)
         if suffix in (".html", ".htm"):
-            result = _html_to_text(raw)
+            result = _html_to_text(raw, name)
         elif suffix in (".md", ".markdown"):
-            result = _markdown_to_text(raw)
+            result = _markdown_to_text(raw, name)
         else:
             from .pdf_text import text_blocks
 

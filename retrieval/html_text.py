@@ -142,12 +142,24 @@ def _main_region(soup: BeautifulSoup) -> tuple[Tag, bool]:
     return soup.body or soup, False
 
 
-def _table_rows(table: Tag) -> list[str]:
+MAX_TABLE_CELLS = 100_000  # per page: more is a generated dump, not a document (and 400k unique terms)
+
+
+class PageTooLarge(ValueError):
+    """The page holds more than a document should (one line, for the file's error message)."""
+
+
+def _table_rows(table: Tag, budget: list[int]) -> list[str]:
+    """`budget`: the page's remaining table cells, shared by its tables."""
     rows = []
     for tr in table.find_all("tr"):
         if tr.find_parent("table") is not table:
             continue  # a nested table's rows are in its cell's text
-        cells = [_words(cell) for cell in tr.find_all(["td", "th"], recursive=False)]
+        found = tr.find_all(["td", "th"], recursive=False)
+        budget[0] -= len(found)
+        if budget[0] < 0:
+            raise PageTooLarge(f"its tables hold more than {MAX_TABLE_CELLS:,} cells; refused")
+        cells = [_words(cell) for cell in found]
         cells = [c for c in cells if c]
         if cells:
             rows.append(" | ".join(cells))
@@ -190,6 +202,7 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
     blocks: list[Block] = []
     inline: list[str] = []
     label: list[str] = []  # a definition term waiting for its definition's first paragraph
+    cell_budget = [MAX_TABLE_CELLS]
 
     def flush() -> None:
         text = " ".join("".join(inline).split())
@@ -264,7 +277,7 @@ def html_blocks(html: str) -> tuple[list[Block], str]:
                 blocks.append(Block(CODE, code))
         elif name == "table":
             flush()
-            blocks.extend(Block(ROW, row) for row in _table_rows(node))
+            blocks.extend(Block(ROW, row) for row in _table_rows(node, cell_budget))
         else:
             block = name in _BLOCK_TAGS
             if block:

@@ -117,11 +117,10 @@ def test_an_upload_is_read_in_a_child_that_cannot_exceed_its_limits(empty_corpus
     before = empty_corpus.store.counts()
     tight = empty_corpus.settings.with_(upload_memory_mb=300, upload_cpu_seconds=2)
     empty_corpus.settings = tight
-    table = "| " + " | ".join(f"c{i}" for i in range(400)) + " |\n|" + "---|" * 400 + "\n"
-    table += ("| " + " | ".join("cell" for _ in range(400)) + " |\n") * 4000  # a 10 MB Markdown table
+    text = "".join(f"Entry {n} names the field{n} and value{n}.\n" for n in range(300_000))  # 12 MB of lines
     with pytest.raises(BadDocument) as refused:
-        empty_corpus.add_bytes(table.encode(), "table.md", scope="s")
-    assert "table.md" in str(refused.value) and "\n" not in str(refused.value)
+        empty_corpus.add_bytes(text.encode(), "log.txt", scope="s")
+    assert str(refused.value).startswith("log.txt: ") and "\n" not in str(refused.value)
     assert "limits" in str(refused.value) or "memory" in str(refused.value)
     assert empty_corpus.store.counts() == before
     empty_corpus.add_bytes(b"Small files still read fine.", "small.txt", scope="s")  # the next upload is served
@@ -132,3 +131,21 @@ def test_the_child_reports_a_parser_failure_in_one_line(empty_corpus) -> None:
     with pytest.raises(BadDocument, match=r"^garbled\.pdf: not a readable PDF"):
         empty_corpus.add_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer <<>>",
                                "garbled.pdf", scope="s")
+
+
+@pytest.mark.parametrize("name, page", [
+    ("dump.md", "| a | b |\n|---|---|\n" + "| x | y |\n" * 120_000),
+    ("dump.html", "<table>" + "<tr><td>x</td><td>y</td></tr>" * 60_000 + "</table>"),
+])
+def test_a_table_dump_is_refused_before_it_is_parsed(name: str, page: str) -> None:
+    with pytest.raises(BadDocument, match=rf"^{name}: its tables hold more than 100,000 cells"):
+        extract(page.encode(), name, 20 << 20)
+
+
+def test_the_table_cap_counts_parsed_cells_too() -> None:
+    from retrieval.html_text import MAX_TABLE_CELLS, PageTooLarge, html_blocks
+
+    rows = "<tr><td>x</td><td>y</td></tr>" * (MAX_TABLE_CELLS // 2 + 1)
+    with pytest.raises(PageTooLarge):
+        html_blocks(f"<TABLE>{rows.replace('<td>', '<TD >')}</TABLE>".replace("<TD >", "<td\n>"))
+    assert len(html_blocks("<table>" + "<tr><td>x</td></tr>" * 500 + "</table>")[0]) == 500
