@@ -26,8 +26,11 @@ def test_a_pdf_that_inflates_far_beyond_its_size_is_refused() -> None:
         extract(bomb, "bomb.pdf", 20 << 20)
 
 
-def test_a_pdf_whose_text_is_far_larger_than_the_file_is_refused() -> None:
-    dense = make_pdf(b"BT /F1 12 Tf 72 720 Td " + RUN * 60_000 + b"ET")  # under the inflation cap
+def test_a_pdf_whose_text_is_far_larger_than_the_file_is_refused(monkeypatch) -> None:
+    import retrieval.extract as extract_module
+
+    monkeypatch.setattr(extract_module, "PDF_CHARS_FLOOR", 200_000)  # the same rule, on a smaller file
+    dense = make_pdf(b"BT /F1 12 Tf 72 720 Td " + RUN * 6_000 + b"ET")  # under the inflation cap
     with pytest.raises(BadDocument, match="text is far larger than the file"):
         extract(dense, "dense.pdf", 20 << 20)
 
@@ -142,10 +145,12 @@ def test_a_table_dump_is_refused_before_it_is_parsed(name: str, page: str) -> No
         extract(page.encode(), name, 20 << 20)
 
 
-def test_the_table_cap_counts_parsed_cells_too() -> None:
-    from retrieval.html_text import MAX_TABLE_CELLS, PageTooLarge, html_blocks
+def test_the_table_cap_counts_parsed_cells_too(monkeypatch) -> None:
+    import retrieval.html_text as html_module
+    from retrieval.html_text import PageTooLarge, html_blocks
 
-    rows = "<tr><td>x</td><td>y</td></tr>" * (MAX_TABLE_CELLS // 2 + 1)
+    monkeypatch.setattr(html_module, "MAX_TABLE_CELLS", 2_000)  # the same rule on a smaller page
+    rows = "<tr><td>x</td><td>y</td></tr>" * 1_001
     with pytest.raises(PageTooLarge):
         html_blocks(f"<TABLE>{rows.replace('<td>', '<TD >')}</TABLE>".replace("<TD >", "<td\n>"))
-    assert len(html_blocks("<table>" + "<tr><td>x</td></tr>" * 500 + "</table>")[0]) == 500
+    assert len(html_blocks("<table>" + "<tr><td>x</td></tr>" * 1_500 + "</table>")[0]) == 1_500
