@@ -23,6 +23,7 @@ from discord.ext import commands, tasks
 
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
+from retrieval.errors import RetrievalError
 
 log = logging.getLogger("bot")
 
@@ -85,16 +86,18 @@ def intents() -> discord.Intents:
 
 
 class CorpusBot(commands.Bot):
-    def __init__(self, config: BotSettings, retrieval: Settings, **options: object) -> None:
+    def __init__(self, config: BotSettings, retrieval: Settings, corpus: Corpus | None = None,
+                 **options: object) -> None:
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
                          allowed_mentions=discord.AllowedMentions.none(), **options)
         self.config = config
         self.retrieval_settings = retrieval
-        self.corpus: Corpus | None = None
+        self.corpus: Corpus | None = corpus
 
     async def setup_hook(self) -> None:
-        # Opening the store may seed it and build the index: off the event loop.
-        self.corpus = await asyncio.to_thread(Corpus, self.retrieval_settings)
+        # Opening the store may seed it and build the index: off the event loop (main() opens it before).
+        if self.corpus is None:
+            self.corpus = await asyncio.to_thread(Corpus, self.retrieval_settings)
         from cogs.ask import AnswerView, AskCog
         from cogs.common import on_app_command_error
         from cogs.corpus import CorpusCog
@@ -166,7 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     discord.utils.setup_logging(level=getattr(logging, config.log_level, logging.INFO), root=True)
     # `docker stop` sends SIGTERM: leave like Ctrl-C, so discord.py closes the connection and the database.
     signal.signal(signal.SIGTERM, _interrupt)
-    bot = CorpusBot(config, Settings.from_env())
+    retrieval = Settings.from_env()
+    try:  # before connecting: a database that cannot be used (not one, damaged, unreadable) is one line
+        corpus = Corpus(retrieval)
+    except RetrievalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    bot = CorpusBot(config, retrieval, corpus=corpus)
     try:
         bot.run(config.token, log_handler=None)
     except discord.LoginFailure:

@@ -16,7 +16,7 @@ from retrieval.models import Answer
 from retrieval.question import parse_question
 from retrieval.servers import VOTE_DOWN, VOTE_UP, more_sources, record_feedback, scope_of
 
-from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, where
+from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -177,7 +177,9 @@ class AskCog(commands.Cog):
         try:
             answer = await asyncio.to_thread(self.corpus.ask, question, scope_of(message.guild and message.guild.id))
         except RetrievalError as exc:
-            await self._reply(message, str(exc))
+            context = f"message guild={message.guild and message.guild.id} channel={message.channel.id} " \
+                      f"user={message.author.id}"
+            await self._reply(message, user_message(exc, context))
             return
         except Exception:
             log.exception("error answering a message guild=%s channel=%s user=%s",
@@ -190,7 +192,7 @@ class AskCog(commands.Cog):
 
     async def _reply(self, message: discord.Message, text: str | None = None, **kwargs) -> None:
         """Reply without pinging anyone; still answer if the question was deleted meanwhile."""
-        content = render.defuse_mentions(text)[:1900] if text else None
+        content = render.message_text(text) if text else None
         try:
             await message.channel.send(content, reference=message.to_reference(fail_if_not_exists=False),
                                        mention_author=False, allowed_mentions=NO_PINGS, **kwargs)

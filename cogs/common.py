@@ -8,6 +8,8 @@ import logging
 import discord
 from discord import app_commands
 
+from retrieval import render
+from retrieval.errors import DatabaseFailure, RetrievalError
 from retrieval.servers import scope_of
 
 log = logging.getLogger("bot")
@@ -24,7 +26,7 @@ def scope(interaction: discord.Interaction) -> str:
 
 async def tell(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral one-line message, whether or not the interaction was answered or deferred already."""
-    text = text[:1900]
+    text = render.message_text(text)
     if not interaction.response.is_done():
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
     elif interaction.extras.get("deferred") == "private":  # our own "thinking…" message: replace it
@@ -97,13 +99,20 @@ def where(interaction: discord.Interaction) -> str:
     return f"guild={interaction.guild_id} channel={interaction.channel_id} user={interaction.user.id} cmd={name}"
 
 
+def user_message(exc: RetrievalError, context: str) -> str:
+    """The line a Discord user reads for one of retrieval's named failures. A database failure (read-only,
+    full, locked, damaged) is the operator's business: logged with the file's path, told without it."""
+    if isinstance(exc, DatabaseFailure):
+        log.warning("database failure %s: %s", context, exc)
+        return exc.public
+    return str(exc)
+
+
 async def on_app_command_error(interaction: discord.Interaction, error: Exception) -> None:
     """Every refusal or failure becomes one ephemeral line; unexpected ones are logged with context."""
-    from retrieval.errors import RetrievalError
-
     original = getattr(error, "original", error)
     if isinstance(original, RetrievalError):
-        message = str(original)
+        message = user_message(original, where(interaction))
     elif isinstance(error, app_commands.CommandOnCooldown):
         message = f"Slow down a little: try again in {error.retry_after:.0f} s."
     elif isinstance(error, app_commands.NoPrivateMessage):

@@ -94,7 +94,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
             doc_id = (report.added or report.changed)[0]
             doc = await asyncio.to_thread(self.corpus.store.get_document, doc_id, False)
             verb = "Added" if report.added else "Updated"
-            text = f"{verb} **{doc.title}** (`{doc.id}`): {report.passages} passages, searchable now."
+            text = f"{verb} **{render.short_title(doc.title)}** (`{doc.id}`): {report.passages} passages, searchable now."
         await interaction.edit_original_response(content=render.defuse_mentions(text), allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="remove", description="Moderators: remove a document added in this server")
@@ -105,13 +105,13 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
         doc = await asyncio.to_thread(remove_own, self.corpus, document, scope(interaction))
         log.info("removed %s %s", doc.id, where(interaction))
         await interaction.edit_original_response(
-            content=render.defuse_mentions(f"Removed **{doc.title}** (`{doc.id}`); it is no longer cited."),
+            content=render.defuse_mentions(f"Removed **{render.short_title(doc.title)}** (`{doc.id}`); it is no longer cited."),
             allowed_mentions=NO_PINGS)
 
     @remove.autocomplete("document")
     async def remove_autocomplete(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
         docs = await asyncio.to_thread(own_documents, self.corpus, scope(interaction), typed)
-        return [app_commands.Choice(name=(d.title or d.id)[:100], value=d.id[:100]) for d in docs]
+        return [app_commands.Choice(name=render.clean_text(d.title or d.id)[:100], value=d.id[:100]) for d in docs]
 
     @app_commands.command(name="refresh", description="Operator: re-sync the bundled corpus/ folder")
     @moderator_only()

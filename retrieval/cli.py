@@ -1,12 +1,15 @@
 """The console: `python -m retrieval ask|chat|ingest|remove|refresh|list|stats|show|feedback|eval|eval-qa`.
 
-Thin over `Corpus`; this is the only place (with the bot) where errors become messages.
+Thin over `Corpus`; this is the only place (with the bot) where errors become messages. Everything printed
+that a document or a user wrote goes through `render.clean_text` here, at the output edge (`escape` for
+rich markup, `echo` for plain text, `render.json_text` for JSON): no escape sequence, control or bidi
+control reaches the terminal.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -18,7 +21,7 @@ import click
 from . import render
 from .config import Settings
 from .corpus import Corpus
-from .errors import BadQuestion, RetrievalError
+from .errors import BadQuestion, DatabaseFailure, RetrievalError
 from .models import Answer
 
 EXIT_BAD_INPUT = 2
@@ -42,10 +45,20 @@ class _LazyConsole:
 
 
 def escape(text: str) -> str:
-    """rich.markup.escape, imported on first use (as the consoles are)."""
+    """Text for rich markup: cleaned of terminal controls, then rich.markup.escape (imported on first use,
+    as the consoles are)."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(render.clean_text(str(text)))
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """click.echo of plain text, cleaned of terminal controls."""
+    click.echo(render.clean_text(text), err=err)
+
+
+def echo_json(data: object) -> None:
+    click.echo(render.json_text(data))
 
 
 out = _LazyConsole(highlight=False, soft_wrap=True)
@@ -65,10 +78,16 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except DatabaseFailure as exc:  # not the input's fault: the database (read-only, full, locked, ...)
+            logging.getLogger(__name__).debug("database failure", exc_info=True)
+            _fail(str(exc), EXIT_FAILURE)
         except RetrievalError as exc:
             _fail(str(exc), EXIT_BAD_INPUT)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except sqlite3.Error as exc:  # store.py names its failures; anything else that slips through
+            logging.getLogger(__name__).debug("database failure", exc_info=True)
+            _fail(f"database error: {exc}", EXIT_FAILURE)
         except (OSError, ValueError, RuntimeError) as exc:
             logging.getLogger(__name__).debug("failure", exc_info=True)
             _fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)
@@ -105,10 +124,10 @@ def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
 
 def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(render.to_json(answer), ensure_ascii=False))
+        echo_json(render.to_json(answer))
         return
     if not out.is_terminal:
-        click.echo(render.to_plain(answer))
+        echo(render.to_plain(answer))
         return
     style = "bold green" if answer.found else "bold yellow"
     out.print(f"[{style}]{escape(render.heading(answer))}[/]")
@@ -168,7 +187,7 @@ def chat(ctx: Context) -> None:
 def ingest(ctx: Context, paths: tuple[Path, ...]) -> None:
     """Add or update documents (.txt .md .html .pdf, or folders of them); all or nothing."""
     report = ctx.corpus.ingest(list(paths))
-    click.echo(f"ingested: {report.summary()} ({report.passages} passages written)")
+    echo(f"ingested: {report.summary()} ({report.passages} passages written)")
 
 
 @cli.command()
@@ -178,7 +197,7 @@ def ingest(ctx: Context, paths: tuple[Path, ...]) -> None:
 def remove(ctx: Context, doc: str) -> None:
     """Remove a document by id or exact title."""
     removed = ctx.corpus.remove(doc)
-    click.echo(f"removed: {removed.id} ({removed.title})")
+    echo(f"removed: {removed.id} ({removed.title})")
 
 
 @cli.command()
@@ -189,12 +208,12 @@ def refresh(ctx: Context, folder: Path | None) -> None:
     """Re-sync a folder (default: the bundled corpus/): new, changed and deleted files."""
     result = ctx.corpus.refresh(folder)
     r = result.report
-    click.echo(f"refreshed: {r.summary()}")
+    echo(f"refreshed: {r.summary()}")
     for label, ids in (("added", r.added), ("changed", r.changed), ("removed", r.removed)):
         for doc_id in ids:
-            click.echo(f"  {label}: {doc_id}")
+            echo(f"  {label}: {doc_id}")
     for message in result.failed:
-        click.echo(f"  skipped: {message}", err=True)
+        echo(f"  skipped: {message}", err=True)
 
 
 @cli.command(name="list")
@@ -205,14 +224,14 @@ def list_(ctx: Context, as_json: bool) -> None:
     """The documents in the corpus."""
     docs = ctx.corpus.documents()
     if as_json:
-        click.echo(json.dumps([{"id": d.id, "title": d.title, "source": d.source, "scope": d.scope,
-                                "updated_at": d.updated_at} for d in docs], ensure_ascii=False))
+        echo_json([{"id": d.id, "title": d.title, "source": d.source, "scope": d.scope, "updated_at": d.updated_at}
+                   for d in docs])
         return
     from rich.table import Table
 
     table = Table("id", "title", "source", "updated", box=None, header_style="bold")
     for d in docs:
-        table.add_row(escape(d.id), escape(d.title), escape(d.source), d.updated_at)
+        table.add_row(escape(d.id), escape(d.title), escape(d.source), escape(d.updated_at))
     out.print(table)
     out.print(f"[dim]{len(docs)} documents[/]")
 
@@ -225,10 +244,10 @@ def stats(ctx: Context, as_json: bool) -> None:
     """Counts and settings."""
     data = ctx.corpus.stats()
     if as_json:
-        click.echo(json.dumps(data))
+        echo_json(data)
         return
     for key, value in data.items():
-        click.echo(f"{key}: {value}")
+        echo(f"{key}: {value}")
 
 
 @cli.command()
@@ -245,7 +264,7 @@ def show(ctx: Context, passage_id: str) -> None:
     if out.is_terminal:
         out.print(f"[dim]{escape(before)}[/][bold]{escape(c.passage.text)}[/][dim]{escape(after)}[/]")
     else:
-        click.echo(f"{before}>>>{c.passage.text}<<<{after}")
+        echo(f"{before}>>>{c.passage.text}<<<{after}")
 
 
 @cli.command()
@@ -258,14 +277,15 @@ def feedback(ctx: Context, server: str | None, limit: int, as_json: bool) -> Non
     """👍/👎 given to answers on Discord, newest first: which questions failed."""
     rows = ctx.corpus.store.feedback(server, limit=limit)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        echo_json(rows)
         return
     from rich.table import Table
 
     table = Table("vote", "server", "question", "answer", "cited", "when", box=None, header_style="bold")
     for r in rows:
-        table.add_row("+1" if r["vote"] > 0 else "-1", r["scope"] or "-", escape(r["question"]),
-                      escape(r["answer"] or ""), escape((r["passage_ids"] or "").split(" ")[0]), r["created_at"])
+        table.add_row("+1" if r["vote"] > 0 else "-1", escape(r["scope"] or "-"), escape(r["question"]),
+                      escape(r["answer"] or ""), escape((r["passage_ids"] or "").split(" ")[0]),
+                      escape(r["created_at"]))
     out.print(table)
     out.print(f"[dim]{len(rows)} votes[/]")
 
@@ -288,10 +308,10 @@ def eval_(ctx: Context, folder: Path, split: str, whole_documents: bool, k1: flo
     overrides = {k: v for k, v in (("k1", k1), ("b", b), ("passage_words", passage_words)) if v is not None}
     result = run_beir(folder, ctx.settings.with_(**overrides), split, whole_documents, show_progress=not as_json)
     if as_json:
-        click.echo(json.dumps(result))
+        echo_json(result)
         return
     for key, value in result.items():
-        click.echo(f"{key}: {value}")
+        echo(f"{key}: {value}")
 
 
 @cli.command(name="eval-qa")
@@ -305,18 +325,18 @@ def eval_qa(ctx: Context, file: Path, as_json: bool) -> None:
 
     report = run_qa(file, ctx.corpus).as_dict()
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
+        echo_json(report)
         return
     for failure in report["failures"]:
         kind = f"[{failure['kind']}] " if failure.get("kind") else ""
-        click.echo(f"FAIL {kind}{failure['q']!r}: expected {failure['expected']}, got {failure['got']!r}")
+        echo(f"FAIL {kind}{failure['q']!r}: expected {failure['expected']}, got {failure['got']!r}")
         if failure.get("first_snippet"):
-            click.echo(f"     first cited ({failure['first_source']}): {failure['first_snippet'][:200]!r}")
+            echo(f"     first cited ({failure['first_source']}): {failure['first_snippet'][:200]!r}")
     rows = [("all", report)] + list(report.get("kinds", {}).items())
     for name, c in rows:
         answerable = c["answerable"] or 1
         unanswerable = c["unanswerable"] or 1
-        click.echo(f"{name}: short answer right {c['answer_right']}/{c['answerable']} "
+        echo(f"{name}: short answer right {c['answer_right']}/{c['answerable']} "
                    f"({c['answer_right'] / answerable:.0%}), answer or first snippet "
                    f"{c['answer_or_snippet_right']}/{c['answerable']} ({c['answer_or_snippet_right'] / answerable:.0%}), "
                    f"first snippet {c['snippet_right']}/{c['answerable']}, top 3 {c['top3_right']}/{c['answerable']}, "

@@ -160,6 +160,9 @@ class Corpus:
         return BM25Index.build(self._index_rows(raw), k1=s.k1, b=s.b, epsilon=s.epsilon, header=header)
 
     def _save(self, index: BM25Index) -> None:
+        if self.store.read_only:
+            log.info("read-only database: the index is kept in memory only")
+            return
         try:
             index.save(self.index_dir)
         except OSError as exc:  # a read-only disk still answers, from memory

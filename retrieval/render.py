@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -12,7 +13,50 @@ NOT_SURE_NOTE = "Not sure: the best passage below may not answer this."
 # Discord's limits (characters).
 EMBED_TITLE, EMBED_DESCRIPTION, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, EMBED_TOTAL = 256, 4096, 256, 1024, 6000
 EMBED_FOOTER, EMBED_FIELDS = 2048, 25
+MESSAGE_CONTENT = 2000
+# A document's title or source inside a message or a field's footer is shortened to this many characters.
+SHOWN_TITLE, SHOWN_SOURCE = 200, 200
 _MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+
+# What a document's title, source or text, or a user's question, could smuggle into a terminal or a chat:
+# escape sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-character escapes) and their 8-bit C1 forms; every
+# other C0/C1 control and DEL (newline and tab stay); and the bidirectional embeddings, overrides, isolates
+# and marks (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C) that make text read unlike what it is.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"  # CSI: parameters, intermediates, final byte
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"  # OSC, DCS...: up to BEL/ST
+    r"|\x1b[ -/]*[0-~]?"  # any other escape: intermediates, final byte
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without terminal escape sequences, control characters (but newline and tab) and bidi
+    controls: what the console prints and the bot sends of anything a document or a user wrote."""
+    return _CONTROLS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def json_text(data: object) -> str:
+    """JSON for the console: json.dumps escapes C0 controls; C1 controls, DEL and bidi controls are
+    escaped too (\\uXXXX), so the data stays whole and a terminal showing it reads no control."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False))
+
+
+def discord_text(text: str) -> str:
+    """Text for Discord: controls and bidi controls removed, mentions defused."""
+    return defuse_mentions(clean_text(text))
+
+
+def short_title(title: str, limit: int = SHOWN_TITLE) -> str:
+    """A document title for a Discord message or embed: cleaned, shortened with "…", markdown escaped
+    (a title "[click](http://evil)" is no link), mentions defused."""
+    return discord_text(_escape_markdown(_cut(clean_text(title), limit)))
+
+
+def message_text(text: str, limit: int = MESSAGE_CONTENT) -> str:
+    """A whole Discord message's content: cleaned, mentions defused, within Discord's 2,000 characters."""
+    return _cut(discord_text(text), limit)
 
 
 def defuse_mentions(text: str) -> str:
@@ -88,11 +132,19 @@ def citation_line(c: Citation) -> str:
 
 
 def _escape_markdown(text: str) -> str:
-    return re.sub(r"([\\*_`~|>\[\]])", r"\\\1", text)
+    """Discord markdown shown as typed: `[click](http://evil)` is no masked link, `**` no bold. Cleaned
+    first: removing a control after escaping could take an escaping backslash with it."""
+    return re.sub(r"([\\*_`~|>\[\]])", r"\\\1", clean_text(text))
 
 
 def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+    """At most `limit` characters, "…" where cut; never ending in a lone (escaping) backslash."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)].rstrip()
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return cut + "\u2026"
 
 
 def to_embed(answer: Answer, title_prefix: str = "") -> dict:
@@ -112,8 +164,9 @@ def to_embed(answer: Answer, title_prefix: str = "") -> dict:
         description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
     if answer.read_as:  # a corrected spelling or a synonym: the reader can judge the reading
         description += f"\n*{_escape_markdown(read_as_note(answer))}*"
-    fields = [_field(f"[{c.n}] {place(c.hit)}", mark(c.snippet, "**", "**", _escape_markdown),
-                     f"\n\u2014 {_escape_markdown(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
+    fields = [_field(f"[{c.n}] {_escape_markdown(place(c.hit))}",
+                     mark(c.snippet, "**", "**", _escape_markdown),
+                     f"\n\u2014 {_shown_source(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
               for c in answer.citations]
     color = 0x2E86C1 if answer.found else 0xE1A12B if answer.confidence == NOT_SURE else 0x95A5A6
     return _embed(question, description, fields, color,
@@ -131,29 +184,37 @@ _PASSAGE_ID = re.compile(r"`([^`\s]+#\d+)`")
 
 def _embed(title: str, description: str = "", fields: list[dict] | None = None, color: int = 0x2E86C1,
            footer: str | None = None) -> dict:
-    """An embed dict within Discord's limits: mentions defused before cutting (defusing adds characters),
-    fields dropped from the end while the whole is too big."""
-    embed = {"title": _cut(defuse_mentions(title), EMBED_TITLE),
-             "description": _cut(defuse_mentions(description), EMBED_DESCRIPTION), "fields": [], "color": color}
+    """An embed dict within Discord's limits: controls removed and mentions defused before cutting
+    (defusing adds characters), fields dropped from the end while the whole is too big, then the
+    description shortened if it still is."""
+    embed = {"title": _cut(discord_text(title), EMBED_TITLE),
+             "description": _cut(discord_text(description), EMBED_DESCRIPTION), "fields": [], "color": color}
     for f in (fields or [])[:EMBED_FIELDS]:
-        embed["fields"].append({"name": _cut(defuse_mentions(f["name"]), EMBED_FIELD_NAME),
-                                "value": _cut(defuse_mentions(f["value"]), EMBED_FIELD_VALUE), "inline": False})
+        embed["fields"].append({"name": _cut(discord_text(f["name"]), EMBED_FIELD_NAME),
+                                "value": _cut(discord_text(f["value"]), EMBED_FIELD_VALUE), "inline": False})
     if footer:
-        embed["footer"] = {"text": _cut(defuse_mentions(footer), EMBED_FOOTER)}
+        embed["footer"] = {"text": _cut(discord_text(footer), EMBED_FOOTER)}
     while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
         embed["fields"].pop()
+    if (excess := _embed_size(embed) - EMBED_TOTAL) > 0:
+        embed["description"] = _cut(embed["description"], max(1, len(embed["description"]) - excess))
     return embed
 
 
 def _field(name: str, body: str, footer: str) -> dict:
     """A field whose body is cut so that its footer (source, passage id) always shows whole."""
-    footer = defuse_mentions(footer)
-    return {"name": name, "value": _cut(defuse_mentions(body), EMBED_FIELD_VALUE - len(footer)) + footer}
+    footer = discord_text(footer)
+    return {"name": name, "value": _cut(discord_text(body), EMBED_FIELD_VALUE - len(footer)) + footer}
+
+
+def _shown_source(source: str) -> str:
+    """A source in a field's footer: short enough that the footer (and its passage id) always fits."""
+    return _escape_markdown(_cut(clean_text(source), SHOWN_SOURCE))
 
 
 def _hit_field(rank: int, hit: Hit) -> dict:
-    return _field(f"[{rank}] {hit.title}", _escape_markdown(" ".join(hit.text.split())),
-                  f"\n\u2014 {_escape_markdown(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}")
+    return _field(f"[{rank}] {_escape_markdown(hit.title)}", _escape_markdown(" ".join(hit.text.split())),
+                  f"\n\u2014 {_shown_source(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}")
 
 
 def hits_embed(title: str, hits: list[Hit], empty: str = "No passage matches these words.", start: int = 1) -> dict:
@@ -172,12 +233,13 @@ def context_embed(passage_text: str, before: str, after: str, title: str, source
         room = max(0, EMBED_DESCRIPTION - len(passage_text) - 8) // 2
         body = f"\u2026{_escape_markdown(before[-room:])}**{_escape_markdown(passage_text)}**" \
                f"{_escape_markdown(after[:room])}\u2026"
-    return _embed(f"{title} \u00b7 {passage_id}", body + f"\n\n\u2014 {_escape_markdown(source)}")
+    shown = _cut(discord_text(_escape_markdown(title)), EMBED_TITLE - len(passage_id) - 3)  # the id stays whole
+    return _embed(f"{shown} \u00b7 {passage_id}", body + f"\n\n\u2014 {_shown_source(source)}")
 
 
 def documents_embed(title: str, docs: list[Document], scope: str) -> dict:
-    lines = [f"`{d.id}` \u2014 {_escape_markdown(d.title)}" + (" *(bundled)*" if d.scope != scope else "")
-             for d in docs]
+    lines = [f"`{clean_text(d.id)}` \u2014 {_escape_markdown(_cut(clean_text(d.title), SHOWN_TITLE))}"
+             + (" *(bundled)*" if d.scope != scope else "") for d in docs]
     shown, size = [], 0
     for line in lines:
         if size + len(line) + 1 > EMBED_DESCRIPTION - 40:
@@ -189,7 +251,7 @@ def documents_embed(title: str, docs: list[Document], scope: str) -> dict:
 
 
 def feedback_embed(rows: list[dict]) -> dict:
-    fields = [{"name": f"{'👍' if r['vote'] > 0 else '👎'} {r['question']}",
+    fields = [{"name": f"{'👍' if r['vote'] > 0 else '👎'} {_escape_markdown(r['question'])}",
                "value": f"{_escape_markdown(r['answer'] or '(no answer)')}\n\u2014 {r['created_at']}"
                         + (f" \u00b7 `{r['passage_ids'].split()[0]}`" if r["passage_ids"] else "")}
               for r in rows]
