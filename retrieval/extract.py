@@ -134,6 +134,8 @@ def _looks_like_text(text: str) -> bool:
     return sum(1 for t in tokens if _WORDLIKE.fullmatch(t)) / len(tokens) >= 0.6
 
 
+# ESC/CSI/OSC sequences (a pasted terminal log): dropped whole, not left as "[5m" in the text.
+_TERMINAL_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]{0,2000}(?:\x07|\x1b\\)|[@-Z\\-_])")
 _CELL_TAG = re.compile(r"<t[dh][\s>]", re.IGNORECASE)
 
 
@@ -238,7 +240,7 @@ def extract(data: bytes, name: str, max_bytes: int) -> Extracted:
             raise BadDocument(f"{name}: not a PDF file")
         result = _pdf_to_text(data, name)
     else:
-        raw = decode_text(data, name)
+        raw = _TERMINAL_SEQUENCE.sub("", decode_text(data, name))  # "\x1b[5m" is a terminal's markup, not text
         if suffix in (".html", ".htm"):
             result = _html_to_text(raw, name)
         elif suffix in (".md", ".markdown"):

@@ -154,3 +154,8 @@ def test_the_table_cap_counts_parsed_cells_too(monkeypatch) -> None:
     with pytest.raises(PageTooLarge):
         html_blocks(f"<TABLE>{rows.replace('<td>', '<TD >')}</TABLE>".replace("<TD >", "<td\n>"))
     assert len(html_blocks("<table>" + "<tr><td>x</td></tr>" * 1_500 + "</table>")[0]) == 1_500
+
+
+def test_terminal_sequences_in_a_text_file_are_dropped_whole() -> None:
+    text = extract(b"\x1b[5mBlink\x1b[0m is set. \x1b]8;;http://x.example\x07a link\x1b]8;;\x07 here.", "log.txt", 1 << 20).text
+    assert text == "Blink is set. a link here."
