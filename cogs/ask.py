@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval import render
+from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
 from retrieval.question import parse_question
@@ -112,6 +113,7 @@ class AskCog(commands.Cog):
     def __init__(self, bot: "CorpusBot") -> None:
         self.bot = bot
         self.cooldowns = Cooldowns(bot.config.cooldown_questions, bot.config.cooldown_seconds)
+        self.answers = AnswerCache()
         # A context menu cannot be a cog method: built here, added to the tree, removed on unload.
         self.ask_menu = app_commands.ContextMenu(name="Ask the corpus", callback=self.ask_about_message)
         bot.tree.add_command(self.ask_menu)
@@ -152,7 +154,10 @@ class AskCog(commands.Cog):
             await tell(interaction, refusal)
             return
         parse_question(question, self.corpus.settings.max_question_chars)
-        answer = await run_or_defer(interaction, self.corpus.ask, question, scope(interaction))
+        here = scope(interaction)
+        answer = self.answers.get(self.corpus, question, here)  # asked before, nothing changed since: at once
+        if answer is None:
+            answer = await run_or_defer(interaction, self.answers.ask, self.corpus, question, here)
         log.info("answered %s found=%s", where(interaction), answer.found)
         await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
 
@@ -175,7 +180,8 @@ class AskCog(commands.Cog):
             await self._reply(message, refusal)
             return
         try:
-            answer = await asyncio.to_thread(self.corpus.ask, question, scope_of(message.guild and message.guild.id))
+            answer = await asyncio.to_thread(self.answers.ask, self.corpus, question,
+                                             scope_of(message.guild and message.guild.id))
         except RetrievalError as exc:
             context = f"message guild={message.guild and message.guild.id} channel={message.channel.id} " \
                       f"user={message.author.id}"
