@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import os
 import signal
 import sys
 import time
@@ -21,9 +20,9 @@ from pathlib import Path
 import discord
 from discord.ext import commands, tasks
 
-from retrieval.config import Settings
+from retrieval.config import Settings, env_flag, env_ids, env_number, env_path, env_text
 from retrieval.corpus import Corpus
-from retrieval.errors import RetrievalError
+from retrieval.errors import BadSetting, RetrievalError
 
 log = logging.getLogger("bot")
 
@@ -32,15 +31,6 @@ NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
-
-
-def _int_or_none(value: str | None, name: str) -> int | None:
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise SystemExit(f"{name} must be a number (a server id), not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -58,16 +48,19 @@ class BotSettings:
 
     @classmethod
     def from_env(cls) -> "BotSettings":
-        env = os.environ
+        """Read the bot's variables with the same validated readers as the library's (retrieval/config.py)."""
+        dev_guild = env_ids("DEV_GUILD_ID")
+        if dev_guild is not None and len(dev_guild) != 1:
+            raise BadSetting("DEV_GUILD_ID must be one server id")
         return cls(
-            token=env.get("DISCORD_TOKEN") or None,
-            moderator_role=env.get("MODERATOR_ROLE") or None,
-            dev_guild_id=_int_or_none(env.get("DEV_GUILD_ID"), "DEV_GUILD_ID"),
-            sync_commands=env.get("SYNC_COMMANDS", "1").strip().lower() not in ("0", "false", "no"),
-            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
-            cooldown_questions=int(env.get("ASK_COOLDOWN_QUESTIONS") or cls.cooldown_questions),
-            cooldown_seconds=float(env.get("ASK_COOLDOWN_SECONDS") or cls.cooldown_seconds),
-            health_file=Path(env.get("HEALTH_FILE") or DEFAULT_HEALTH_FILE),
+            token=env_text("DISCORD_TOKEN"),
+            moderator_role=env_text("MODERATOR_ROLE"),
+            dev_guild_id=next(iter(dev_guild)) if dev_guild else None,
+            sync_commands=env_flag("SYNC_COMMANDS", True),
+            log_level=(env_text("LOG_LEVEL") or "INFO").upper(),
+            cooldown_questions=env_number("ASK_COOLDOWN_QUESTIONS", int) or cls.cooldown_questions,
+            cooldown_seconds=env_number("ASK_COOLDOWN_SECONDS", float) or cls.cooldown_seconds,
+            health_file=env_path("HEALTH_FILE") or Path(DEFAULT_HEALTH_FILE),
         )
 
 
@@ -160,7 +153,11 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    config = BotSettings.from_env()
+    try:
+        config, retrieval = BotSettings.from_env(), Settings.from_env()
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if argv[:1] == ["--health"]:
         return 0 if healthy(config.health_file) else 1
     if not config.token:
@@ -169,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     discord.utils.setup_logging(level=getattr(logging, config.log_level, logging.INFO), root=True)
     # `docker stop` sends SIGTERM: leave like Ctrl-C, so discord.py closes the connection and the database.
     signal.signal(signal.SIGTERM, _interrupt)
-    retrieval = Settings.from_env()
     try:  # before connecting: a database that cannot be used (not one, damaged, unreadable) is one line
         corpus = Corpus(retrieval)
     except RetrievalError as exc:

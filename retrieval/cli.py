@@ -21,7 +21,7 @@ import click
 from . import render
 from .config import Settings
 from .corpus import Corpus
-from .errors import BadQuestion, DatabaseFailure, RetrievalError
+from .errors import BadQuestion, BadSetting, DatabaseFailure, RetrievalError
 from .models import Answer
 
 EXIT_BAD_INPUT = 2
@@ -119,7 +119,10 @@ pass_ctx = click.make_pass_decorator(Context)
 def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
     """Answer questions over a corpus of documents, citing the passages."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    ctx.obj = Context(db)
+    try:
+        ctx.obj = Context(db)
+    except BadSetting as exc:  # RETRIEVAL_K1=abc: one line, before any work
+        _fail(str(exc), EXIT_BAD_INPUT)
 
 
 def _print_answer(answer: Answer, as_json: bool) -> None:

@@ -1,10 +1,64 @@
-"""One frozen settings object, read from the environment once."""
+"""One frozen settings object, read from the environment once, validated; and the readers of environment
+variables that the bot's settings (bot.py) use too, so every bad value is the same kind of one line.
+
+Not pydantic-settings: its import (pydantic and its core) would cost a console question about a third of
+its 0.25 s (BENCHMARKS.md, Console start), for a dozen numbers and paths checked here in a few lines.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
+
+from .errors import BadSetting
+
+T = TypeVar("T", int, float)
+
+
+def env_text(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def env_path(name: str) -> Path | None:
+    value = env_text(name)
+    return Path(value).expanduser() if value else None
+
+
+def env_number(name: str, cast: Callable[[str], T]) -> T | None:
+    value = env_text(name)
+    if value is None:
+        return None
+    try:
+        return cast(value)
+    except ValueError:
+        kind = "a whole number" if cast is int else "a number"
+        raise BadSetting(f"{name} must be {kind}, not {value!r}") from None
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = env_text(name)
+    if value is None:
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise BadSetting(f"{name} must be 1 or 0 (true or false), not {value!r}")
+
+
+def env_ids(name: str) -> frozenset[int] | None:
+    """Discord ids, comma or space separated."""
+    value = env_text(name)
+    if value is None:
+        return None
+    try:
+        return frozenset(int(v) for v in value.replace(",", " ").split())
+    except ValueError:
+        raise BadSetting(f"{name} must be server ids (numbers) separated by commas, not {value!r}") from None
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
@@ -52,23 +106,36 @@ class Settings:
     # Servers whose administrators may change the bundled corpus (besides the bot's application owner).
     operator_guilds: frozenset[int] = frozenset()
 
+    def __post_init__(self) -> None:
+        """Values that cannot work are refused here, with one line naming the setting."""
+        checks = [("k1", self.k1 >= 0, "a number >= 0"), ("b", 0 <= self.b <= 1, "a number from 0 to 1"),
+                  ("epsilon", self.epsilon >= 0, "a number >= 0"), ("top_k", 1 <= self.top_k <= 10, "1 to 10"),
+                  ("min_coverage", 0 <= self.min_coverage <= 1, "a number from 0 to 1"),
+                  ("max_question_chars", self.max_question_chars >= 1, "1 or more"),
+                  ("passage_words", self.passage_words >= 1, "1 or more"),
+                  ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
+                  ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more")]
+        checks += [(name, getattr(self, name) >= 0, "0 (no limit) or more")
+                   for name in ("server_max_documents", "server_max_passages", "server_max_chars")]
+        for name, ok, wanted in checks:
+            if not ok:
+                raise BadSetting(f"RETRIEVAL_{name.upper()} must be {wanted}, not {getattr(self, name)!r}")
+
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
-        """Read RETRIEVAL_* variables; explicit overrides win."""
-        env = os.environ
+        """Read RETRIEVAL_* variables; explicit overrides win. A bad value is one BadSetting line."""
         values: dict[str, object] = {}
-        if env.get("RETRIEVAL_DB"):
-            values["db_path"] = Path(env["RETRIEVAL_DB"]).expanduser()
-        if env.get("RETRIEVAL_CORPUS_DIR"):
-            values["corpus_dir"] = Path(env["RETRIEVAL_CORPUS_DIR"]).expanduser()
-        if env.get("RETRIEVAL_OPERATOR_GUILDS"):
-            values["operator_guilds"] = frozenset(int(g) for g in env["RETRIEVAL_OPERATOR_GUILDS"].replace(",", " ").split())
+        if (db := env_path("RETRIEVAL_DB")) is not None:
+            values["db_path"] = db
+        if (folder := env_path("RETRIEVAL_CORPUS_DIR")) is not None:
+            values["corpus_dir"] = folder
+        if (guilds := env_ids("RETRIEVAL_OPERATOR_GUILDS")) is not None:
+            values["operator_guilds"] = guilds
         for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),
                            ("synonyms", int), ("server_max_documents", int), ("server_max_passages", int),
                            ("server_max_chars", int), ("upload_cpu_seconds", int), ("upload_memory_mb", int)):
-            key = f"RETRIEVAL_{name.upper()}"
-            if env.get(key):
-                values[name] = cast(env[key])
+            if (value := env_number(f"RETRIEVAL_{name.upper()}", cast)) is not None:
+                values[name] = value
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 

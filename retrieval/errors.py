@@ -7,6 +7,10 @@ class RetrievalError(Exception):
     """Base class: every message is one line, safe to show to a user."""
 
 
+class BadSetting(RetrievalError):
+    """An environment variable or setting with a value that cannot work (named in the message)."""
+
+
 class BadQuestion(RetrievalError):
     """The question cannot be searched (empty, too long, nothing to search for)."""
 

@@ -42,7 +42,8 @@ async def test_every_slash_command_is_in_the_readme(tmp_path: Path) -> None:
 
 def test_every_environment_variable_is_documented() -> None:
     sources = (ROOT / "bot.py").read_text() + (ROOT / "retrieval" / "config.py").read_text()
-    variables = set(re.findall(r'env(?:\.get)?\(\s*[f]?"([A-Z_]+)"', sources)) | set(re.findall(r'env\["([A-Z_]+)"\]', sources))
+    variables = set(re.findall(r'env(?:\.get|_text|_number|_flag|_ids|_path)?\(\s*[f]?"([A-Z_]+)"', sources))
+    variables |= set(re.findall(r'env\["([A-Z_]+)"\]', sources))
     variables |= {f"RETRIEVAL_{n.upper()}" for n in ("k1", "b", "top_k", "min_coverage", "synonyms")}
     assert {"DISCORD_TOKEN", "MODERATOR_ROLE", "DEV_GUILD_ID", "LOG_LEVEL", "RETRIEVAL_DB"} <= variables
     example = (ROOT / ".env.example").read_text()
