@@ -20,6 +20,7 @@ from pathlib import Path
 import discord
 from discord.ext import commands, tasks
 
+from cogs.common import on_app_command_error
 from retrieval.config import Settings, env_flag, env_ids, env_number, env_path, env_text
 from retrieval.corpus import Corpus
 from retrieval.errors import BadSetting, RetrievalError
@@ -28,6 +29,9 @@ log = logging.getLogger("bot")
 
 NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment (see .env.example), "
                  "or use the console instead: python -m retrieval ask \"your question\"")
+# The cogs, loaded as discord.py extensions (each module has `setup(bot)`): a new command group is a new
+# module in cogs/ and its name here.
+EXTENSIONS = ("cogs.ask", "cogs.corpus")
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
@@ -91,15 +95,9 @@ class CorpusBot(commands.Bot):
         # Opening the store may seed it and build the index: off the event loop (main() opens it before).
         if self.corpus is None:
             self.corpus = await asyncio.to_thread(Corpus, self.retrieval_settings)
-        from cogs.ask import AnswerView, AskCog
-        from cogs.common import on_app_command_error
-        from cogs.corpus import CorpusCog
-
-        self.tree.error(on_app_command_error)
-
-        await self.add_cog(AskCog(self))
-        await self.add_cog(CorpusCog(self))
-        self.add_view(AnswerView(self))  # persistent: buttons keep working on old answers after a restart
+        self.tree.error(on_app_command_error)  # one error handler for every command
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
         if self.config.sync_commands:
             await self.sync_commands()
         self.heartbeat.start()

@@ -205,3 +205,9 @@ class AskCog(commands.Cog):
         except discord.HTTPException as exc:
             log.warning("could not reply guild=%s channel=%s user=%s: %s", message.guild and message.guild.id,
                         message.channel.id, message.author.id, exc)
+
+
+async def setup(bot: "CorpusBot") -> None:
+    """discord.py extension entry point (bot.EXTENSIONS)."""
+    await bot.add_cog(AskCog(bot))
+    bot.add_view(AnswerView(bot))  # persistent: buttons keep working on old answers after a restart

@@ -147,3 +147,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
                     content=f"{label}… {time.monotonic() - started:.0f} s (questions are still answered meanwhile)")
             except discord.HTTPException:
                 pass
+
+
+async def setup(bot: "CorpusBot") -> None:
+    """discord.py extension entry point (bot.EXTENSIONS)."""
+    await bot.add_cog(CorpusCog(bot))
