@@ -15,7 +15,7 @@ from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
 from retrieval.question import parse_question
-from retrieval.servers import VOTE_DOWN, VOTE_UP, more_sources, record_feedback, scope_of
+from retrieval.community import VOTE_DOWN, VOTE_UP, more_sources, record_feedback, scope_of
 
 from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
 

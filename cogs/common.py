@@ -10,7 +10,7 @@ from discord import app_commands
 
 from retrieval import render
 from retrieval.errors import DatabaseFailure, RetrievalError
-from retrieval.servers import scope_of
+from retrieval.community import scope_of
 
 log = logging.getLogger("bot")
 NO_PINGS = discord.AllowedMentions.none()

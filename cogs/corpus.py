@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval import render
-from retrieval.servers import add_upload, check_upload, own_documents, recent_feedback, remove_own
+from retrieval.community import add_upload, check_upload, own_documents, recent_feedback, remove_own
 
 from .common import NO_PINGS, defer, embed, log, moderator_only, run_or_defer, scope, send, where
 

@@ -150,7 +150,7 @@ def test_chat_reads_questions_until_empty_line(db):
 def test_feedback_lists_votes_newest_first(tmp_path) -> None:
     from retrieval.config import Settings
     from retrieval.corpus import Corpus
-    from retrieval.servers import VOTE_DOWN, VOTE_UP, record_feedback
+    from retrieval.community import VOTE_DOWN, VOTE_UP, record_feedback
 
     db = tmp_path / "fb.db"
     c = Corpus(Settings(db_path=db))

@@ -6,7 +6,7 @@ import pytest
 
 from retrieval import render
 from retrieval.errors import BadDocument, NotAllowed, UnknownDocument
-from retrieval.servers import (VOTE_DOWN, VOTE_UP, add_upload, check_upload, more_sources, own_documents,
+from retrieval.community import (VOTE_DOWN, VOTE_UP, add_upload, check_upload, more_sources, own_documents,
                                record_feedback, recent_feedback, remove_own, scope_of)
 
 ETNA = b"Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021."
