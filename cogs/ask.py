@@ -10,14 +10,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from retrieval import render
 from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
 from retrieval.question import parse_question
-from retrieval.community import VOTE_DOWN, VOTE_UP, more_sources, record_feedback, scope_of
+from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, more_sources, record_feedback, remember_reply,
+                                 scope_of, shown_in)
 
 from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
+from . import embeds
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -40,7 +41,7 @@ class Cooldowns:
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    return embed(render.to_embed(answer))
+    return embed(embeds.to_embed(answer))
 
 
 def answer_buttons(bot: "CorpusBot") -> "AnswerView":
@@ -58,28 +59,35 @@ class AnswerView(discord.ui.View):
         super().__init__(timeout=None)
         self.bot = bot
 
-    def _answer_embed(self, interaction: discord.Interaction) -> dict:
-        if interaction.message is None or not interaction.message.embeds:
-            return {}
-        return interaction.message.embeds[0].to_dict()
+    async def _shown(self, interaction: discord.Interaction) -> Shown:
+        """What the clicked answer showed: as recorded by message id when it was sent; for a reply sent by
+        an earlier release (or while the database was read-only), read from the message itself."""
+        message, here = interaction.message, scope(interaction)
+        if message is not None:
+            recorded = await asyncio.to_thread(shown_in, self.bot.corpus, message.id, here)
+            if recorded is not None:
+                return recorded
+        shown = message.embeds[0].to_dict() if message is not None and message.embeds else {}
+        answer = (shown.get("description") or "").split("\n", 1)[0].strip("*")
+        return Shown(embeds.question_of(shown), here, tuple(embeds.passage_ids_of(shown)), answer)
 
     @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary, custom_id="qa:more")
     async def more(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
-        shown = self._answer_embed(interaction)
-        question, cited = render.question_of(shown), render.passage_ids_of(shown)
-        hits = await run_or_defer(interaction, more_sources, self.bot.corpus, question, scope(interaction),
-                                  set(cited), SEARCH_RESULTS, ephemeral=True)
-        data = render.hits_embed(f"More sources: {question}", hits, "No other passage matches.", start=len(cited) + 1)
+        shown = await self._shown(interaction)
+        hits = await run_or_defer(interaction, more_sources, self.bot.corpus, shown.question, scope(interaction),
+                                  set(shown.passage_ids), SEARCH_RESULTS, ephemeral=True)
+        data = embeds.hits_embed(f"More sources: {shown.question}", hits, "No other passage matches.",
+                                 start=len(shown.passage_ids) + 1)
         await send(interaction, embed=embed(data), ephemeral=True)
 
     @discord.ui.button(label="Show context", style=discord.ButtonStyle.secondary, custom_id="qa:context")
     async def context(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
-        ids = render.passage_ids_of(self._answer_embed(interaction))
+        ids = (await self._shown(interaction)).passage_ids
         if not ids:
             await tell(interaction, "This reply cites no passage.")
             return
         ctx = await run_or_defer(interaction, self.bot.corpus.context, ids[0], scope(interaction), ephemeral=True)
-        data = render.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title,
+        data = embeds.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title,
                                     ctx.document.source, ctx.passage.id)
         await send(interaction, embed=embed(data), ephemeral=True)
 
@@ -92,12 +100,10 @@ class AnswerView(discord.ui.View):
         await self._vote(interaction, VOTE_DOWN)
 
     async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
-        shown = self._answer_embed(interaction)
-        answer = (shown.get("description") or "").split("\n", 1)[0].strip("*")
+        shown = await self._shown(interaction)
         message_id = interaction.message.id if interaction.message else None
         new = await asyncio.to_thread(record_feedback, self.bot.corpus, scope(interaction), interaction.user.id,
-                                      render.question_of(shown), answer, render.passage_ids_of(shown), vote,
-                                      message_id)
+                                      shown.question, shown.answer, list(shown.passage_ids), vote, message_id)
         if not new:
             await tell(interaction, "You already voted this way on this answer; thanks.")
             return
@@ -146,7 +152,7 @@ class AskCog(commands.Cog):
             return
         parse_question(query, self.corpus.settings.max_question_chars)  # bad input -> one line, before work
         hits = await run_or_defer(interaction, self.corpus.search, query, SEARCH_RESULTS, scope(interaction))
-        data = render.hits_embed(f"Search: {query}", hits)
+        data = embeds.hits_embed(f"Search: {query}", hits)
         await send(interaction, embed=embed(data))
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
@@ -159,7 +165,9 @@ class AskCog(commands.Cog):
         if answer is None:
             answer = await run_or_defer(interaction, self.answers.ask, self.corpus, question, here)
         log.info("answered %s found=%s", where(interaction), answer.found)
-        await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
+        message_id = await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
+        if message_id is not None:  # what the buttons act on, kept by message id
+            await asyncio.to_thread(remember_reply, self.corpus, message_id, here, answer)
 
     # -- mentions and direct messages ------------------------------------------------------------
     @commands.Cog.listener()
@@ -194,17 +202,21 @@ class AskCog(commands.Cog):
             return
         log.info("answered message guild=%s user=%s found=%s", message.guild and message.guild.id,
                  message.author.id, answer.found)
-        await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
+        sent = await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
+        if sent is not None:
+            await asyncio.to_thread(remember_reply, self.corpus, sent.id, scope_of(message.guild and message.guild.id),
+                                    answer)
 
-    async def _reply(self, message: discord.Message, text: str | None = None, **kwargs) -> None:
+    async def _reply(self, message: discord.Message, text: str | None = None, **kwargs) -> discord.Message | None:
         """Reply without pinging anyone; still answer if the question was deleted meanwhile."""
-        content = render.message_text(text) if text else None
+        content = embeds.message_text(text) if text else None
         try:
-            await message.channel.send(content, reference=message.to_reference(fail_if_not_exists=False),
-                                       mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
+            return await message.channel.send(content, reference=message.to_reference(fail_if_not_exists=False),
+                                              mention_author=False, allowed_mentions=NO_PINGS, **kwargs)
         except discord.HTTPException as exc:
             log.warning("could not reply guild=%s channel=%s user=%s: %s", message.guild and message.guild.id,
                         message.channel.id, message.author.id, exc)
+            return None
 
 
 async def setup(bot: "CorpusBot") -> None:

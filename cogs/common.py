@@ -8,9 +8,9 @@ import logging
 import discord
 from discord import app_commands
 
-from retrieval import render
 from retrieval.errors import DatabaseFailure, RetrievalError
 from retrieval.community import scope_of
+from . import embeds
 
 log = logging.getLogger("bot")
 NO_PINGS = discord.AllowedMentions.none()
@@ -26,7 +26,7 @@ def scope(interaction: discord.Interaction) -> str:
 
 async def tell(interaction: discord.Interaction, text: str) -> None:
     """An ephemeral one-line message, whether or not the interaction was answered or deferred already."""
-    text = render.message_text(text)
+    text = embeds.message_text(text)
     if not interaction.response.is_done():
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
     elif interaction.extras.get("deferred") == "private":  # our own "thinking…" message: replace it
@@ -61,12 +61,13 @@ async def run_or_defer(interaction: discord.Interaction, func, *args, ephemeral:
     return await task
 
 
-async def send(interaction: discord.Interaction, **kwargs) -> None:
-    """The reply, as the first response or as the follow-up of a deferral."""
+async def send(interaction: discord.Interaction, **kwargs) -> int | None:
+    """The reply, as the first response or as the follow-up of a deferral; the id of the message sent."""
     if interaction.response.is_done():
-        await interaction.followup.send(allowed_mentions=NO_PINGS, **kwargs)
-    else:
-        await interaction.response.send_message(allowed_mentions=NO_PINGS, **kwargs)
+        message = await interaction.followup.send(allowed_mentions=NO_PINGS, wait=True, **kwargs)
+        return message.id
+    response = await interaction.response.send_message(allowed_mentions=NO_PINGS, **kwargs)
+    return getattr(response, "message_id", None)
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:

@@ -19,6 +19,7 @@ from retrieval import render
 from retrieval.community import add_upload, check_upload, own_documents, recent_feedback, remove_own
 
 from .common import NO_PINGS, defer, embed, log, moderator_only, run_or_defer, scope, send, where
+from . import embeds
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -58,7 +59,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
     @app_commands.command(name="list", description="The documents this server's questions are answered from")
     async def list_(self, interaction: discord.Interaction) -> None:
         docs = await run_or_defer(interaction, self.corpus.documents, scope(interaction), ephemeral=True)
-        data = render.documents_embed(f"{len(docs)} documents", docs, scope(interaction))
+        data = embeds.documents_embed(f"{len(docs)} documents", docs, scope(interaction))
         await send(interaction, embed=embed(data), ephemeral=True)
 
     @app_commands.command(name="stats", description="How big the corpus is")
@@ -70,7 +71,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
         text = (f"**{len(docs)}** documents answer questions here: {len(docs) - own} bundled, {own} added in "
                 f"this server.\nBM25 k1={settings.k1}, b={settings.b}; up to {settings.top_k} cited passages."
                 + ("\nA change to the corpus is running right now." if self.corpus.busy else ""))
-        await send(interaction, embed=embed(render.hits_embed("Corpus", [], text)), ephemeral=True)
+        await send(interaction, embed=embed(embeds.hits_embed("Corpus", [], text)), ephemeral=True)
 
     # -- moderators -------------------------------------------------------------------------------
     @app_commands.command(name="add", description="Moderators: add a document (.txt .md .html .pdf) for this server")
@@ -94,8 +95,8 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
             doc_id = (report.added or report.changed)[0]
             doc = await asyncio.to_thread(self.corpus.store.get_document, doc_id, False)
             verb = "Added" if report.added else "Updated"
-            text = f"{verb} **{render.short_title(doc.title)}** (`{doc.id}`): {report.passages} passages, searchable now."
-        await interaction.edit_original_response(content=render.defuse_mentions(text), allowed_mentions=NO_PINGS)
+            text = f"{verb} **{embeds.short_title(doc.title)}** (`{doc.id}`): {report.passages} passages, searchable now."
+        await interaction.edit_original_response(content=embeds.defuse_mentions(text), allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="remove", description="Moderators: remove a document added in this server")
     @app_commands.describe(document="The document's title or id")
@@ -105,7 +106,7 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
         doc = await asyncio.to_thread(remove_own, self.corpus, document, scope(interaction))
         log.info("removed %s %s", doc.id, where(interaction))
         await interaction.edit_original_response(
-            content=render.defuse_mentions(f"Removed **{render.short_title(doc.title)}** (`{doc.id}`); it is no longer cited."),
+            content=embeds.defuse_mentions(f"Removed **{embeds.short_title(doc.title)}** (`{doc.id}`); it is no longer cited."),
             allowed_mentions=NO_PINGS)
 
     @remove.autocomplete("document")
@@ -125,14 +126,14 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
         if result.failed:
             text += "\nKept the old version of files that could not be read:\n" + "\n".join(
                 f"- {line}" for line in result.failed[:10])
-        await interaction.edit_original_response(content=render.defuse_mentions(text)[:1900],
+        await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900],
                                                  allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="feedback", description="Moderators: recent 👍/👎 on answers in this server")
     @moderator_only()
     async def feedback(self, interaction: discord.Interaction) -> None:
         rows = await run_or_defer(interaction, recent_feedback, self.corpus, scope(interaction), ephemeral=True)
-        await send(interaction, embed=embed(render.feedback_embed(rows)), ephemeral=True)
+        await send(interaction, embed=embed(embeds.feedback_embed(rows)), ephemeral=True)
 
     async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args):
         """Run a change off the event loop, editing the reply every few seconds until it ends."""

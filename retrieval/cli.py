@@ -125,24 +125,20 @@ def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
         _fail(str(exc), EXIT_BAD_INPUT)
 
 
+# The terminal's marks for the one answer layout (render.to_plain); pipes get it plain.
+_TERMINAL = render.Markup(found=("[bold green]", "[/]"), not_found=("[bold yellow]", "[/]"),
+                          sentence=("[italic]", "[/]"), note=("[dim]", "[/]"), label=("[bold cyan]", "[/]"),
+                          place=("[bold]", "[/]"), meta=("[dim]", "[/]"), highlight=("[bold yellow]", "[/]"),
+                          escape=lambda text: escape(render.clean_text(text)))
+
+
 def _print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         echo_json(render.to_json(answer))
-        return
-    if not out.is_terminal:
+    elif out.is_terminal:
+        out.print(render.to_plain(answer, _TERMINAL))
+    else:
         echo(render.to_plain(answer))
-        return
-    style = "bold green" if answer.found else "bold yellow"
-    out.print(f"[{style}]{escape(render.heading(answer))}[/]")
-    if answer.found and answer.short_answer and answer.sentence:
-        out.print(f"  [italic]\u201c{escape(answer.sentence)}\u201d[/]")
-    if answer.read_as:
-        out.print(f"  [dim]({escape(render.read_as_note(answer))})[/]")
-    for c in answer.citations:
-        out.print()
-        out.print(f"[bold cyan][{c.n}][/] [bold]{escape(render.place(c.hit))}[/] [dim]\u2014 {escape(c.hit.source)}, "
-                  f"passage {escape(c.hit.passage_id)} (score {c.hit.score:.2f})[/]")
-        out.print("    " + render.mark(c.snippet, "[bold yellow]", "[/]", escape))
 
 
 def _read_question(words: tuple[str, ...]) -> str:

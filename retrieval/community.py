@@ -6,12 +6,17 @@ server sees the bundled corpus plus its own uploads, and can only change its own
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 from .config import Settings
 from .corpus import GLOBAL_SCOPE, Corpus
-from .errors import NotAllowed
+from .errors import DatabaseFailure, NotAllowed
 from .extract import check_file
-from .models import Document, Hit, IngestReport
+from .models import Answer, Document, Hit, IngestReport
+from .render import heading
 
+log = logging.getLogger(__name__)
 VOTE_UP, VOTE_DOWN = 1, -1
 
 
@@ -51,6 +56,35 @@ def more_sources(corpus: Corpus, question: str, scope: str, exclude: set[str], n
     """The next best passages after the ones already cited."""
     hits = corpus.search(question, k=n + len(exclude), scope=scope)
     return [h for h in hits if h.passage_id not in exclude][:n]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What an answer message showed: what its buttons act on."""
+
+    question: str
+    scope: str
+    passage_ids: tuple[str, ...]
+    answer: str
+
+
+def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: Answer) -> None:
+    """Keep what an answer message shows by its id, for its buttons. A database that cannot be written
+    (read-only) keeps nothing: the buttons then read the message itself (see `shown_in`)."""
+    try:
+        corpus.store.remember_reply(str(message_id), scope, answer.question, heading(answer),
+                                    [c.hit.passage_id for c in answer.citations])
+    except DatabaseFailure as exc:
+        log.warning("reply %s not recorded: %s", message_id, exc)
+
+
+def shown_in(corpus: Corpus, message_id: int | str, scope: str) -> Shown | None:
+    """What the answer message `message_id` showed, as recorded when it was sent; None for a message the
+    database does not know (sent by an earlier release, or while read-only)."""
+    row = corpus.store.reply(str(message_id))
+    if row is None or row["scope"] != scope:
+        return None
+    return Shown(row["question"], row["scope"], tuple(row["passage_ids"]), row["answer"])
 
 
 def record_feedback(corpus: Corpus, scope: str, user_id: int | str, question: str, answer: str,

@@ -1,22 +1,17 @@
-"""Answer -> console text, JSON, or a Discord embed dict; each chooses its own markup for highlights."""
+"""Answer -> console text or JSON, and the one cleaning rule for anything a document or a user wrote
+(terminal escapes, controls, bidi). Discord's embeds are laid out next to the cogs (cogs/embeds.py)."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from .models import NOT_SURE, Answer, Citation, Document, Hit, Snippet
+from .models import NOT_SURE, Answer, Hit, Snippet
 
 NOT_FOUND = "The corpus does not answer this."
 NOT_SURE_NOTE = "Not sure: the best passage below may not answer this."
-# Discord's limits (characters).
-EMBED_TITLE, EMBED_DESCRIPTION, EMBED_FIELD_NAME, EMBED_FIELD_VALUE, EMBED_TOTAL = 256, 4096, 256, 1024, 6000
-EMBED_FOOTER, EMBED_FIELDS = 2048, 25
-MESSAGE_CONTENT = 2000
-# A document's title or source inside a message or a field's footer is shortened to this many characters.
-SHOWN_TITLE, SHOWN_SOURCE = 200, 200
-_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 
 # What a document's title, source or text, or a user's question, could smuggle into a terminal or a chat:
 # escape sequences (CSI, OSC, DCS/SOS/PM/APC strings, two-character escapes) and their 8-bit C1 forms; every
@@ -41,27 +36,6 @@ def json_text(data: object) -> str:
     """JSON for the console: json.dumps escapes C0 controls; C1 controls, DEL and bidi controls are
     escaped too (\\uXXXX), so the data stays whole and a terminal showing it reads no control."""
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(data, ensure_ascii=False))
-
-
-def discord_text(text: str) -> str:
-    """Text for Discord: controls and bidi controls removed, mentions defused."""
-    return defuse_mentions(clean_text(text))
-
-
-def short_title(title: str, limit: int = SHOWN_TITLE) -> str:
-    """A document title for a Discord message or embed: cleaned, shortened with "…", markdown escaped
-    (a title "[click](http://evil)" is no link), mentions defused."""
-    return discord_text(_escape_markdown(_cut(clean_text(title), limit)))
-
-
-def message_text(text: str, limit: int = MESSAGE_CONTENT) -> str:
-    """A whole Discord message's content: cleaned, mentions defused, within Discord's 2,000 characters."""
-    return _cut(discord_text(text), limit)
-
-
-def defuse_mentions(text: str) -> str:
-    """Break @everyone/@here and user/role mentions with a zero-width space (allowed_mentions is the real guard)."""
-    return _MENTION.sub(lambda m: m.group().replace("@", "@\u200b").replace("<#", "<#\u200b"), text)
 
 
 def mark(snippet: Snippet, open_: str, close: str, escape: Callable[[str], str] = lambda s: s) -> str:
@@ -108,168 +82,44 @@ def place(hit: Hit) -> str:
     return f"{hit.title} \u203a {hit.heading}" if hit.heading else hit.title
 
 
-def to_plain(answer: Answer) -> str:
-    """Plain text, for pipes and logs: highlights as *word*."""
-    lines = [heading(answer)]
+@dataclass(frozen=True)
+class Markup:
+    """How the console's one answer layout is marked: plain for pipes and logs, rich's tags on a terminal."""
+
+    found: tuple[str, str] = ("", "")
+    not_found: tuple[str, str] = ("", "")
+    sentence: tuple[str, str] = ("", "")
+    note: tuple[str, str] = ("", "")
+    label: tuple[str, str] = ("", "")
+    place: tuple[str, str] = ("", "")
+    meta: tuple[str, str] = ("", "")
+    highlight: tuple[str, str] = ("*", "*")
+    escape: Callable[[str], str] = lambda s: s
+
+
+PLAIN = Markup()
+
+
+def to_plain(answer: Answer, markup: Markup = PLAIN) -> str:
+    """The console's answer: the short answer or why there is none, the sentence it came from, how the
+    question was read, then each citation with its place, source, passage id and score."""
+    e = markup.escape
+
+    def wrap(style: tuple[str, str], text: str) -> str:
+        return f"{style[0]}{e(text)}{style[1]}"
+
+    lines = [wrap(markup.found if answer.found else markup.not_found, heading(answer))]
     if answer.found and answer.short_answer and answer.sentence:
-        lines.append(f"  \u201c{answer.sentence}\u201d")
+        lines.append("  " + wrap(markup.sentence, f"\u201c{answer.sentence}\u201d"))
     if answer.read_as:
-        lines.append(f"  ({read_as_note(answer)})")
+        lines.append("  " + wrap(markup.note, f"({read_as_note(answer)})"))
     for c in answer.citations:
-        lines.append("")
-        lines.append(citation_line(c))
-        lines.append("   " + mark(c.snippet, "*", "*"))
+        meta = f"\u2014 {c.hit.source}, passage {c.hit.passage_id} (score {c.hit.score:.2f})"
+        lines += ["", f"{wrap(markup.label, f'[{c.n}]')} {wrap(markup.place, place(c.hit))} {wrap(markup.meta, meta)}",
+                  "   " + mark(c.snippet, *markup.highlight, e)]
     return "\n".join(lines)
 
 
 def read_as_note(answer: Answer) -> str:
     """Say how the question was read (typos corrected, a synonym): the reader can judge whether it fits."""
     return f"{'answered' if answer.found else 'searched'} as: \u201c{answer.read_as}\u201d"
-
-
-def citation_line(c: Citation) -> str:
-    return f"[{c.n}] {place(c.hit)} \u2014 {c.hit.source}, passage {c.hit.passage_id} (score {c.hit.score:.2f})"
-
-
-def _escape_markdown(text: str) -> str:
-    """Discord markdown shown as typed: `[click](http://evil)` is no masked link, `**` no bold. Cleaned
-    first: removing a control after escaping could take an escaping backslash with it."""
-    return re.sub(r"([\\*_`~|>\[\]])", r"\\\1", clean_text(text))
-
-
-def _cut(text: str, limit: int) -> str:
-    """At most `limit` characters, "…" where cut; never ending in a lone (escaping) backslash."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(0, limit - 1)].rstrip()
-    if (len(cut) - len(cut.rstrip("\\"))) % 2:
-        cut = cut[:-1]
-    return cut + "\u2026"
-
-
-def to_embed(answer: Answer, title_prefix: str = "") -> dict:
-    """A Discord embed (as a dict) within Discord's limits; highlights in bold, mentions defused.
-
-    Mentions are defused before cutting (defusing adds characters). A question longer than a title
-    also goes whole into the footer, so the buttons can re-run it (see `question_of`).
-    """
-    question = defuse_mentions(title_prefix + answer.question)
-    if answer.found:
-        description = f"**{_escape_markdown(answer.answer or '')}**"
-        if answer.short_answer and answer.sentence:
-            description += f"\n> {_escape_markdown(answer.sentence)}"
-    elif answer.confidence == NOT_SURE and answer.citations:
-        description = NOT_SURE_NOTE
-    else:
-        description = NOT_FOUND + (" Closest matches below, not answers." if answer.citations else "")
-    if answer.read_as:  # a corrected spelling or a synonym: the reader can judge the reading
-        description += f"\n*{_escape_markdown(read_as_note(answer))}*"
-    fields = [_field(f"[{c.n}] {_escape_markdown(place(c.hit))}",
-                     mark(c.snippet, "**", "**", _escape_markdown),
-                     f"\n\u2014 {_shown_source(c.hit.source)} \u00b7 `{c.hit.passage_id}`")
-              for c in answer.citations]
-    color = 0x2E86C1 if answer.found else 0xE1A12B if answer.confidence == NOT_SURE else 0x95A5A6
-    return _embed(question, description, fields, color,
-                  footer=question if len(question) > EMBED_TITLE else None)
-
-
-def _embed_size(embed: dict) -> int:
-    return (len(embed["title"]) + len(embed["description"]) + len(embed.get("footer", {}).get("text", ""))
-            + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"]))
-
-
-# -- the bot's other replies (embeds as dicts; cogs/ only wraps them in discord.Embed) ---------------
-_PASSAGE_ID = re.compile(r"`([^`\s]+#\d+)`")
-
-
-def _embed(title: str, description: str = "", fields: list[dict] | None = None, color: int = 0x2E86C1,
-           footer: str | None = None) -> dict:
-    """An embed dict within Discord's limits: controls removed and mentions defused before cutting
-    (defusing adds characters), fields dropped from the end while the whole is too big, then the
-    description shortened if it still is."""
-    embed = {"title": _cut(discord_text(title), EMBED_TITLE),
-             "description": _cut(discord_text(description), EMBED_DESCRIPTION), "fields": [], "color": color}
-    for f in (fields or [])[:EMBED_FIELDS]:
-        embed["fields"].append({"name": _cut(discord_text(f["name"]), EMBED_FIELD_NAME),
-                                "value": _cut(discord_text(f["value"]), EMBED_FIELD_VALUE), "inline": False})
-    if footer:
-        embed["footer"] = {"text": _cut(discord_text(footer), EMBED_FOOTER)}
-    while _embed_size(embed) > EMBED_TOTAL and embed["fields"]:
-        embed["fields"].pop()
-    if (excess := _embed_size(embed) - EMBED_TOTAL) > 0:
-        embed["description"] = _cut(embed["description"], max(1, len(embed["description"]) - excess))
-    return embed
-
-
-def _field(name: str, body: str, footer: str) -> dict:
-    """A field whose body is cut so that its footer (source, passage id) always shows whole."""
-    footer = discord_text(footer)
-    return {"name": name, "value": _cut(discord_text(body), EMBED_FIELD_VALUE - len(footer)) + footer}
-
-
-def _shown_source(source: str) -> str:
-    """A source in a field's footer: short enough that the footer (and its passage id) always fits."""
-    return _escape_markdown(_cut(clean_text(source), SHOWN_SOURCE))
-
-
-def _hit_field(rank: int, hit: Hit) -> dict:
-    return _field(f"[{rank}] {_escape_markdown(hit.title)}", _escape_markdown(" ".join(hit.text.split())),
-                  f"\n\u2014 {_shown_source(hit.source)} \u00b7 `{hit.passage_id}` \u00b7 score {hit.score:.2f}")
-
-
-def hits_embed(title: str, hits: list[Hit], empty: str = "No passage matches these words.", start: int = 1) -> dict:
-    """Ranked passages with their scores, no answer extraction (/search and "More sources")."""
-    if not hits:
-        return _embed(title, empty, color=0x95A5A6)
-    return _embed(title, "", [_hit_field(start + i, h) for i, h in enumerate(hits)])
-
-
-def context_embed(passage_text: str, before: str, after: str, title: str, source: str, passage_id: str) -> dict:
-    """The passage in bold inside the text around it."""
-    before = ("\u2026" + before.lstrip()) if before else ""
-    after = (after.rstrip() + "\u2026") if after else ""
-    body = f"{_escape_markdown(before)}**{_escape_markdown(passage_text)}**{_escape_markdown(after)}"
-    if len(body) > EMBED_DESCRIPTION:  # keep the passage whole; trim the surroundings
-        room = max(0, EMBED_DESCRIPTION - len(passage_text) - 8) // 2
-        body = f"\u2026{_escape_markdown(before[-room:])}**{_escape_markdown(passage_text)}**" \
-               f"{_escape_markdown(after[:room])}\u2026"
-    shown = _cut(discord_text(_escape_markdown(title)), EMBED_TITLE - len(passage_id) - 3)  # the id stays whole
-    return _embed(f"{shown} \u00b7 {passage_id}", body + f"\n\n\u2014 {_shown_source(source)}")
-
-
-def documents_embed(title: str, docs: list[Document], scope: str) -> dict:
-    lines = [f"`{clean_text(d.id)}` \u2014 {_escape_markdown(_cut(clean_text(d.title), SHOWN_TITLE))}"
-             + (" *(bundled)*" if d.scope != scope else "") for d in docs]
-    shown, size = [], 0
-    for line in lines:
-        if size + len(line) + 1 > EMBED_DESCRIPTION - 40:
-            shown.append(f"\u2026 and {len(lines) - len(shown)} more")
-            break
-        shown.append(line)
-        size += len(line) + 1
-    return _embed(title, "\n".join(shown) or "No documents yet.")
-
-
-def feedback_embed(rows: list[dict]) -> dict:
-    fields = [{"name": f"{'👍' if r['vote'] > 0 else '👎'} {_escape_markdown(r['question'])}",
-               "value": f"{_escape_markdown(r['answer'] or '(no answer)')}\n\u2014 {r['created_at']}"
-                        + (f" \u00b7 `{r['passage_ids'].split()[0]}`" if r["passage_ids"] else "")}
-              for r in rows]
-    return _embed("Recent feedback", "" if rows else "No feedback yet.", fields)
-
-
-def question_of(embed: dict) -> str:
-    """The question an answer embed was for (its footer when too long for the title), to re-run it."""
-    return ((embed.get("footer") or {}).get("text") or embed.get("title") or "").replace("\u200b", "")
-
-
-def passage_ids_of(embed: dict) -> list[str]:
-    """The passage ids an answer embed cites, in order (each field ends with `doc#n`)."""
-    ids = []
-    for f in embed.get("fields") or []:
-        for line in reversed(f.get("value", "").splitlines()):
-            m = _PASSAGE_ID.search(line)
-            if m:
-                ids.append(m.group(1))
-                break
-    return ids

@@ -27,14 +27,12 @@ import sqlite_utils
 
 from .errors import DatabaseFailure, DatabaseFull, DatabaseLocked, DatabaseReadOnly, NotADatabase, UnknownDocument
 from .models import Document, Passage
+from .schema import READ_TABLES, migrate
+from .schema import pending as pending_migrations
 
 log = logging.getLogger(__name__)
-SCHEMA_VERSION = "1"
 # How long a write waits for another program's write lock before it fails with DatabaseLocked.
 BUSY_TIMEOUT_SECONDS = 30.0
-_TABLES = {"meta", "documents", "passages", "feedback"}
-_INDEXES = {"idx_documents_scope", "idx_documents_path", "idx_passages_doc_id_ordinal",
-            "idx_feedback_scope_created_at", "feedback_one_vote"}
 # SQLite's primary result codes (the low byte of an extended code).
 _PERM, _BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 3, 5, 6, 8, 11, 13, 14, 26
 
@@ -178,9 +176,17 @@ class Store:
         return conn
 
     def close(self) -> None:
-        for reader in self._readers:
-            reader.close()
-        self.db.close()
+        """After the write in flight (a thread may still be recording a reply when the bot stops): closing
+        a connection another thread is writing on can crash the process, not just fail."""
+        with self._write_lock:
+            self._closed = True
+            for reader in self._readers:
+                reader.close()
+            self.db.close()
+
+    def _refuse_if_closed(self) -> None:
+        if getattr(self, "_closed", False):
+            raise DatabaseFailure(f"{self.path}: the database is closed (the program is stopping)", str(self.path))
 
     def _refuse_if_read_only(self) -> None:
         if self.read_only:
@@ -192,6 +198,7 @@ class Store:
         """One writer at a time, in one transaction; reads on this thread meanwhile see its own changes."""
         self._refuse_if_read_only()
         with self._write_lock:
+            self._refuse_if_closed()
             self._local.writing = getattr(self._local, "writing", 0) + 1
             try:
                 with self.db.atomic():
@@ -207,6 +214,7 @@ class Store:
         SAVEPOINT, whose RELEASE on another thread can commit (or break) a writer's open transaction.
         With WAL, a reader's connection sees the last committed state and never waits for the writer.
         """
+        self._refuse_if_closed()
         if getattr(self._local, "writing", 0) or self._memory:
             return self.db
         reader = getattr(self._local, "reader", None)
@@ -217,55 +225,27 @@ class Store:
         return reader
 
     # -- schema -------------------------------------------------------------------------------------
-    def _schema_complete(self) -> bool:
-        """Every table, column, index and the schema version there already (reads only: a current database
-        is opened without a write, so a read-only or locked one still opens)."""
+    def _readable(self) -> bool:
+        """The tables and columns reads need (a database of an earlier release, opened read-only)."""
         conn = self.db.conn
-        names = {row[0] for row in conn.execute("select name from sqlite_master where type in ('table', 'index')")}
-        if not (_TABLES | _INDEXES) <= names:
-            return False
-        if "heading" not in {row[1] for row in conn.execute("pragma table_info(passages)")}:
-            return False
-        if "message_id" not in {row[1] for row in conn.execute("pragma table_info(feedback)")}:
-            return False
-        return conn.execute("select 1 from meta where key = 'schema_version'").fetchone() is not None
+        names = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+        return READ_TABLES <= names and "heading" in {row[1] for row in conn.execute("pragma table_info(passages)")}
 
     def _ensure_schema(self) -> None:
-        if self._schema_complete():
+        """Apply the migrations this database lacks (retrieval/schema.py). A current database is opened
+        without a write, so a read-only or locked one still opens; a read-only one of an earlier release
+        is read as it is when it can be."""
+        todo = pending_migrations(self.db)
+        if not todo:
             return
         if self.read_only:
+            if self._readable():
+                log.info("%s: read-only, so not migrated (%s pending); reads work", self.path, ", ".join(todo))
+                return
             raise DatabaseReadOnly(f"{self.path}: the database is read-only and lacks this version's tables (it is "
                                    "new, or older); open it once with write access", str(self.path))
-        with self._writing():
-            self.db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
-            self.db["documents"].create(
-                {"id": str, "scope": str, "title": str, "source": str, "path": str, "content_hash": str,
-                 "added_at": str, "updated_at": str, "text": str},
-                pk="id", if_not_exists=True,
-            )
-            self.db["passages"].create(
-                {"id": str, "doc_id": str, "ordinal": int, "text": str, "start": int, "end": int,
-                 "tokens": str, "heading": str},
-                pk="id", foreign_keys=[("doc_id", "documents", "id")], if_not_exists=True,
-            )
-            self.db["feedback"].create(
-                {"id": int, "scope": str, "user_id": str, "question": str, "answer": str,
-                 "passage_ids": str, "vote": int, "created_at": str},
-                pk="id", if_not_exists=True,
-            )
-            self.db["documents"].create_index(["scope"], if_not_exists=True)
-            self.db["documents"].create_index(["path"], if_not_exists=True)
-            self.db["passages"].create_index(["doc_id", "ordinal"], unique=True, if_not_exists=True)
-            self.db["feedback"].create_index(["scope", "created_at"], if_not_exists=True)
-            if "heading" not in self.db["passages"].columns_dict:  # databases made before section headings
-                self.db["passages"].add_column("heading", str)
-            if "message_id" not in self.db["feedback"].columns_dict:  # databases made before votes had one
-                self.db["feedback"].add_column("message_id", str)
-            self.db.execute("create unique index if not exists feedback_one_vote "
-                            "on feedback(scope, message_id, user_id) where message_id is not null")
-            if self.get_meta("schema_version") is None:
-                self._set_meta("schema_version", SCHEMA_VERSION)
-                self._set_meta("generation", "0")
+        with self._write_lock:
+            migrate(self.db)
 
     @_translating
     def get_meta(self, key: str) -> str | None:
@@ -347,6 +327,27 @@ class Store:
                 self._set_meta(key, value)
             self._bump_generation()
         return done
+
+    @_translating
+    def remember_reply(self, message_id: str, scope: str, question: str, answer: str, passage_ids: list[str]) -> None:
+        """What an answer message showed, for its buttons (a re-sent id replaces the old record)."""
+        with self._writing():
+            self.db["replies"].insert({"message_id": message_id, "scope": scope, "question": question,
+                                       "answer": answer, "passage_ids": " ".join(passage_ids),
+                                       "created_at": utc_now()}, replace=True)
+
+    @_translating
+    def reply(self, message_id: str) -> dict | None:
+        """(question, scope, passage_ids) an answer message showed; None for one not recorded (sent by an
+        earlier release, or while the database was read-only)."""
+        if "replies" not in self._read.table_names():
+            return None  # a read-only database of an earlier release
+        rows = list(self._read.query("select * from replies where message_id = ?", [message_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return {"question": row["question"], "scope": row["scope"], "answer": row["answer"] or "",
+                "passage_ids": row["passage_ids"].split()}
 
     @_translating
     def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],

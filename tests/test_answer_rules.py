@@ -19,6 +19,7 @@ from retrieval.question import (DATE, HOWTO, NUMBER, PERSON, REASON, TECH, VALUE
 from retrieval.spelling import correct_question, correct_word
 from retrieval.tokenize import tokenize
 from retrieval.weights import TermWeight
+from cogs import embeds
 
 
 # -- what kind of answer is asked for ------------------------------------------------------------------
@@ -173,7 +174,7 @@ def test_not_sure_is_labelled_and_not_found_in_json() -> None:
     assert data["found"] is False and data["confidence"] == answer.confidence
     if answer.confidence == NOT_SURE:
         assert render.heading(answer) == render.NOT_SURE_NOTE
-        assert render.to_embed(answer)["description"] == render.NOT_SURE_NOTE
+        assert embeds.to_embed(answer)["description"] == render.NOT_SURE_NOTE
 
 
 # -- typos -------------------------------------------------------------------------------------------

@@ -577,3 +577,25 @@ async def test_a_question_asked_again_is_answered_at_once_until_the_documents_ch
     assert "Added" in await add_document(standin, "etna.txt", ETNA, permissions=MANAGE_GUILD)
     await ask(standin, "when did Cuba recognize South Korea?")
     assert calls == [1]  # the documents changed: asked again
+
+
+async def test_buttons_act_on_what_was_recorded_not_on_the_embeds_text(env) -> None:
+    """The buttons' state is kept by message id: a reply whose layout changed (here: stripped of its
+    fields and retitled) still gets its own question's next sources, context and vote."""
+    standin, bot = env
+    await ask(standin, "when did Cuba recognize South Korea?")
+    answer = standin.last_bot_message(CHANNEL_ID)
+    cited = [f["value"].rsplit("`", 2)[1] for f in answer["embeds"][0]["fields"]]
+    for _ in range(200):  # recorded just after the reply is sent
+        if bot.corpus.store.reply(str(answer["id"])):
+            break
+        await asyncio.sleep(0.01)
+    relaid = {**answer, "embeds": [{**answer["embeds"][0], "title": "Answer", "fields": [], "footer": None}]}
+    more = (await standin.interact(standin.make_component_interaction("qa:more", relaid))).json["data"]
+    listed = [f["value"].split("`")[-2] for f in more["embeds"][0]["fields"]]
+    assert listed and not set(listed) & set(cited) and "when did Cuba" in more["embeds"][0]["title"]
+    ctx = (await standin.interact(standin.make_component_interaction("qa:context", relaid))).json["data"]
+    assert cited[0] in ctx["embeds"][0]["title"]
+    await standin.interact(standin.make_component_interaction("qa:up", relaid))
+    row = bot.corpus.store.feedback(str(GUILD_ID))[0]
+    assert row["question"] == "when did Cuba recognize South Korea?" and row["passage_ids"].split() == cited

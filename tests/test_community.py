@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import render
-from retrieval.errors import BadDocument, NotAllowed, UnknownDocument
+from cogs import embeds
 from retrieval.community import (VOTE_DOWN, VOTE_UP, add_upload, check_upload, more_sources, own_documents,
-                               record_feedback, recent_feedback, remove_own, scope_of)
+                                 record_feedback, recent_feedback, remove_own, scope_of)
+from retrieval.errors import BadDocument, NotAllowed, UnknownDocument
 
 ETNA = b"Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021."
 
@@ -72,23 +72,23 @@ def test_one_vote_per_user_and_answer_survives_a_restart(settings) -> None:
 
 def test_answer_embed_round_trips_question_and_passage_ids(corpus) -> None:
     answer = corpus.ask("when did Cuba recognize South Korea?")
-    embed = render.to_embed(answer)
-    assert render.question_of(embed) == "when did Cuba recognize South Korea?"
-    assert render.passage_ids_of(embed) == [c.hit.passage_id for c in answer.citations]
+    embed = embeds.to_embed(answer)
+    assert embeds.question_of(embed) == "when did Cuba recognize South Korea?"
+    assert embeds.passage_ids_of(embed) == [c.hit.passage_id for c in answer.citations]
 
 
 def test_embeds_stay_within_discord_limits(corpus) -> None:
     hits = corpus.search("Cuba Korea relations embassy president", k=10)
     huge = hits[0].__class__(**{**hits[0].__dict__, "text": "word " * 3000, "title": "T" * 400})
-    for embed in (render.hits_embed("q" * 500, [huge] * 30), render.documents_embed("x", corpus.documents() * 300, ""),
-                  render.context_embed("p" * 5000, "b" * 3000, "a" * 3000, "t", "s", "d#0")):
+    for embed in (embeds.hits_embed("q" * 500, [huge] * 30), embeds.documents_embed("x", corpus.documents() * 300, ""),
+                  embeds.context_embed("p" * 5000, "b" * 3000, "a" * 3000, "t", "s", "d#0")):
         assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096 and len(embed["fields"]) <= 25
         assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
-        assert render._embed_size(embed) <= 6000
+        assert embeds._embed_size(embed) <= 6000
 
 
 def test_mentions_are_defused_in_every_embed() -> None:
-    embed = render.hits_embed("@everyone <@123> <@&4>", [])
+    embed = embeds.hits_embed("@everyone <@123> <@&4>", [])
     assert "@everyone" not in embed["title"] and "<@123>" not in embed["title"] and "<@&4>" not in embed["title"]
 
 

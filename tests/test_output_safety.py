@@ -21,6 +21,7 @@ from retrieval.store import Store
 
 from discord_standin import CHANNEL_ID, DiscordStandin
 from test_bot import GUILD_ID, MANAGE_GUILD, ask, corpus_dir, env, guilds, make_bot, text_of  # noqa: F401
+from cogs import embeds
 
 ROOT = Path(__file__).resolve().parent.parent
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -131,10 +132,10 @@ def assert_safe_embed(embed: dict, title_is_the_question: bool = False) -> None:
     for part in parts + ([] if title_is_the_question else [embed["title"]]):
         assert unsafe(part) == [] and not unescaped_link(part), part
     assert unsafe(embed["title"]) == []
-    assert len(embed["title"]) <= render.EMBED_TITLE and len(embed["description"]) <= render.EMBED_DESCRIPTION
-    assert all(len(f["name"]) <= render.EMBED_FIELD_NAME and len(f["value"]) <= render.EMBED_FIELD_VALUE
+    assert len(embed["title"]) <= embeds.EMBED_TITLE and len(embed["description"]) <= embeds.EMBED_DESCRIPTION
+    assert all(len(f["name"]) <= embeds.EMBED_FIELD_NAME and len(f["value"]) <= embeds.EMBED_FIELD_VALUE
                for f in embed["fields"])
-    assert render._embed_size(embed) <= render.EMBED_TOTAL
+    assert embeds._embed_size(embed) <= embeds.EMBED_TOTAL
 
 
 def test_embeds_escape_titles_and_sources_drop_bidi_and_keep_limits() -> None:
@@ -143,35 +144,35 @@ def test_embeds_escape_titles_and_sources_drop_bidi_and_keep_limits() -> None:
                     sentence="It covers 474 square kilometres " + MASKED_LINK,
                     citations=tuple(Citation(i + 1, h, Snippet(h.text, ((0, 4),))) for i, h in enumerate(hits)),
                     confidence="answered")
-    embed = render.to_embed(answer)
+    embed = embeds.to_embed(answer)
     assert_safe_embed(embed, title_is_the_question=True)
-    assert render.passage_ids_of(embed) == ["glacier#0", "glacier#1", "glacier#2"]  # the buttons still work
+    assert embeds.passage_ids_of(embed) == ["glacier#0", "glacier#1", "glacier#2"]  # the buttons still work
     assert "\\[click\\](http://evil.example)" in embed["fields"][0]["name"]
 
-    assert_safe_embed(render.hits_embed("Search: glacier", hits * 10))
-    context = render.context_embed("The Jostedal glacier covers 474 square kilometres.", "before " * 500,
+    assert_safe_embed(embeds.hits_embed("Search: glacier", hits * 10))
+    context = embeds.context_embed("The Jostedal glacier covers 474 square kilometres.", "before " * 500,
                                    "after " * 500, LONG_TITLE, LONG_SOURCE, "glacier#0")
     assert_safe_embed(context)
     assert context["title"].endswith("glacier#0")  # a long title is shortened, the passage id kept
     docs = [Document(id=f"glacier-{i}", title=LONG_TITLE, source=LONG_SOURCE, content_hash="", added_at="",
                      updated_at="", scope="1") for i in range(5)]
-    listed = render.documents_embed("5 documents", docs, "1")
+    listed = embeds.documents_embed("5 documents", docs, "1")
     assert_safe_embed(listed)
     assert all(f"glacier-{i}" in listed["description"] for i in range(5))  # every document shown, shortened
-    feedback = render.feedback_embed([{"vote": -1, "question": MASKED_LINK + "\u202e" + "q" * 3000,
+    feedback = embeds.feedback_embed([{"vote": -1, "question": MASKED_LINK + "\u202e" + "q" * 3000,
                                        "answer": MASKED_LINK, "created_at": "now", "passage_ids": "glacier#0"}])
     assert_safe_embed(feedback)
 
 
 def test_messages_and_titles_in_them_fit_discord() -> None:
-    title = render.short_title(LONG_TITLE)
-    assert len(title) <= 2 * render.SHOWN_TITLE and title.endswith("\u2026")
+    title = embeds.short_title(LONG_TITLE)
+    assert len(title) <= 2 * embeds.SHOWN_TITLE and title.endswith("\u2026")
     assert unsafe(title) == [] and not unescaped_link(title)
     reply = f"Added **{title}** (`glacier`): 1 passages, searchable now."
-    assert len(reply) <= render.MESSAGE_CONTENT
-    text = render.message_text("x" * 5000 + "\u202e @everyone")
-    assert len(text) <= render.MESSAGE_CONTENT and unsafe(text) == []
-    assert "@everyone" not in render.message_text("\u202e @everyone")
+    assert len(reply) <= embeds.MESSAGE_CONTENT
+    text = embeds.message_text("x" * 5000 + "\u202e @everyone")
+    assert len(text) <= embeds.MESSAGE_CONTENT and unsafe(text) == []
+    assert "@everyone" not in embeds.message_text("\u202e @everyone")
 
 
 # -- through the bot ---------------------------------------------------------------------------------
@@ -197,7 +198,7 @@ async def test_a_refused_mention_is_one_clean_line(env) -> None:
         await standin.dispatch("MESSAGE_CREATE", standin.make_message(f"{standin.bot_mention} {question}"))
         reply = (await standin.wait_for_channel_message(CHANNEL_ID, after=mark)).json
         content = reply["content"]
-        assert content and "\n" not in content and unsafe(content) == [] and len(content) <= render.MESSAGE_CONTENT
+        assert content and "\n" not in content and unsafe(content) == [] and len(content) <= embeds.MESSAGE_CONTENT
         assert not reply.get("embeds")
 
 
@@ -218,5 +219,5 @@ async def test_the_added_reply_shortens_a_long_title(leak_check, make_bot) -> No
                     break
                 await standin.wait_for_webhook(itx, "PATCH", after=edits[-1].index + 1 if edits else mark)
     final = edits[-1].json["content"]
-    assert final.startswith("Added") and len(final) <= render.MESSAGE_CONTENT, len(final)
+    assert final.startswith("Added") and len(final) <= embeds.MESSAGE_CONTENT, len(final)
     assert unsafe(final) == [] and not unescaped_link(final)

@@ -6,6 +6,7 @@ from retrieval import render
 from retrieval.corpus import Corpus
 from retrieval.thesaurus import DATA, phrase_key, rephrasings, synonyms
 from retrieval.tokenize import normalize_term
+from cogs import embeds
 
 SEVERED = "what year were exchanges between the two countries cut off"
 
@@ -42,7 +43,7 @@ def test_a_synonym_finds_the_answer_and_the_reply_says_how(corpus: Corpus) -> No
     assert answer.found and answer.short_answer == "1959"
     assert answer.question == SEVERED and answer.read_as == SEVERED.replace("cut off", "severed")
     assert "severed" in render.to_plain(answer) and render.to_json(answer)["read_as"] == answer.read_as
-    assert "severed" in render.to_embed(answer)["description"]
+    assert "severed" in embeds.to_embed(answer)["description"]
 
 
 def test_without_synonyms_the_same_question_is_not_answered(corpus: Corpus) -> None:
@@ -91,7 +92,7 @@ def test_a_reworded_answer_in_discord_pings_no_one(corpus: Corpus, monkeypatch) 
         [(text.replace("cut off", "severed @here"), "cut off", "severed")]))  # "here" is a stopword
     answer = corpus.ask(SEVERED)
     assert answer.found and "@here" in answer.read_as
-    embed = render.to_embed(answer)
+    embed = embeds.to_embed(answer)
     assert "@here" not in embed["description"] and "here" in embed["description"]
 
 

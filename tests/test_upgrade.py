@@ -52,3 +52,26 @@ def test_an_old_database_opens_answers_and_rereads_its_files(tmp_path: Path) -> 
         assert corpus.ask("When did Mount Etna erupt?").short_answer == "2021"
     finally:
         corpus.close()
+
+
+def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
+    """Migrations (retrieval/schema.py, sqlite-utils' Migrations): an old database gets the steps it lacks,
+    recorded in _sqlite_migrations; opening it again applies nothing and writes nothing."""
+    from retrieval.schema import MIGRATIONS
+    from retrieval.store import Store
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "etna.txt").write_text(TEXT, encoding="utf-8")
+    db = tmp_path / "old.db"
+    _old_database(db, folder / "etna.txt")
+    store = Store(db)
+    applied = [m.name for m in MIGRATIONS.applied(store.db)]
+    assert applied == [m.name for m in MIGRATIONS._migrations] and "replies" in store.db.table_names()
+    assert "heading" in store.db["passages"].columns_dict
+    store.remember_reply("42", "s", "when did Etna erupt?", "2021", ["etna#0"])
+    store.close()
+    again = Store(db, read_only=True)  # nothing pending: a read-only open is enough
+    assert again.reply("42") == {"question": "when did Etna erupt?", "scope": "s", "answer": "2021",
+                                 "passage_ids": ["etna#0"]}
+    again.close()

@@ -1,0 +1,73 @@
+"""The database's schema as migrations (sqlite-utils' `Migrations`, recorded in `_sqlite_migrations`): a new
+table or column is one new function here, applied once to every database, old or new.
+
+Each step is written so that it also holds on a database made by a release from before migrations (which
+already has some of these tables and columns): tables and indexes `if_not_exists`, columns only if missing.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+MIGRATIONS = Migrations("corpus-qa")
+# What a database needs to be read at all (by a read-only process that cannot migrate it).
+READ_TABLES = frozenset({"meta", "documents", "passages", "feedback"})
+
+
+@MIGRATIONS()
+def m001_documents_passages_feedback(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db["documents"].create(
+        {"id": str, "scope": str, "title": str, "source": str, "path": str, "content_hash": str,
+         "added_at": str, "updated_at": str, "text": str},
+        pk="id", if_not_exists=True,
+    )
+    db["passages"].create(
+        {"id": str, "doc_id": str, "ordinal": int, "text": str, "start": int, "end": int, "tokens": str},
+        pk="id", foreign_keys=[("doc_id", "documents", "id")], if_not_exists=True,
+    )
+    db["feedback"].create(
+        {"id": int, "scope": str, "user_id": str, "question": str, "answer": str,
+         "passage_ids": str, "vote": int, "created_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["documents"].create_index(["scope"], if_not_exists=True)
+    db["documents"].create_index(["path"], if_not_exists=True)
+    db["passages"].create_index(["doc_id", "ordinal"], unique=True, if_not_exists=True)
+    db["feedback"].create_index(["scope", "created_at"], if_not_exists=True)
+    db.execute("insert or ignore into meta (key, value) values ('schema_version', '1'), ('generation', '0')")
+
+
+@MIGRATIONS()
+def m002_passage_headings(db: sqlite_utils.Database) -> None:
+    """Each passage's section path ("Chapter › Section"), indexed and shown with it."""
+    if "heading" not in db["passages"].columns_dict:
+        db["passages"].add_column("heading", str)
+
+
+@MIGRATIONS()
+def m003_one_vote_per_answer(db: sqlite_utils.Database) -> None:
+    """Votes keyed by the answer's message: one per user and answer, a changed mind replaces it."""
+    if "message_id" not in db["feedback"].columns_dict:
+        db["feedback"].add_column("message_id", str)
+    db.execute("create unique index if not exists feedback_one_vote "
+               "on feedback(scope, message_id, user_id) where message_id is not null")
+
+
+@MIGRATIONS()
+def m004_replies(db: sqlite_utils.Database) -> None:
+    """What an answer message showed (question, server, answer, cited passages), for its buttons: kept by message
+    id, so changing the reply's layout never breaks the buttons of replies already sent."""
+    db["replies"].create({"message_id": str, "scope": str, "question": str, "answer": str, "passage_ids": str,
+                          "created_at": str}, pk="message_id", if_not_exists=True)
+    db["replies"].create_index(["created_at"], if_not_exists=True)
+
+
+def pending(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations this database still needs (reads only)."""
+    return [m.name for m in MIGRATIONS.pending(db)]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    MIGRATIONS.apply(db)
