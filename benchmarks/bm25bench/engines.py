@@ -1,0 +1,156 @@
+"""The engine adapters, each given the same tokens: build, save, load, top (BM25Index also top_scoped)."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import B, EPSILON, K1, SCOPES
+from .corpus_gen import TokenCorpus
+
+
+class BM25IndexEngine:
+    name = "bm25index"
+    load_note = "np.load(mmap_mode='r') + vocab dict"
+
+    def __init__(self) -> None:
+        from retrieval.index import BM25Index
+        self.cls = BM25Index
+
+    def build(self, corpus: TokenCorpus, docs: list[list[str]]):
+        pids = [f"p{i}" for i in range(len(docs))]
+        scopes = [SCOPES[s] for s in corpus.scope_ids.tolist()]
+        t0 = time.perf_counter()
+        index = self.cls.build(zip(pids, scopes, docs), k1=K1, b=B, epsilon=EPSILON)
+        return index, time.perf_counter() - t0
+
+    def save(self, index, folder: Path) -> None:
+        index.save(folder)
+
+    def load(self, folder: Path):
+        return self.cls.load(folder)
+
+    def top(self, index, q: list[str], k: int) -> tuple[list[int], list[float]]:
+        hits = index.top(q, k)
+        return [h.row for h in hits], [h.score for h in hits]
+
+    def top_scoped(self, index, q: list[str], k: int):
+        return index.top(q, k, scopes=SCOPES[:2])
+
+
+class RankBM25Engine:
+    name = "rank_bm25"
+    load_note = "pickle.load (rank-bm25 has no on-disk format)"
+
+    def build(self, corpus: TokenCorpus, docs: list[list[str]]):
+        from rank_bm25 import BM25Okapi
+        t0 = time.perf_counter()
+        bm = BM25Okapi(docs, k1=K1, b=B, epsilon=EPSILON)
+        return bm, time.perf_counter() - t0
+
+    def save(self, bm, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "bm25okapi.pkl", "wb") as f:
+            pickle.dump(bm, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load(self, folder: Path):
+        with open(folder / "bm25okapi.pkl", "rb") as f:
+            return pickle.load(f)
+
+    def top(self, bm, q: list[str], k: int):
+        scores = bm.get_scores(q)
+        part = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
+        part = part[np.lexsort((part, -scores[part]))]
+        part = part[scores[part] > 0]
+        return part.tolist(), scores[part].tolist()
+
+
+class BM25SEngine:
+    """bm25s with the numpy backend. method="atire" is rank-bm25's term-frequency part exactly
+    (tf*(k1+1)/(tf+k1*(1-b+b*dl/avgdl))); idf_method="robertson" is log((N-df+.5)/(df+.5)) but clamped
+    at 0 where rank-bm25 uses epsilon x mean idf. Scores are float32, precomputed per posting."""
+    name = "bm25s"
+    load_note = "bm25s.BM25.load(mmap=True)"
+
+    def build(self, corpus: TokenCorpus, docs: list[list[str]]):
+        import bm25s
+        t0 = time.perf_counter()
+        r = bm25s.BM25(k1=K1, b=B, method="atire", idf_method="robertson", backend="numpy")
+        r.index(docs, show_progress=False)
+        return r, time.perf_counter() - t0
+
+    def save(self, r, folder: Path) -> None:
+        r.save(str(folder))
+
+    def load(self, folder: Path):
+        import bm25s
+        return bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+
+    def top(self, r, q: list[str], k: int):
+        docs, scores = r.retrieve([q], k=k, show_progress=False, n_threads=0, backend_selection="numpy")
+        rows, sc = docs[0].tolist(), scores[0].tolist()
+        keep = [i for i, s in enumerate(sc) if s > 0]
+        return [rows[i] for i in keep], [sc[i] for i in keep]
+
+
+class TantivyEngine:
+    """tantivy with a whitespace tokenizer over the pre-joined tokens (so the terms are identical),
+    freqs without positions, one indexing thread; a fast field maps hits back to passage rows.
+    Its BM25 is Lucene's (idf log(1+(N-df+.5)/(df+.5)), quantized field norms)."""
+    name = "tantivy"
+    load_note = "tantivy.Index.open + searcher()"
+
+    def __init__(self) -> None:
+        import tantivy
+        self.t = tantivy
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("body", stored=False, tokenizer_name="ws", index_option="freq")
+        sb.add_unsigned_field("row", fast=True)
+        self.schema = sb.build()
+
+    def build(self, corpus: TokenCorpus, docs: list[list[str]]):
+        texts = [" ".join(d) for d in docs]
+        return texts, 0.0  # the real work happens in save(), which writes the index to disk
+
+    def save(self, texts, folder: Path) -> None:
+        t = self.t
+        folder.mkdir(parents=True, exist_ok=True)
+        index = t.Index(self.schema, path=str(folder), reuse=False)
+        index.register_tokenizer("ws", t.TextAnalyzerBuilder(t.Tokenizer.whitespace()).build())
+        writer = index.writer(heap_size=256_000_000, num_threads=1)
+        for i, text in enumerate(texts):
+            doc = t.Document()
+            doc.add_text("body", text)
+            doc.add_unsigned("row", i)
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+
+    def load(self, folder: Path):
+        index = self.t.Index.open(str(folder))
+        return index, index.searcher()
+
+    def top(self, loaded, q: list[str], k: int):
+        t = self.t
+        _, searcher = loaded
+        query = t.Query.boolean_query(
+            [(t.Occur.Should, t.Query.term_query(self.schema, "body", term, index_option="freq")) for term in q])
+        hits = searcher.search(query, limit=k, count=False).hits
+        rows = searcher.fast_field_values("row", [a for _, a in hits]) if hits else []
+        return rows, [s for s, _ in hits]
+
+
+ENGINE_CLASSES = {"bm25index": BM25IndexEngine, "rank_bm25": RankBM25Engine, "bm25s": BM25SEngine,
+                  "tantivy": TantivyEngine}
+
+
+def engine_available(name: str) -> str | None:
+    """None when the engine can run here, else why not."""
+    mod = {"bm25index": "retrieval.index", "rank_bm25": "rank_bm25", "bm25s": "bm25s", "tantivy": "tantivy"}[name]
+    import importlib.util
+    if importlib.util.find_spec(mod) is None:
+        return f"{mod} not installed (pip install -r benchmarks/requirements.txt)"
+    return None
