@@ -20,7 +20,10 @@ import Stemmer
 from .stopwords import STOPWORDS_EN_PLUS
 
 # Bump whenever the terms produced for a text change: stored tokens and index files are then rebuilt.
-TOKENIZER_VERSION = "5"
+TOKENIZER_VERSION = "6"
+# A term is at most this long (Lucene's tokenizer caps tokens too): a 19 MB "word" must not become a 19 MB
+# vocabulary entry. Longer words are cut, the same way in passages and questions, so they still match.
+MAX_TERM_CHARS = 64
 
 # NLTK's list stops "with", "no" and the other prepositions but, by omission, not "without".
 STOPWORDS: frozenset[str] = frozenset(w.replace("'", "") for w in STOPWORDS_EN_PLUS) | {"without"}
@@ -122,17 +125,17 @@ def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
             if len(hyphen_parts) > 1:
                 whole = "-".join(_fold(p) for p in hyphen_parts if p)
                 if whole and whole not in STOPWORDS:
-                    yield whole, start, end
+                    yield whole[:MAX_TERM_CHARS], start, end
                 offset = start
                 for part in hyphen_parts:
                     term = normalize_term(part) if part else None
                     if term:
-                        yield term, offset, offset + len(part)
+                        yield term[:MAX_TERM_CHARS], offset, offset + len(part)
                     offset += len(part) + 1
                 continue
             term = normalize_term(piece.replace(".", "")) if "." in piece and not piece[0].isdigit() else normalize_term(piece)
             if term:
-                yield term, start, end
+                yield term[:MAX_TERM_CHARS], start, end
 
 
 def tokenize(text: str) -> list[str]:

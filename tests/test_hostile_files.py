@@ -159,3 +159,11 @@ def test_the_table_cap_counts_parsed_cells_too(monkeypatch) -> None:
 def test_terminal_sequences_in_a_text_file_are_dropped_whole() -> None:
     text = extract(b"\x1b[5mBlink\x1b[0m is set. \x1b]8;;http://x.example\x07a link\x1b]8;;\x07 here.", "log.txt", 1 << 20).text
     assert text == "Blink is set. a link here."
+
+
+def test_a_giant_word_is_a_bounded_term_that_still_matches() -> None:
+    from retrieval.tokenize import MAX_TERM_CHARS, tokenize
+
+    giant = "q" * 50_000
+    assert [len(t) for t in tokenize(f"{giant} plain")] == [MAX_TERM_CHARS, 5]
+    assert tokenize(giant) == tokenize(giant + "q")  # cut the same way in passages and questions
