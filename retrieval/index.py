@@ -2,9 +2,10 @@
 
 An index snapshot (`BM25Index`) is one big immutable *base* segment, plus a small *delta* segment (the
 passages added since the base was built) and a *deletion set* (base rows that are gone). A segment keeps
-term postings in CSR arrays (term -> passage rows, term frequencies), passage lengths, scopes and a
-forward index (row -> term ids, to count what a deletion takes away). N, avgdl and every term's document
-frequency are taken over the *live* passages, so scores stay rank-bm25's over exactly those passages;
+term postings in CSR arrays (term -> passage rows, term frequencies), passage lengths, scopes, each scope's
+document frequencies and a forward index (row -> term ids, to count what a deletion takes away). N, avgdl
+and every term's document frequency are taken over the *live* passages (a question asked within scopes:
+the live passages in those scopes, retrieval.scope_stats), so scores stay rank-bm25's over exactly them;
 a change makes a new snapshot without touching the base (`with_changes`), and `build` merges everything
 back into one segment.
 
@@ -36,13 +37,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-FORMAT_VERSION = 3  # 3: the header holds every file's size and CRC-32 (2, without them, is rebuilt)
+from .scope_stats import Part, ScopeCounts, ViewCache, Visible
+
+# 4: per-scope document frequencies in every segment; 3: the header holds every file's size and CRC-32.
+# An index of another format is rebuilt from the store.
+FORMAT_VERSION = 4
 HEADER = "header.json"
-_SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf")
+_SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf",
+                   "scope_ptr", "scope_tids", "scope_dfs")
 # The dtype every array is written with: another one (a flipped byte in an .npy header) is refused at load,
 # as the kernel is compiled for these (and would read a float array's bytes as ids).
 _DTYPES = {"indptr": np.int64, "postings": np.int32, "tfs": np.int32, "doc_len": np.int32, "scope_ids": np.int32,
-           "fwd_ptr": np.int64, "fwd_tids": np.int32, "fwd_tfs": np.int32, "idf": np.float64, "weights": np.float64}
+           "fwd_ptr": np.int64, "fwd_tids": np.int32, "fwd_tfs": np.int32, "idf": np.float64, "weights": np.float64,
+           "scope_ptr": np.int64, "scope_tids": np.int32, "scope_dfs": np.int32}
 _SEGMENT_FILES = (*(f"{name}.npy" for name in _SEGMENT_ARRAYS), "passages.bin.npy", "passages.off.npy", "terms.txt",
                   "segment.json")  # weights.npy too, when the segment has weights
 _CHECK_CHUNK = 1 << 22  # elements per step of the load-time checks: bounds their temporaries (16 MB at 1M rows)
@@ -237,18 +244,23 @@ def _in_range(a: np.ndarray, lo: int, hi: int) -> bool:
 # one segment
 # ---------------------------------------------------------------------------------------------------
 class Segment:
-    """Immutable postings of some passages. `idf` and `weights` are for the segment on its own."""
+    """Immutable postings of some passages. `idf` and `weights` are for the segment on its own; `scope_ptr`,
+    `scope_tids` and `scope_dfs` are each scope's document frequencies (retrieval.scope_stats)."""
 
     def __init__(self, *, passage_ids: Sequence[str], scopes: list[str], vocab: dict[str, int],
                  indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray,
                  scope_ids: np.ndarray, fwd_ptr: np.ndarray, fwd_tids: np.ndarray, fwd_tfs: np.ndarray,
-                 idf: np.ndarray,
-                 weights: np.ndarray | None, doc_sorted: bool, name: str | None = None) -> None:
+                 idf: np.ndarray, scope_ptr: np.ndarray, scope_tids: np.ndarray, scope_dfs: np.ndarray,
+                 weights: np.ndarray | None, doc_sorted: bool, name: str | None = None,
+                 scope_counts: ScopeCounts | None = None) -> None:
         self.passage_ids, self.scopes, self.vocab = passage_ids, scopes, vocab
         self.indptr, self.postings, self.tfs = _readonly(indptr), _readonly(postings), _readonly(tfs)
         self.doc_len, self.scope_ids = _readonly(doc_len), _readonly(scope_ids)
         self.fwd_ptr, self.fwd_tids, self.fwd_tfs = fwd_ptr, fwd_tids, fwd_tfs
         self.idf, self.weights = _readonly(idf), _readonly(weights)
+        self.scope_ptr, self.scope_tids, self.scope_dfs = scope_ptr, scope_tids, scope_dfs
+        self._scope_counts = scope_counts  # counted when first needed: after `check`, for a loaded segment
+        self._longest: int | None = None
         self.doc_sorted = doc_sorted  # rows grouped by document in id order: rows_of_doc can bisect
         self.name = name  # the folder it lives in, once saved
         self.checksums: dict[str, list[int]] | None = None  # file -> [size, CRC-32], once saved or verified
@@ -262,6 +274,21 @@ class Segment:
     @property
     def avgdl(self) -> float:
         return self.total_len / len(self) if len(self) else 0.0
+
+    @property
+    def longest(self) -> int:
+        """The most tokens a passage of this segment has."""
+        if self._longest is None:
+            self._longest = int(self.doc_len.max()) if len(self.doc_len) else 0
+        return self._longest
+
+    @property
+    def scope_counts(self) -> ScopeCounts:
+        """Passages, total length and document frequencies per scope."""
+        if self._scope_counts is None:
+            self._scope_counts = ScopeCounts.of_segment(self.scope_ids, len(self.scopes), self.doc_len,
+                                                        self.scope_ptr, self.scope_tids, self.scope_dfs)
+        return self._scope_counts
 
     # -- building -----------------------------------------------------------------------------------
     @classmethod
@@ -307,13 +334,17 @@ class Segment:
         np.cumsum(row_nnz, out=fwd_ptr[1:])
         indptr, postings, tfs = _invert(fwd_tids, fwd_tfs, row_nnz, len(vocab))
         idf = rank_bm25_idf(np.diff(indptr), len(pids), epsilon)
+        scope_ids = _cat(scope_parts, np.int32)
+        counts = ScopeCounts.count(scope_ids, len(scope_names), doc_len, fwd_ptr, fwd_tids, np.diff(indptr))
         weights = None
         if with_weights and len(postings):
             avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len)
             weights = _weights(indptr, postings, tfs, _norm(doc_len, k1, b, avgdl), idf, k1)
         return cls(passage_ids=Strings.from_list(pids), scopes=list(scope_names), vocab=vocab, indptr=indptr,
-                   postings=postings, tfs=tfs, doc_len=doc_len, scope_ids=_cat(scope_parts, np.int32),
-                   fwd_ptr=fwd_ptr, fwd_tids=fwd_tids, fwd_tfs=fwd_tfs, idf=idf, weights=weights, doc_sorted=doc_sorted)
+                   postings=postings, tfs=tfs, doc_len=doc_len, scope_ids=scope_ids,
+                   fwd_ptr=fwd_ptr, fwd_tids=fwd_tids, fwd_tfs=fwd_tfs, idf=idf, scope_ptr=counts.ptr,
+                   scope_tids=counts.tids, scope_dfs=counts.dfs, weights=weights, doc_sorted=doc_sorted,
+                   scope_counts=counts)
 
     # -- documents and token bags -------------------------------------------------------------------
     def rows_of_docs(self, doc_ids: Iterable[str]) -> list[int]:
@@ -441,6 +472,10 @@ class Segment:
                 hi = min(n_post, lo + _CHECK_CHUNK)
                 if np.any(positive[lo:hi] & ~(self.weights[lo:hi] > 0)):
                     raise CorruptIndex("a posting weight is not positive where its term's IDF is")
+        # Per-scope statistics (scoped questions' IDFs): in range and adding up to the postings' df.
+        problem = self.scope_counts.problem(n_terms, df)
+        if problem:
+            raise CorruptIndex(problem)
 
 
 def _unmap_pages(array: np.ndarray | None) -> None:
@@ -471,6 +506,19 @@ def _rows_ascending(postings: np.ndarray, indptr: np.ndarray) -> bool:
 def _norm(doc_len: np.ndarray, k1: float, b: float, avgdl: float) -> np.ndarray:
     """rank-bm25's length part per row, k1 x (1 - b + b x dl / avgdl), in its order of operations."""
     return k1 * (1 - b + b * np.asarray(doc_len) / avgdl)
+
+
+class _LengthNorm:
+    """_norm at a scope set's avgdl, for the rows asked for: an array per row and scope set would cost a
+    float per passage for every server asking."""
+
+    __slots__ = ("doc_len", "view")
+
+    def __init__(self, doc_len: np.ndarray, view: Visible) -> None:
+        self.doc_len, self.view = doc_len, view
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        return _norm(self.doc_len[rows], self.view.k1, self.view.b, self.view.avgdl)
 
 
 def _weights(indptr, postings, tfs, norm, idf, k1: float, stop: threading.Event | None = None,
@@ -587,6 +635,7 @@ class BM25Index:
         # 0 <= b <= 1. Other values (rank-bm25 accepts them) are scored by the numpy path.
         self._kernel_safe = math.isfinite(k1) and k1 >= 0 and 0 <= b <= 1
         self._local = threading.local()
+        self._views = ViewCache()
         self._live_stats()
 
     # -- live statistics ----------------------------------------------------------------------------
@@ -596,17 +645,24 @@ class BM25Index:
         df = base.df.copy()
         total, n = base.total_len, nb
         self._dead: np.ndarray | None = None
+        self._deleted_counts: ScopeCounts | None = None
         if self.deleted is not None:
             self._dead = np.zeros(nb, dtype=bool)
             self._dead[self.deleted] = True
-            df -= base.term_counts(self.deleted)
+            gone = base.term_counts(self.deleted)
+            df -= gone
             total -= int(np.asarray(base.doc_len)[self.deleted].sum(dtype=np.int64))
             n -= len(self.deleted)
+            # What the deleted rows take from each scope, for questions asked within scopes.
+            self._deleted_counts = ScopeCounts.count(base.scope_ids, len(base.scopes), base.doc_len, base.fwd_ptr,
+                                                     base.fwd_tids, gone, rows=self.deleted)
         self._delta_only: dict[str, int] = {}
+        self._delta_ids: np.ndarray | None = None  # delta term id -> snapshot term id (base ids, then the delta's)
         delta_df_only = np.zeros(0, dtype=np.int64)
         if delta is not None:
             in_base = np.array([base.vocab.get(t, -1) for t in delta.terms()], dtype=np.int64)
             shared = in_base >= 0
+            self._delta_ids = np.where(shared, in_base, len(base.vocab) + np.arange(len(in_base), dtype=np.int64))
             np.add.at(df, in_base[shared], delta.df[shared])
             self._delta_only = {t: i for t, i in delta.vocab.items() if not shared[i]}  # ascending ids
             delta_df_only = delta.df[~shared]
@@ -672,15 +728,38 @@ class BM25Index:
         rows = np.arange(self.n_rows)
         return rows if self._dead is None else rows[np.concatenate([~self._dead, np.ones(self.n_rows - len(self.base), bool)])]
 
-    def doc_freq(self, term: str) -> int:
-        """Live passages containing the term."""
+    def visible(self, scopes: Iterable[str]) -> Visible:
+        """The statistics of the live passages in these scopes alone (N, avgdl, df, IDF): what a question
+        asked there is scored with. Made once per scope set and snapshot."""
+        key = frozenset(scopes)
+        return self._views.get(key, lambda: self._view(key))
+
+    def _view(self, scopes: frozenset[str]) -> Visible:
+        base, delta = self.base, self.delta
+        in_base = [i for i, name in enumerate(base.scopes) if name in scopes]
+        parts = [Part(base.scope_counts, base.vocab, in_base, None, 1)]
+        if self._deleted_counts is not None:
+            parts.append(Part(self._deleted_counts, base.vocab, in_base, None, -1))
+        n_terms, longest = len(base.vocab), base.longest
+        if delta is not None:
+            in_delta = [i for i, name in enumerate(delta.scopes) if name in scopes]
+            parts.append(Part(delta.scope_counts, delta.vocab, in_delta, self._delta_ids, 1))
+            n_terms, longest = n_terms + len(delta.vocab), max(longest, delta.longest)
+        return Visible(parts, n_terms, k1=self.k1, b=self.b, epsilon=self.epsilon, longest=longest)
+
+    def doc_freq(self, term: str, scopes: Iterable[str] | None = None) -> int:
+        """Live passages containing the term (only those in `scopes`, when given)."""
+        if scopes is not None:
+            return self.visible(scopes).doc_freq(term)
         tid = self.base.vocab.get(term)
         if tid is not None:
             return int(self._df_base[tid])
         j = self._delta_only.get(term)
         return 0 if j is None or self.delta is None else int(self.delta.df[j])
 
-    def term_idf(self, term: str) -> float | None:
+    def term_idf(self, term: str, scopes: Iterable[str] | None = None) -> float | None:
+        if scopes is not None:
+            return self.visible(scopes).idf(term)
         tid = self.base.vocab.get(term)
         if tid is not None and self._df_base[tid] > 0:
             return float(self._idf_base[tid])
@@ -704,6 +783,15 @@ class BM25Index:
         if self.delta is not None:
             yield self.delta, len(self.base), self._idf_delta, None, self._norm_delta, None
 
+    def _scoped_segments(self, view: Visible, query_tokens: Sequence[str]):
+        """_segments at a scope set's own statistics: per segment, the IDF (by segment term id) of each
+        query term some visible passage has, no precomputed weights (they hold the whole index's
+        statistics), and each row's length part computed when needed from the set's avgdl."""
+        idfs = view.idfs(query_tokens)
+        for seg, offset, _, _, _, dead in self._segments():
+            idf = {tid: value for term, value in idfs.items() if (tid := seg.vocab.get(term)) is not None}
+            yield seg, offset, idf, None, _LengthNorm(seg.doc_len, view), dead
+
     def _contributions(self, seg: Segment, idf, weights, norm, tid: int):
         lo, hi = int(seg.indptr[tid]), int(seg.indptr[tid + 1])
         rows = seg.postings[lo:hi]
@@ -713,19 +801,27 @@ class BM25Index:
         # rank-bm25's expression, operation for operation, so the floats come out the same.
         return rows, idf[tid] * (tf * (self.k1 + 1) / (tf + norm[rows]))
 
-    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """Dense scores for every row slot: rank_bm25.BM25Okapi.get_scores over the live passages
-        (deleted rows score 0), for tests and oracles."""
+    def scores(self, query_tokens: Sequence[str], scopes: Iterable[str] | None = None) -> np.ndarray:
+        """Dense scores for every row slot: rank_bm25.BM25Okapi.get_scores over the live passages (in
+        `scopes`, when given; other rows and deleted rows score 0), for tests and oracles."""
         out = np.zeros(self.n_rows)
-        for seg, offset, idf, weights, norm, dead in self._segments():
+        allowed = None if scopes is None else frozenset(scopes)
+        if allowed is None:
+            segments = self._segments()
+        else:
+            view = self.visible(allowed)
+            segments = self._scoped_segments(view, query_tokens) if view.total_len else ()
+        for seg, offset, idf, weights, norm, dead in segments:
             part = out[offset : offset + len(seg)]
             for term in query_tokens:
                 tid = seg.vocab.get(term)
-                if tid is not None:
+                if tid is not None and (allowed is None or tid in idf):
                     rows, contrib = self._contributions(seg, idf, weights, norm, tid)
                     part[rows] += contrib
             if dead is not None:
                 part[dead] = 0.0
+            if allowed is not None:
+                part[~np.array([name in allowed for name in seg.scopes] + [False], dtype=bool)[seg.scope_ids]] = 0.0
         return out
 
     def _scratch(self, size: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
@@ -738,16 +834,13 @@ class BM25Index:
             setattr(self._local, key, pair)
         return pair
 
-    def _segment_candidates(self, seg, offset, idf, weights, norm, dead, query_tokens, allowed, k: int):
+    def _segment_candidates(self, seg, offset, idf, weights, norm, dead, tids: list[int], allowed, k: int):
         """Rows of the segment that may be in the top k, their exact scores, and whether they come
         ranked (best first, ties to the lower row).
 
         Scored a block of rows at a time: each term's postings are cut at the block edges (they are
         sorted by row), so the accumulator of one block stays in cache instead of a random walk over
         8 MB at a million rows; each block keeps only its k best (ties included), filters applied."""
-        tids = [tid for term in query_tokens if (tid := seg.vocab.get(term)) is not None]
-        if not tids:
-            return None
         if self.compiled and self._kernel_safe and len(seg) >= self.compiled_min_rows and _kernels():
             return self._compiled_candidates(seg, offset, idf, weights, norm, dead, tids, allowed, k)
         n = len(seg)
@@ -802,11 +895,19 @@ class BM25Index:
         table = _NO_FLAGS if allowed is None else _readonly(
             np.array([name in allowed for name in seg.scopes] + [False], dtype=bool))
         out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
+        query = _readonly(np.array(tids, dtype=np.int64))
         try:
-            m = _kernels().top_k(seg.indptr, seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
-                                 _NO_FLOATS if norm is None else norm, idf, self.k1 + 1,
-                                 _readonly(np.array(tids, dtype=np.int64)), acc, seen, touched,
-                                 _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
+            if isinstance(norm, _LengthNorm):  # within scopes: their IDFs per query term, lengths per row
+                view = norm.view
+                m = _kernels().top_k_scoped(seg.indptr, seg.postings, seg.tfs, seg.doc_len, view.length_norms,
+                                            view.k1, view.b, view.avgdl,
+                                            _readonly(np.array([idf[t] for t in tids], dtype=np.float64)),
+                                            query, acc, seen, touched, _NO_FLAGS if dead is None else dead,
+                                            seg.scope_ids, table, k, out_rows, out_scores)
+            else:
+                m = _kernels().top_k(seg.indptr, seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
+                                     _NO_FLOATS if norm is None else norm, idf, self.k1 + 1, query, acc, seen, touched,
+                                     _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
         except BaseException:
             setattr(self._local, key, None)  # never reuse a scratch the kernel may have left half-cleared
             raise
@@ -840,8 +941,11 @@ class BM25Index:
         big = [s for s in self._segments() if len(s[0]) >= self.compiled_min_rows and s[0].vocab]
         if big and _kernels():
             for seg, offset, idf, weights, norm, dead in big:
-                self._compiled_candidates(seg, offset, idf, weights, norm, dead, [next(iter(seg.vocab.values()))],
-                                          None, 1)
+                tids = [next(iter(seg.vocab.values()))]
+                self._compiled_candidates(seg, offset, idf, weights, norm, dead, tids, None, 1)
+                # and the scorer of questions asked within scopes (their own statistics)
+                scoped = _LengthNorm(seg.doc_len, self.visible(seg.scopes[:1]))
+                self._compiled_candidates(seg, offset, {tids[0]: 1.0}, None, scoped, dead, tids, set(seg.scopes), 1)
 
     def _score_block(self, seg, idf, weights, norm, spans, block: int, start: int, acc, mark):
         """Scatter-add the query terms' postings that fall in one block; its touched rows (block-local,
@@ -882,12 +986,26 @@ class BM25Index:
         return rows.astype(np.int64), scores
 
     def top(self, query_tokens: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[ScoredRow]:
-        """The k best live passages containing at least one query term, optionally within some scopes.
-        Ties go to the lower row."""
+        """The k best live passages containing at least one query term. Within `scopes` (a server's
+        question), scored with those scopes' own statistics, as rank-bm25 over just the passages they
+        hold: another scope's passages never move these scores. Ties go to the lower row."""
         if k <= 0:
             return []
-        allowed = set(scopes) if scopes is not None else None
-        found = [c for s in self._segments() if (c := self._segment_candidates(*s, query_tokens, allowed, k)) is not None]
+        if scopes is None:
+            allowed, segments = None, self._segments()
+        else:
+            allowed = frozenset(scopes)
+            view = self.visible(allowed)
+            if not view.total_len:  # nothing visible, or only empty passages: no term to match
+                return []
+            segments = self._scoped_segments(view, query_tokens)
+        found = []
+        for seg, offset, idf, weights, norm, dead in segments:
+            tids = [tid for term in query_tokens if (tid := seg.vocab.get(term)) is not None]
+            if allowed is not None:  # a term no visible passage holds adds nothing (rank-bm25: IDF 0)
+                tids = [tid for tid in tids if tid in idf]
+            if tids:
+                found.append(self._segment_candidates(seg, offset, idf, weights, norm, dead, tids, allowed, k))
         if not found:
             return []
         if len(found) == 1 and found[0][2]:  # one segment, ranked by the kernel already

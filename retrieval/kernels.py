@@ -141,6 +141,62 @@ def _accumulate_flagged(indptr, postings, weights, tfs, norm, idf, k1_plus_1: fl
 
 
 @njit(cache=True, nogil=True)
+def top_k_scoped(indptr, postings, tfs, doc_len, length_norm, k1: float, b: float, avgdl: float, term_idf, tids,
+                 acc, seen, touched, dead, scope_ids, allowed, k: int, out_rows, out_scores) -> int:
+    """top_k for a question asked within some scopes, at their own statistics (retrieval.scope_stats): no
+    precomputed weight or per-row norm fits them. term_idf[j] is query term j's IDF over the visible
+    passages; length_norm[d] the length part of a passage of d tokens at their avgdl (a small table, so a
+    posting costs one division, as with a norm per row; longer passages are computed here)."""
+    k1_plus_1 = k1 + 1.0
+    positive = True
+    for j in range(tids.shape[0]):
+        if not term_idf[j] > 0.0:
+            positive = False
+    n_touched = 0
+    for j in range(tids.shape[0]):
+        term = tids[j]
+        w = term_idf[j]
+        lo, hi = indptr[term], indptr[term + 1]
+        if positive and n_touched == 0:  # as in _accumulate: the first term's rows are all new
+            for p in range(lo, hi):
+                r = postings[p]
+                touched[n_touched] = r
+                n_touched += 1
+                acc[r] = _scoped_contribution(p, r, w, tfs, doc_len, length_norm, k1, b, avgdl, k1_plus_1)
+        elif positive:
+            for p in range(lo, hi):
+                r = postings[p]
+                contribution = _scoped_contribution(p, r, w, tfs, doc_len, length_norm, k1, b, avgdl, k1_plus_1)
+                a = acc[r]
+                touched[n_touched] = r
+                n_touched += a == 0.0
+                acc[r] = a + contribution
+        else:  # as in _accumulate_flagged
+            for p in range(lo, hi):
+                r = postings[p]
+                contribution = _scoped_contribution(p, r, w, tfs, doc_len, length_norm, k1, b, avgdl, k1_plus_1)
+                touched[n_touched] = r
+                n_touched += 1 - seen[r]
+                seen[r] = 1
+                acc[r] += contribution
+    if not positive:
+        for i in range(n_touched):
+            seen[touched[i]] = 0
+    return _select(touched, n_touched, acc, dead, scope_ids, allowed, k, out_rows, out_scores)
+
+
+@njit(cache=True, nogil=True)
+def _scoped_contribution(p: int, r: int, term_idf: float, tfs, doc_len, length_norm, k1: float, b: float,
+                         avgdl: float, k1_plus_1: float) -> float:
+    """rank-bm25's expression, operation for operation (the table holds the same floats), so the floats
+    come out the same."""
+    tf = np.float64(tfs[p])
+    d = doc_len[r]
+    norm = length_norm[d] if d < length_norm.shape[0] else k1 * (1.0 - b + b * np.float64(d) / avgdl)
+    return term_idf * (tf * k1_plus_1 / (tf + norm))
+
+
+@njit(cache=True, nogil=True)
 def _select(touched, n_touched: int, acc, dead, scope_ids, allowed, k: int, out_rows, out_scores) -> int:
     """The k best touched rows (filters applied), best first, clearing acc behind."""
     check_dead = dead.shape[0] > 0

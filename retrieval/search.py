@@ -6,7 +6,7 @@ touching callers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from .weights import TermWeight
 from .index import BM25Index
@@ -24,6 +24,18 @@ class Searcher:
         # Live document frequencies: what the answer weighs a matched term by, as the scores do.
         self.weight = TermWeight(index.doc_freq, len(index))
         index.warm_up()  # a big index's compiled scorer is ready before the first question, not during it
+
+    def weight_for(self, scopes: Iterable[str] | None) -> TermWeight:
+        """Term weights over the passages these scopes see, as their scores are (all passages for None):
+        the answer stage of a server's question never weighs words by another server's documents."""
+        if scopes is None:
+            return self.weight
+        view = self.index.visible(scopes)
+        return TermWeight(view.doc_freq, view.n)
+
+    def doc_freq_for(self, scopes: Iterable[str] | None) -> Callable[[str], int]:
+        """Document frequency over the passages these scopes see (all passages for None)."""
+        return self.index.doc_freq if scopes is None else self.index.visible(scopes).doc_freq
 
     def search_terms(self, terms: Sequence[str], k: int, scopes: Iterable[str] | None = None) -> list[Hit]:
         rows = self.index.top(terms, k, scopes)

@@ -24,7 +24,8 @@ from retrieval.index import BM25Index
 from retrieval.tokenize import tokenize
 
 SEGMENT_FILES = ("indptr.npy", "postings.npy", "tfs.npy", "doc_len.npy", "scope_ids.npy", "fwd_ptr.npy", "fwd_tids.npy",
-                 "fwd_tfs.npy", "idf.npy", "passages.bin.npy", "passages.off.npy", "terms.txt", "segment.json")
+                 "fwd_tfs.npy", "idf.npy", "scope_ptr.npy", "scope_tids.npy", "scope_dfs.npy", "passages.bin.npy",
+                 "passages.off.npy", "terms.txt", "segment.json")
 # Every file a saved base + delta + deletions snapshot has: (header key, file in that segment folder or None).
 ALL_FILES = ([("base", f) for f in (*SEGMENT_FILES, "weights.npy")] + [("delta", f) for f in SEGMENT_FILES]
              + [("deleted", None)])
