@@ -355,7 +355,7 @@ def main() -> None:
         label, _, root = spec.partition("=")
         projects[label] = Path(root).resolve()
         load_project(label, projects[label])
-        EXTRACTORS[label] = ("import bs4; from retrieval.extract import extract", _project_extractor(label))
+        EXTRACTORS[label] = ("import bs4; from retrieval.files import extract", _project_extractor(label))
     EXTRACTORS.update({k: EXTRACTORS.pop(k) for k in list(EXTRACTORS) if k not in projects})  # projects first
     files = sorted(args.docs.glob("*.html"))
     data = {f.name: f.read_bytes() for f in files}

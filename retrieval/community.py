@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .config import Settings
 from .corpus import GLOBAL_SCOPE, Corpus
 from .errors import DatabaseFailure, NotAllowed
-from .extract import check_file
+from .files import check_file
 from .models import Answer, Document, Hit, IngestReport
 from .render import heading
 

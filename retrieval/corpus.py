@@ -21,10 +21,10 @@ from .weights import term_share
 from .config import Settings
 from .errors import BadQuestion, CorpusBusy, QuotaExceeded, UnknownDocument
 from .index import BM25Index
-from .ingest import DocIds, RefreshReport, ingest_paths, prepare, prepare_text, refresh_folder, tokens_string, write
+from .ingest import DocIds, RefreshReport, ingest_paths, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .question import Question, parse_question
-from .sandbox import prepare_bounded
+from .files.sandbox import prepare_bounded
 from .search import Searcher
 from .spelling import correct_question
 from .store import Store
@@ -320,7 +320,8 @@ class Corpus:
         searcher = self.searcher  # one snapshot for the whole question
         scopes = self.scopes_for(scope)
         question, hits = self._read_typos(asked, searcher, scopes, k)
-        answer = build_answer(question, hits, searcher.weight, min_coverage=self.settings.min_coverage,
+        # Words weigh what they weigh in the passages this server sees, as in its scores.
+        answer = build_answer(question, hits, searcher.weight_for(scopes), min_coverage=self.settings.min_coverage,
                               max_citations=self.settings.top_k, k1=self.settings.k1)
         if question is not asked:  # the reply says how the question was read
             answer = dataclasses.replace(answer, question=asked.text, read_as=question.text)
@@ -332,7 +333,7 @@ class Corpus:
                     k: int) -> tuple[Question, list[Hit]]:
         """The question as searched, and its hits: with its typos corrected when the documents this server
         sees use the corrected words (a word only another server's documents hold is never shown)."""
-        corrected = correct_question(asked.text, searcher.index.doc_freq)
+        corrected = correct_question(asked.text, searcher.doc_freq_for(scopes))
         if corrected != asked.text:
             try:
                 question = parse_question(corrected, self.settings.max_question_chars)
@@ -354,6 +355,7 @@ class Corpus:
         the kind of answer asked for ("which city") and the thing counted are never swapped: a rewording
         must not drop the rules they bring."""
         settings = self.settings
+        weight, doc_freq = searcher.weight_for(scopes), searcher.doc_freq_for(scopes)  # what this server sees
         matched = set().union(*(h.matched_terms for h in hits[: settings.top_k]))
         kept = question.required | question.type_terms | question.unit_terms
         missing = set(question.terms) - matched
@@ -361,11 +363,11 @@ class Corpus:
 
         def in_corpus(synonym: str) -> bool:  # the answer's passage must contain it: no search otherwise
             terms = tokenize(synonym)
-            return bool(terms) and all(searcher.index.doc_freq(t) for t in terms)
+            return bool(terms) and all(doc_freq(t) for t in terms)
 
         def could_pass(reworded: Question) -> bool:  # even if every term the corpus has were matched
-            present = {t for t in reworded.terms if searcher.index.doc_freq(t)}
-            return term_share(reworded, present, searcher.weight) >= bar
+            present = {t for t in reworded.terms if doc_freq(t)}
+            return term_share(reworded, present, weight) >= bar
 
         def reworded_questions() -> Iterator[tuple[Question, str]]:
             budget = REWORDING_POSTINGS
@@ -385,7 +387,7 @@ class Corpus:
         for reworded, synonym in itertools.islice(reworded_questions(), settings.synonyms):
             # only the cited passages decide: fetch no more (each try is a search: the budget is small)
             again = build_answer(reworded, searcher.search_terms(reworded.terms, settings.top_k, scopes),
-                                 searcher.weight, min_coverage=bar, max_citations=settings.top_k, k1=settings.k1)
+                                 weight, min_coverage=bar, max_citations=settings.top_k, k1=settings.k1)
             if again.found and set(tokenize(synonym)) <= set(again.citations[0].hit.matched_terms):
                 return dataclasses.replace(again, question=asked, read_as=reworded.text)
         return answer

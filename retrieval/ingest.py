@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import BadDocument
-from .extract import EXTRACTION_VERSION, SUPPORTED_SUFFIXES, Heading, check_file, extract
+from .files import EXTRACTION_VERSION, Heading, check_file, extract, supported_suffixes
 from .models import Document, IngestReport, Passage
 from .passages import split_passages
 from .store import Store, utc_now
@@ -182,7 +182,7 @@ def supported_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES))
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in supported_suffixes()))
         else:
             files.append(path)
     return files
@@ -231,7 +231,7 @@ def refresh_folder(store: Store, folder: Path, settings: Settings, scope: str = 
     except BadDocument as exc:  # the files are still read, with their own titles
         metadata = {}
         failed.append(str(exc))
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in supported_suffixes())
     present: set[str] = set()
     ids = DocIds(store, scope)
     for path in files:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from .extract import Heading
+from .files import Heading
 from .models import Passage
 from .sentences import sentence_spans
 

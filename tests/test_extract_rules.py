@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 
-from retrieval.extract import Extracted, extract
+from retrieval.files import Extracted, extract
 from retrieval.passages import split_passages
 
 MAX = 10_000_000
@@ -318,7 +318,7 @@ def test_a_document_of_headings_only_still_has_a_passage() -> None:
 
 
 def test_a_dotted_line_without_a_page_number_is_kept() -> None:
-    from retrieval.pdf_text import pdf_blocks
+    from retrieval.files.lines import pdf_blocks
 
     blocks = pdf_blocks(["Signature . . . . . . . . . . (sign here)\nBody text of the form."])
     assert "Signature" in blocks[0].text
@@ -326,7 +326,7 @@ def test_a_dotted_line_without_a_page_number_is_kept() -> None:
 
 
 def test_pdf_chapter_lines_are_headings() -> None:
-    from retrieval.pdf_text import heading_level
+    from retrieval.files.lines import heading_level
 
     assert heading_level("Chapter 3. The Root Filesystem") == 1 and heading_level("Appendix B") == 1
     assert heading_level("Chapter 3 explains the layout.") == 0  # a sentence, not a heading

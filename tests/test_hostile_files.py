@@ -11,7 +11,7 @@ import pytest
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
 from retrieval.errors import BadDocument
-from retrieval.extract import extract
+from retrieval.files import extract
 from retrieval.ingest import make_doc_id, slugify
 
 from pdf_maker import make_pdf
@@ -27,7 +27,7 @@ def test_a_pdf_that_inflates_far_beyond_its_size_is_refused() -> None:
 
 
 def test_a_pdf_whose_text_is_far_larger_than_the_file_is_refused(monkeypatch) -> None:
-    import retrieval.extract as extract_module
+    import retrieval.files.pdf as extract_module
 
     monkeypatch.setattr(extract_module, "PDF_CHARS_FLOOR", 200_000)  # the same rule, on a smaller file
     dense = make_pdf(b"BT /F1 12 Tf 72 720 Td " + RUN * 6_000 + b"ET")  # under the inflation cap
@@ -146,8 +146,8 @@ def test_a_table_dump_is_refused_before_it_is_parsed(name: str, page: str) -> No
 
 
 def test_the_table_cap_counts_parsed_cells_too(monkeypatch) -> None:
-    import retrieval.html_text as html_module
-    from retrieval.html_text import PageTooLarge, html_blocks
+    import retrieval.files.html_text as html_module
+    from retrieval.files.html_text import PageTooLarge, html_blocks
 
     monkeypatch.setattr(html_module, "MAX_TABLE_CELLS", 2_000)  # the same rule on a smaller page
     rows = "<tr><td>x</td><td>y</td></tr>" * 1_001

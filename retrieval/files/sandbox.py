@@ -16,9 +16,9 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .config import Settings
-from .errors import BadDocument
-from .ingest import Prepared, prepare
+from ..config import Settings
+from ..errors import BadDocument
+from ..ingest import Prepared, prepare
 
 log = logging.getLogger(__name__)
 _CONTEXT_LOCK = threading.Lock()
