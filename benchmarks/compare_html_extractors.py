@@ -3,7 +3,7 @@
 For each extractor, over the HTML files of the dev set:
 
   (a) answer recall: for each answerable question whose `doc` is an HTML file, does an expected answer occur in
-      that file's extracted text (the rule of `retrieval.matching.contains_answer`: case, accents and ligatures
+      that file's extracted text (the rule of `retrieval.answer.matching.contains_answer`: case, accents and ligatures
       folded with NFKD, whitespace collapsed, at word edges);
   (b) furniture left: how often known navigation/footer markers occur in the output;
   (c) content and layout, against the page's own markup outside navigation/footer/sidebar boxes: <p> of 8+
@@ -196,7 +196,7 @@ EXTRACTORS = {  # project checkouts are added in main(), one per --project
 # --------------------------------------------------------------------------------------------------------------
 # (a) answers: the rule of eval-qa (retrieval/matching.py, which needs nothing beyond the standard library)
 sys.path.insert(0, str(ROOT))
-from retrieval.matching import _fold, contains_answer  # noqa: E402
+from retrieval.answer.matching import _fold, contains_answer  # noqa: E402
 
 # --------------------------------------------------------------------------------------------------------------
 # (b) furniture: (label, pattern). Short words that also occur in prose count only as a whole line.

@@ -13,7 +13,7 @@ from discord.ext import commands
 from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
-from retrieval.question import parse_question
+from retrieval.answer.question import parse_question
 from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, more_sources, record_feedback, remember_reply,
                                  scope_of, shown_in)
 

@@ -16,20 +16,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import build_answer
-from .weights import term_share
+from .answer.build import build_answer
+from .answer.weights import term_share
 from .config import Settings
 from .errors import BadQuestion, CorpusBusy, QuotaExceeded, UnknownDocument
 from .index import BM25Index
 from .ingest import DocIds, RefreshReport, ingest_paths, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
-from .question import Question, parse_question
+from .answer.question import Question, parse_question
 from .files.sandbox import prepare_bounded
 from .search import Searcher
-from .spelling import correct_question
+from .answer.spelling import correct_question
 from .store import Store
-from .thesaurus import rephrasings
-from .tokenize import TOKENIZER_VERSION, normalize_term, tokenize
+from .answer.thesaurus import rephrasings
+from .text.tokenize import TOKENIZER_VERSION, normalize_term, tokenize
 
 log = logging.getLogger(__name__)
 GLOBAL_SCOPE = ""

@@ -22,8 +22,8 @@ from tqdm import tqdm
 from .config import Settings
 from .corpus import Corpus
 from .errors import BadDocument, BadQuestion
-from .matching import contains_answer
-from .passages import doc_of
+from .answer.matching import contains_answer
+from .text.passages import doc_of
 
 MEASURES = {"ndcg@10": nDCG @ 10, "recall@100": R @ 100, "mrr@10": MRR @ 10}
 

@@ -103,7 +103,7 @@ class ScoredRow(NamedTuple):
 
 
 def doc_of_passage(passage_id: str) -> str:
-    """`<doc_id>#<ordinal>` -> doc_id (retrieval.passages' id scheme)."""
+    """`<doc_id>#<ordinal>` -> doc_id (retrieval.text.passages' id scheme)."""
     return passage_id.rsplit("#", 1)[0]
 
 

@@ -19,9 +19,9 @@ from .config import Settings
 from .errors import BadDocument
 from .files import EXTRACTION_VERSION, Heading, check_file, extract, supported_suffixes
 from .models import Document, IngestReport, Passage
-from .passages import split_passages
+from .text.passages import split_passages
 from .store import Store, utc_now
-from .tokenize import TOKENIZER_VERSION, tokenize
+from .text.tokenize import TOKENIZER_VERSION, tokenize
 
 log = logging.getLogger(__name__)
 _WRITE_CHUNK = 200  # prepared documents looked up and written together

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from .weights import TermWeight
+from .answer.weights import TermWeight
 from .index import BM25Index
 from .models import Hit
 from .store import Store
-from .tokenize import iter_terms, tokenize
+from .text.tokenize import iter_terms, tokenize
 
 
 class Searcher:

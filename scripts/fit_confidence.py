@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from retrieval import confidence  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
 from retrieval.corpus import Corpus  # noqa: E402
-from retrieval.matching import contains_answer  # noqa: E402
+from retrieval.answer.matching import contains_answer  # noqa: E402
 
 # The signals the rule uses: few, so that some hundred questions can fit them (the others are reported only).
 FEATURES = ["cover_passage", "rare_share", "missing_max", "names_ok", "margin", "candidate", "score_ratio",

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from retrieval.thesaurus import DATA, phrase_key  # noqa: E402
+from retrieval.answer.thesaurus import DATA, phrase_key  # noqa: E402
 
 MAX_SYNONYMS = 24  # per lemma: later senses are rare, and each one is a search the fallback may run
 

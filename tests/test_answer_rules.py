@@ -7,18 +7,18 @@ from __future__ import annotations
 import pytest
 
 from retrieval import render
-from retrieval.answer import build_answer
-from retrieval.answer_sentences import one_line as _one_line
-from retrieval.short_answer import stated_for as _stated_for, word_positions as _word_positions
-from retrieval.candidates import candidates, fits_noun, proper_words
-from retrieval.confidence import Signals, decide
-from retrieval.matching import contains_answer
+from retrieval.answer.build import build_answer
+from retrieval.answer.sentences import one_line as _one_line
+from retrieval.answer.short_answer import stated_for as _stated_for, word_positions as _word_positions
+from retrieval.answer.candidates import candidates, fits_noun, proper_words
+from retrieval.answer.confidence import Signals, decide
+from retrieval.answer.matching import contains_answer
 from retrieval.models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
-from retrieval.question import (DATE, HOWTO, NUMBER, PERSON, REASON, TECH, VALUE, VERSION, answer_type,
+from retrieval.answer.question import (DATE, HOWTO, NUMBER, PERSON, REASON, TECH, VALUE, VERSION, answer_type,
                                 parse_question)
-from retrieval.spelling import correct_question, correct_word
-from retrieval.tokenize import tokenize
-from retrieval.weights import TermWeight
+from retrieval.answer.spelling import correct_question, correct_word
+from retrieval.text.tokenize import tokenize
+from retrieval.answer.weights import TermWeight
 from cogs import embeds
 
 
@@ -162,7 +162,7 @@ def test_decision() -> None:
     assert decide(weak) == NOT_FOUND
     assert decide(_signals(cover_passage=0.2, cover_top=0.2), floor=0.5) == NOT_FOUND
     # an answer taken from a sentence near the matching one is less sure than one from the sentence itself
-    from retrieval.confidence import probability
+    from retrieval.answer.confidence import probability
     assert probability(_signals(from_context=1.0)) < probability(_signals())
 
 
@@ -203,7 +203,7 @@ def test_howto_prefers_code_named_after_what_is_asked() -> None:
 
 
 def test_a_sentence_may_start_with_inline_code() -> None:
-    from retrieval.sentences import split_sentences
+    from retrieval.text.sentences import split_sentences
     assert split_sentences("It is obscure. `who-knows`(1) tells you. Done.") == [
         "It is obscure.", "`who-knows`(1) tells you.", "Done."]
 
@@ -225,7 +225,7 @@ def test_howto_sentence_pointing_back_at_code_gets_its_line() -> None:
 
 
 def test_a_long_run_of_lines_is_read_line_by_line() -> None:
-    from retrieval.answer_sentences import answer_spans
+    from retrieval.answer.sentences import answer_spans
     rows = "\n".join(f"row{i} static files of kind {i}" for i in range(20))
     text = rows + "\nStatic and variable files are kept apart because static files can live on read-only media."
     spans = answer_spans(text)
@@ -290,14 +290,14 @@ def test_a_typo_is_never_read_as_another_servers_word(empty_corpus) -> None:
 
 
 def test_snippets_stay_short_on_long_unbroken_sentences() -> None:
-    from retrieval.snippets import make_snippet
+    from retrieval.answer.snippets import make_snippet
     text = " ".join(f"row{i} value" for i in range(400)) + "\nThe answer line holds the value 42."
     focus = (text.index("The answer"), len(text))
     assert len(make_snippet(text, focus, {"answer"}).text) < 400
 
 
 def test_howto_code_line_when_the_passage_ends_inside_the_block() -> None:
-    from retrieval.answer_sentences import Sentence, with_code
+    from retrieval.answer.sentences import Sentence, with_code
     text = "Run this:\n\n```\nmake install"
     hit = _hit("m#0", 1.0, text)
     assert with_code(Sentence(0, hit, 0, 9, 1.0), {"instal"}) == "Run this: make install"
@@ -352,8 +352,8 @@ def test_a_share_is_answered_by_a_percentage() -> None:
 
 def test_a_bare_version_note_does_not_head_the_next_item() -> None:
     """"New in version 3.5." ends the item before; "Tool 3.5 changes:" heads the bullets after it."""
-    from retrieval.answer_sentences import scored_sentences
-    from retrieval.short_answer import best_typed
+    from retrieval.answer.sentences import scored_sentences
+    from retrieval.answer.short_answer import best_typed
     question = parse_question("Which Tool release removed the wire format?")
 
     def typed_score(lead: str) -> float:
@@ -372,7 +372,7 @@ def test_a_spelled_out_number_in_a_compound_is_no_value() -> None:
 
 
 def test_bounds_said_in_other_words() -> None:
-    from retrieval.answer_sentences import implied_terms
+    from retrieval.answer.sentences import implied_terms
     assert set(tokenize("minimum")) <= implied_terms("It requires Lua 5.1 or newer.")
     assert set(tokenize("maximum")) <= implied_terms("Names are at most 32 characters long.")
     assert set(tokenize("highest lowest")) <= implied_terms("A level is in the range 0 to 7.")

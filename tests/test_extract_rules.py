@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 from retrieval.files import Extracted, extract
-from retrieval.passages import split_passages
+from retrieval.text.passages import split_passages
 
 MAX = 10_000_000
 

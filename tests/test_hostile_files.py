@@ -108,7 +108,7 @@ def test_first_start_seeds_around_a_bad_file(tmp_path: Path, caplog) -> None:
 
 
 def test_text_without_spaces_is_split_into_bounded_passages() -> None:
-    from retrieval.passages import MAX_WORD_CHARS, split_passages
+    from retrieval.text.passages import MAX_WORD_CHARS, split_passages
 
     passages = split_passages("d", "x" * 200_000, max_words=250)
     assert len(passages) == 20 and max(len(p.text) for p in passages) <= 250 * MAX_WORD_CHARS
@@ -162,7 +162,7 @@ def test_terminal_sequences_in_a_text_file_are_dropped_whole() -> None:
 
 
 def test_a_giant_word_is_a_bounded_term_that_still_matches() -> None:
-    from retrieval.tokenize import MAX_TERM_CHARS, tokenize
+    from retrieval.text.tokenize import MAX_TERM_CHARS, tokenize
 
     giant = "q" * 50_000
     assert [len(t) for t in tokenize(f"{giant} plain")] == [MAX_TERM_CHARS, 5]

@@ -22,7 +22,7 @@ from retrieval.errors import CorpusBusy
 from retrieval.index import BM25Index
 from retrieval.ingest import ingest_paths
 from retrieval.store import Store
-from retrieval.tokenize import tokenize
+from retrieval.text.tokenize import tokenize
 
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pu", "gra", "den", "mor", "lis", "tun"]
 

@@ -12,7 +12,7 @@ from rank_bm25 import BM25Okapi
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
 from retrieval.index import BM25Index
-from retrieval.tokenize import tokenize
+from retrieval.text.tokenize import tokenize
 
 
 def _zipf_corpus(seed: int, docs: int, vocab: int) -> list[list[str]]:

@@ -21,7 +21,7 @@ from rank_bm25 import BM25Okapi
 from retrieval.config import BUNDLED_CORPUS, Settings
 from retrieval.corpus import Corpus
 from retrieval.index import BM25Index
-from retrieval.tokenize import tokenize
+from retrieval.text.tokenize import tokenize
 
 SEGMENT_FILES = ("indptr.npy", "postings.npy", "tfs.npy", "doc_len.npy", "scope_ids.npy", "fwd_ptr.npy", "fwd_tids.npy",
                  "fwd_tfs.npy", "idf.npy", "scope_ptr.npy", "scope_tids.npy", "scope_dfs.npy", "passages.bin.npy",

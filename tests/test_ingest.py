@@ -53,7 +53,7 @@ def test_each_format_is_searchable(empty_corpus, tmp_path):
 
 
 def _has_terms(text: str) -> bool:
-    from retrieval.tokenize import tokenize
+    from retrieval.text.tokenize import tokenize
 
     return bool(tokenize(text))
 

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import DATA, load_jsonl
 from retrieval.evaluate import run_qa
-from retrieval.question import parse_question
+from retrieval.answer.question import parse_question
 
 OWN_QA = load_jsonl(DATA / "own_qa.jsonl")
 

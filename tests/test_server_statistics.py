@@ -22,9 +22,9 @@ from retrieval import corpus as corpus_module
 from retrieval.config import BUNDLED_CORPUS, Settings
 from retrieval.corpus import Corpus
 from retrieval.index import FORMAT_VERSION, BM25Index, CorruptIndex, _kernels
-from retrieval.question import parse_question
-from retrieval.spelling import correct_question
-from retrieval.tokenize import tokenize
+from retrieval.answer.question import parse_question
+from retrieval.answer.spelling import correct_question
+from retrieval.text.tokenize import tokenize
 
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pu", "gra", "den", "mor", "lis", "tun"]
 A, B = "111", "222"  # two servers (guild ids)

@@ -26,6 +26,6 @@ def test_every_figure_is_reported(tmp_path):
             assert figures[key]["min"] <= figures[key]["median"] <= figures[key]["max"]
     assert set(result["ratios"]) == set(startup.ANCHORS)
     modules = [row["module"] for row in result["imports"]]
-    assert "retrieval.cli" in modules and "retrieval.tokenize" in modules
+    assert "retrieval.cli" in modules and "retrieval.text.tokenize" in modules
     text = startup.render(result, top=5)
     assert "ask wall s" in text and "ask / python -c pass wall" in text and "retrieval.cli" in text

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from retrieval import render
 from retrieval.corpus import Corpus
-from retrieval.thesaurus import DATA, phrase_key, rephrasings, synonyms
-from retrieval.tokenize import normalize_term
+from retrieval.answer.thesaurus import DATA, phrase_key, rephrasings, synonyms
+from retrieval.text.tokenize import normalize_term
 from cogs import embeds
 
 SEVERED = "what year were exchanges between the two countries cut off"
@@ -69,7 +69,7 @@ def test_questions_the_corpus_cannot_answer_stay_unanswered(corpus: Corpus, monk
 def test_names_and_the_kind_of_answer_are_never_swapped(corpus: Corpus, monkeypatch) -> None:
     # A missing name is why such a question goes unanswered; swapping it would drop the rule that every
     # name asked about must be in the passage. "which city" -> "which metropolis" would change the answer type.
-    import retrieval.thesaurus as thesaurus
+    import retrieval.answer.thesaurus as thesaurus
 
     monkeypatch.setattr(thesaurus, "synonyms", lambda key: ("Cuba",))  # a thesaurus that offers anything
     assert not corpus.ask("When did Lincoln recognize South Korea").found  # "Cuba recognize..." would be 1949

@@ -3,9 +3,9 @@ import sys
 
 import pytest
 
-from retrieval.passages import split_passages
-from retrieval.sentences import split_sentences
-from retrieval.tokenize import iter_terms, tokenize
+from retrieval.text.passages import split_passages
+from retrieval.text.sentences import split_sentences
+from retrieval.text.tokenize import iter_terms, tokenize
 
 
 def test_accents_fold_and_hyphenated_names_match_whole_and_by_part():
@@ -114,15 +114,15 @@ def test_without_is_a_stopword_like_with_and_no():
 def test_shipped_stopwords_are_bm25s_list():
     """retrieval/stopwords.py is a copy of bm25s's list (so tokenizing need not import bm25s): the same words."""
     bm25s_stopwords = pytest.importorskip("bm25s.stopwords")
-    from retrieval.stopwords import STOPWORDS_EN_PLUS
-    from retrieval.tokenize import STOPWORDS
+    from retrieval.text.stopwords import STOPWORDS_EN_PLUS
+    from retrieval.text.tokenize import STOPWORDS
 
     assert set(STOPWORDS_EN_PLUS) == set(bm25s_stopwords.STOPWORDS_EN_PLUS)
     assert STOPWORDS == frozenset(w.replace("'", "") for w in bm25s_stopwords.STOPWORDS_EN_PLUS) | {"without"}
 
 
 def test_tokenizing_does_not_import_bm25s():
-    code = "import sys, retrieval.tokenize; print(sorted({'bm25s', 'scipy', 'numba'} & set(sys.modules)))"
+    code = "import sys, retrieval.text.tokenize; print(sorted({'bm25s', 'scipy', 'numba'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

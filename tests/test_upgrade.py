@@ -8,7 +8,7 @@ from pathlib import Path
 
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
-from retrieval.tokenize import TOKENIZER_VERSION, tokenize
+from retrieval.text.tokenize import TOKENIZER_VERSION, tokenize
 
 TEXT = "Mount Etna\n\nMount Etna is an active volcano on the east coast of Sicily. It erupted in 2021."
 

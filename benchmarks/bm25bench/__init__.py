@@ -12,7 +12,7 @@ ranked by frequency, extended with synthetic terms ("zq<rank>") for the long tai
 drawn from the real length distribution. The same (size, seed, data file, tokenizer version) always
 gives the same corpus. Without the SciFact files everything is synthetic.
 
-Queries. Half are SciFact queries (seeded sample) tokenized with retrieval.tokenize, half are Zipf
+Queries. Half are SciFact queries (seeded sample) tokenized with retrieval.text.tokenize, half are Zipf
 queries of 2-6 terms drawn from the same distribution as the corpus; queries with no token are dropped.
 
 Method. The parent tokenizes once and writes each size's token corpus to a temp folder (int32 token

@@ -26,8 +26,8 @@ def find_scifact() -> Path | None:
 
 def iter_real_chunks(scifact: Path, chunking: str = "sentences") -> Iterator[tuple[str, str]]:
     """(doc_id, text) of each chunk, in file order: sentences, or the project's passages."""
-    from retrieval.passages import split_passages
-    from retrieval.sentences import split_sentences
+    from retrieval.text.passages import split_passages
+    from retrieval.text.sentences import split_sentences
 
     with open(scifact / "corpus.jsonl", encoding="utf-8") as f:
         for line in f:
@@ -50,7 +50,7 @@ def tokenize_real(scifact: Path | None, limit: int, chunking: str = "sentences",
     """Tokenize up to `limit` real chunks (with a progress bar). Returns tokens, doc ids, rate stats."""
     from tqdm import tqdm
 
-    from retrieval.tokenize import TOKENIZER_VERSION, tokenize
+    from retrieval.text.tokenize import TOKENIZER_VERSION, tokenize
 
     tokens: list[list[str]] = []
     doc_ids: list[str] = []
@@ -74,12 +74,12 @@ def tokenize_real(scifact: Path | None, limit: int, chunking: str = "sentences",
     stats = {"chunks": len(tokens), "tokens": n_tok, "chars": chars, "seconds": dt,
              "chunks_per_s": len(tokens) / dt if dt else None, "tokens_per_s": n_tok / dt if dt else None,
              "mb_per_s": chars / 1e6 / dt if dt else None, "tokenizer_version": TOKENIZER_VERSION,
-             "chunking": chunking, "note": "split + tokenize (retrieval.tokenize) of the real text, one core"}
+             "chunking": chunking, "note": "split + tokenize (retrieval.text.tokenize) of the real text, one core"}
     return tokens, doc_ids, stats
 
 
 def real_queries(scifact: Path | None) -> list[list[str]]:
-    from retrieval.tokenize import tokenize
+    from retrieval.text.tokenize import tokenize
 
     if scifact is None or not (scifact / "queries.jsonl").is_file():
         return []

@@ -73,7 +73,7 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
     from cogs import embeds  # the bot's embed layout (no discord import)
     from retrieval.corpus import Corpus
     from retrieval.index import BM25Index
-    from retrieval.tokenize import tokenize
+    from retrieval.text.tokenize import tokenize
 
     queries = [" ".join(q["tokens"]) for q in TokenCorpus(corpus_dir).queries()]
     gc.collect()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .models import Hit, Snippet
-from .sentences import sentence_spans
-from .tokenize import iter_terms, tokenize
+from ..models import Hit, Snippet
+from ..text.sentences import sentence_spans
+from ..text.tokenize import iter_terms, tokenize
 from .weights import TermWeight
 
 _SNIPPET_CHARS = 320

@@ -15,11 +15,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .answer_sentences import about_terms, implied_terms
+from .sentences import about_terms, implied_terms
 from .candidates import SHAPE_FIT
-from .models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
+from ..models import ANSWERED, NOT_FOUND, NOT_SURE, Hit
 from .question import Question
-from .tokenize import tokenize
+from ..text.tokenize import tokenize
 from .weights import TermWeight, coverage, term_share
 
 _NUMBER = re.compile(r"v?\d+(?:[.,-]\d+)*[a-z]?")  # "9.3", "2019", "1.6.3", "7.6p"; not "ipv6", "python3", "utf8"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .tokenize import normalize_term
+from ..text.tokenize import normalize_term
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOWEL = re.compile(r"[aeiouy]")

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from .tokenize import stem_word
+from ..text.tokenize import stem_word
 
-DATA = Path(__file__).parent / "data" / "wordnet_synonyms.tsv.gz"
+DATA = Path(__file__).parent.parent / "data" / "wordnet_synonyms.tsv.gz"
 MAX_PHRASE_WORDS = 3
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 _lock = threading.Lock()

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .candidates import candidates, proper_words
-from .models import Hit
+from ..models import Hit
 from .question import HOWTO, REASON, Question
-from .sentences import sentence_spans
-from .tokenize import tokenize
+from ..text.sentences import sentence_spans
+from ..text.tokenize import tokenize
 from .weights import TermWeight
 
 FENCE = "```"

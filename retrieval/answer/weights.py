@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from .models import Hit
+from ..models import Hit
 from .question import Question
 
 

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .errors import BadQuestion
-from .tokenize import tokenize
+from ..errors import BadQuestion
+from ..text.tokenize import tokenize
 
 DATE, NUMBER, ORDINAL, PERSON, PLACE, NAME = "date", "number", "ordinal", "person", "place", "name"
 # Documentation questions: a version, a value (a port, a limit, an address: a number or a literal), a

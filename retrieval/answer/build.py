@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .answer_sentences import one_line, scored_sentences, with_code
+from .sentences import one_line, scored_sentences, with_code
 from .confidence import Signals, decide
-from .models import ANSWERED, NOT_FOUND, Answer, Citation, Hit
+from ..models import ANSWERED, NOT_FOUND, Answer, Citation, Hit
 from .question import HOWTO, Question
 from .short_answer import best_typed
 from .snippets import best_sentence_in, make_snippet

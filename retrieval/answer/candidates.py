@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .question import DATE, NAME, NUMBER, ORDINAL, PERSON, PLACE, TECH, VALUE, VERSION
-from .tokenize import STOPWORDS
+from ..text.tokenize import STOPWORDS
 
 # Shapes of candidate, and how well each fits a kind of question (1 = what was asked for).
 D, N, O, V, NM, T, L, DT = "date", "number", "ordinal", "version", "name", "tech", "literal", "term"

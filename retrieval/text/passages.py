@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from .files import Heading
-from .models import Passage
+from ..files import Heading
+from ..models import Passage
 from .sentences import sentence_spans
 
 _WORD = re.compile(r"\S+")

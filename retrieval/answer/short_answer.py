@@ -9,10 +9,10 @@ import dataclasses
 import re
 from typing import NamedTuple
 
-from .answer_sentences import Sentence, answer_spans, implied_terms
+from .sentences import Sentence, answer_spans, implied_terms
 from .candidates import SHAPE_FIT, Candidate, candidates, fits_noun, proper_words
 from .question import DATE, NAME, PERSON, PLACE, VERSION, Question
-from .tokenize import iter_terms, tokenize
+from ..text.tokenize import iter_terms, tokenize
 from .weights import TermWeight
 
 _NEAR_BEST = 0.6  # a typed answer may come from a sentence scoring at least this share of the best one
