@@ -36,7 +36,9 @@ _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH, _CAP_FOWNER, _PR_CAPBSET_DROP = 1, 2, 3
 _CLI = """
 import sys
 import retrieval.store as store
-store.BUSY_TIMEOUT_SECONDS = 0.2
+import retrieval.store.connection  # noqa: E402
+
+retrieval.store.connection.BUSY_TIMEOUT_SECONDS = 0.2
 if {full!r}:
     opened = store.Store.__init__
     def full_disk(self, *args, **kwargs):

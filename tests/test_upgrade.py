@@ -57,7 +57,7 @@ def test_an_old_database_opens_answers_and_rereads_its_files(tmp_path: Path) -> 
 def test_the_schema_is_migrated_once_and_recorded(tmp_path: Path) -> None:
     """Migrations (retrieval/schema.py, sqlite-utils' Migrations): an old database gets the steps it lacks,
     recorded in _sqlite_migrations; opening it again applies nothing and writes nothing."""
-    from retrieval.schema import MIGRATIONS
+    from retrieval.store.schema import MIGRATIONS
     from retrieval.store import Store
 
     folder = tmp_path / "docs"

@@ -1,0 +1,70 @@
+"""sqlite3's errors -> the named, one-line `DatabaseFailure`s of errors.py (read-only, full, locked, not a
+database), naming the file; `translating` wraps every public method of the store with it."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import DatabaseFailure, DatabaseFull, DatabaseLocked, DatabaseReadOnly, NotADatabase
+
+# SQLite's primary result codes (the low byte of an extended code).
+_PERM, _BUSY, _LOCKED, _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 3, 5, 6, 8, 11, 13, 14, 26
+
+
+def database_failure(exc: sqlite3.Error, path: Path | str) -> DatabaseFailure:
+    """sqlite3's error -> the named one-line failure, naming the file."""
+    if isinstance(exc, DatabaseFailure):
+        return exc
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    text = str(exc)
+    where = str(path)
+    if primary in (_READONLY, _PERM) or "readonly database" in text:
+        return DatabaseReadOnly(f"{where}: the database is read-only (check the permissions of the file and its "
+                                "folder); questions are answered, changes cannot be made", where)
+    if primary == _FULL or "disk is full" in text:
+        return DatabaseFull(f"{where}: the disk is full (or the database reached its size limit); nothing was "
+                            "changed", where)
+    if primary in (_BUSY, _LOCKED) or "database is locked" in text:
+        return DatabaseLocked(f"{where}: the database is locked by another program (a change running "
+                              "elsewhere?); try again when it is done", where)
+    if primary in (_NOTADB, _CORRUPT) or "not a database" in text or "malformed" in text:
+        return NotADatabase(f"{where}: not a corpus database (not an SQLite file, or damaged)", where)
+    if primary == _CANTOPEN or "unable to open" in text:
+        return DatabaseFailure(f"{where}: cannot open the database (check that it and its folder exist and can "
+                               "be read)", where)
+    return DatabaseFailure(f"{where}: the database failed ({text})", where)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def translating(method: _F) -> _F:
+    """A Store method (or generator method) whose sqlite3 errors become `DatabaseFailure`s."""
+    if inspect.isgeneratorfunction(method):
+        @functools.wraps(method)
+        def generator(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return (yield from method(self, *args, **kwargs))
+            except DatabaseFailure:
+                raise
+            except sqlite3.Error as exc:
+                raise database_failure(exc, self.path) from exc
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except DatabaseFailure:
+            raise
+        except sqlite3.Error as exc:
+            raise database_failure(exc, self.path) from exc
+
+    return wrapper  # type: ignore[return-value]
