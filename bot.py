@@ -31,7 +31,7 @@ NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment
                  "or use the console instead: python -m retrieval ask \"your question\"")
 # The cogs, loaded as discord.py extensions (each module has `setup(bot)`): a new command group is a new
 # module in cogs/ and its name here.
-EXTENSIONS = ("cogs.ask", "cogs.corpus")
+EXTENSIONS = ("cogs.ask", "cogs.documents")
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS

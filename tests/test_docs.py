@@ -9,7 +9,7 @@ import discord
 
 from bot import BotSettings, CorpusBot
 from cogs.ask import AskCog
-from cogs.corpus import CorpusCog
+from cogs.documents import DocumentsCog
 from retrieval.cli import cli
 from retrieval.config import Settings
 
@@ -25,7 +25,7 @@ def test_every_console_command_is_in_the_readme() -> None:
 async def test_every_slash_command_is_in_the_readme(tmp_path: Path) -> None:
     bot = CorpusBot(BotSettings(health_file=tmp_path / "h"), Settings(db_path=tmp_path / "db"))
     await bot.add_cog(AskCog(bot))
-    await bot.add_cog(CorpusCog(bot))
+    await bot.add_cog(DocumentsCog(bot))
     names = []
     for command in bot.tree.get_commands():
         if isinstance(command, discord.app_commands.Group):

@@ -46,7 +46,7 @@ def operator_only():
 
     return app_commands.check(predicate)
 
-class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The documents the bot answers from"):
+class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="The documents the bot answers from"):
     def __init__(self, bot: "CorpusBot") -> None:
         self.bot = bot
         super().__init__()
@@ -152,4 +152,4 @@ class CorpusCog(commands.GroupCog, group_name="corpus", group_description="The d
 
 async def setup(bot: "CorpusBot") -> None:
     """discord.py extension entry point (bot.EXTENSIONS)."""
-    await bot.add_cog(CorpusCog(bot))
+    await bot.add_cog(DocumentsCog(bot))
