@@ -24,6 +24,7 @@ from cogs.common import on_app_command_error
 from retrieval.config import Settings, env_flag, env_ids, env_number, env_path, env_text
 from retrieval.corpus import Corpus
 from retrieval.errors import BadSetting, RetrievalError
+from retrieval.server_settings import ServerSettings, ServerSettingsBook
 
 log = logging.getLogger("bot")
 
@@ -31,7 +32,7 @@ NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment
                  "or use the console instead: python -m retrieval ask \"your question\"")
 # The cogs, loaded as discord.py extensions (each module has `setup(bot)`): a new command group is a new
 # module in cogs/ and its name here.
-EXTENSIONS = ("cogs.ask", "cogs.documents")
+EXTENSIONS = ("cogs.ask", "cogs.documents", "cogs.config")
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
@@ -95,6 +96,9 @@ class CorpusBot(commands.Bot):
         # Opening the store may seed it and build the index: off the event loop (main() opens it before).
         if self.corpus is None:
             self.corpus = await asyncio.to_thread(Corpus, self.retrieval_settings)
+        self.server_settings = ServerSettingsBook(self.corpus.store, ServerSettings(
+            moderator_role=self.config.moderator_role, cooldown_questions=self.config.cooldown_questions,
+            cooldown_seconds=self.config.cooldown_seconds))  # the environment: every server's defaults
         self.tree.error(on_app_command_error)  # one error handler for every command
         for extension in EXTENSIONS:
             await self.load_extension(extension)

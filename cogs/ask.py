@@ -27,16 +27,18 @@ SEARCH_RESULTS = 5
 
 
 class Cooldowns:
-    """Per-user token buckets shared by every way of asking (slash, mention, DM, context menu)."""
+    """Per-user token buckets shared by every way of asking (slash, mention, DM, context menu), at the rate
+    each server chose (/config); a server's new rate applies to its users' next buckets."""
 
-    def __init__(self, rate: int, per: float) -> None:
-        self.rate, self.per = rate, per
-        self._buckets: dict[int, app_commands.Cooldown] = {}
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, int], app_commands.Cooldown] = {}
 
-    def retry_after(self, user_id: int) -> float | None:
+    def retry_after(self, scope: str, user_id: int, rate: int, per: float) -> float | None:
         if len(self._buckets) > 10_000:  # forget idle users
-            self._buckets = {u: b for u, b in self._buckets.items() if b.get_tokens() < b.rate}
-        bucket = self._buckets.setdefault(user_id, app_commands.Cooldown(self.rate, self.per))
+            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens() < b.rate}
+        bucket = self._buckets.get((scope, user_id))
+        if bucket is None or (bucket.rate, bucket.per) != (rate, per):
+            bucket = self._buckets[(scope, user_id)] = app_commands.Cooldown(rate, per)
         return bucket.update_rate_limit()
 
 
@@ -118,7 +120,7 @@ class AnswerView(discord.ui.View):
 class AskCog(commands.Cog):
     def __init__(self, bot: "CorpusBot") -> None:
         self.bot = bot
-        self.cooldowns = Cooldowns(bot.config.cooldown_questions, bot.config.cooldown_seconds)
+        self.cooldowns = Cooldowns()
         self.answers = AnswerCache()
         # A context menu cannot be a cog method: built here, added to the tree, removed on unload.
         self.ask_menu = app_commands.ContextMenu(name="Ask the corpus", callback=self.ask_about_message)
@@ -131,8 +133,11 @@ class AskCog(commands.Cog):
     def corpus(self):
         return self.bot.corpus
 
-    def _refuse_cooldown(self, user_id: int) -> str | None:
-        retry = self.cooldowns.retry_after(user_id)
+    async def _refuse_cooldown(self, guild_id: int | None, user_id: int) -> str | None:
+        here = scope_of(guild_id)
+        book = self.bot.server_settings
+        settings = book.cached(here) or await asyncio.to_thread(book.get, here)
+        retry = self.cooldowns.retry_after(here, user_id, settings.cooldown_questions, settings.cooldown_seconds)
         return None if retry is None else f"Slow down a little: you can ask again in {retry:.0f} s."
 
     # -- slash commands --------------------------------------------------------------------------
@@ -147,7 +152,7 @@ class AskCog(commands.Cog):
     @app_commands.command(name="search", description="Ranked passages for some words, with their BM25 scores")
     @app_commands.describe(query="Words to look for")
     async def search(self, interaction: discord.Interaction, query: str) -> None:
-        if refusal := self._refuse_cooldown(interaction.user.id):
+        if refusal := await self._refuse_cooldown(interaction.guild_id, interaction.user.id):
             await tell(interaction, refusal)
             return
         parse_question(query, self.corpus.settings.max_question_chars)  # bad input -> one line, before work
@@ -156,7 +161,7 @@ class AskCog(commands.Cog):
         await send(interaction, embed=embed(data))
 
     async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
-        if refusal := self._refuse_cooldown(interaction.user.id):
+        if refusal := await self._refuse_cooldown(interaction.guild_id, interaction.user.id):
             await tell(interaction, refusal)
             return
         parse_question(question, self.corpus.settings.max_question_chars)
@@ -179,12 +184,17 @@ class AskCog(commands.Cog):
         # Only an explicit @bot in the text: @everyone, role pings and replies that ping the bot are not questions.
         if not is_dm and me.id not in message.raw_mentions:
             return
+        if not is_dm:  # the server may answer mentions in some channels only (/config answer_channels)
+            book, here = self.bot.server_settings, scope_of(message.guild.id)
+            settings = book.cached(here) or await asyncio.to_thread(book.get, here)
+            if not settings.answers_in(message.channel.id):
+                return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if not question:
             await self._reply(message, "Ask me a question about the documents, e.g. "
                                        "`@me when did Cuba recognize South Korea?`")
             return
-        if refusal := self._refuse_cooldown(message.author.id):
+        if refusal := await self._refuse_cooldown(message.guild and message.guild.id, message.author.id):
             await self._reply(message, refusal)
             return
         try:

@@ -10,6 +10,7 @@ from discord import app_commands
 
 from retrieval.errors import DatabaseFailure, RetrievalError
 from retrieval.community import scope_of
+from retrieval.server_settings import ServerSettings
 from . import embeds
 
 log = logging.getLogger("bot")
@@ -89,11 +90,18 @@ def is_moderator(interaction: discord.Interaction, role_name: str | None) -> boo
     return bool(role_name) and any(r.name.casefold() == role_name.casefold() for r in roles)
 
 
+async def server_settings(interaction: discord.Interaction) -> "ServerSettings":
+    """This server's settings (its own values over the operator's defaults); read once per server."""
+    book = interaction.client.server_settings
+    here = scope(interaction)
+    return book.cached(here) or await asyncio.to_thread(book.get, here)
+
+
 def moderator_only():
     """The run-time check behind the moderator commands (Discord's default permissions only hide them)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        role = getattr(interaction.client, "config", None) and interaction.client.config.moderator_role
+        role = (await server_settings(interaction)).moderator_role
         if interaction.guild_id is None or not is_moderator(interaction, role):
             needed = "the Manage Server permission" + (f" or the {role!r} role" if role else "")
             raise NotModerator(f"Only moderators can do this ({needed}).")

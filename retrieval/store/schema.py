@@ -64,6 +64,16 @@ def m004_replies(db: sqlite_utils.Database) -> None:
     db["replies"].create_index(["created_at"], if_not_exists=True)
 
 
+@MIGRATIONS()
+def m005_server_settings(db: sqlite_utils.Database) -> None:
+    """Each server's own settings (its values over the operator's defaults), and every change with who
+    made it and when."""
+    db["server_settings"].create({"scope": str, "name": str, "value": str}, pk=("scope", "name"), if_not_exists=True)
+    db["server_setting_changes"].create({"id": int, "scope": str, "name": str, "value": str, "changed_by": str,
+                                         "changed_at": str}, pk="id", if_not_exists=True)
+    db["server_setting_changes"].create_index(["scope", "id"], if_not_exists=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this database still needs (reads only)."""
     return [m.name for m in MIGRATIONS.pending(db)]

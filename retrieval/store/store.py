@@ -108,6 +108,33 @@ class Store(SQLiteFile):
                 "passage_ids": row["passage_ids"].split()}
 
     @translating
+    def server_settings(self, scope: str) -> dict[str, str]:
+        """A server's own settings (name -> stored text); {} when it has none, or the table is not there yet
+        (a read-only database of an earlier release)."""
+        if "server_settings" not in self._read.table_names():
+            return {}
+        return {r["name"]: r["value"] for r in self._read.query(
+            "select name, value from server_settings where scope = ?", [scope])}
+
+    @translating
+    def set_server_setting(self, scope: str, name: str, value: str | None, who: str) -> None:
+        """Set (None: back to the default) one setting of one server, and record the change."""
+        with self._writing():
+            if value is None:
+                self.db.conn.execute("delete from server_settings where scope = ? and name = ?", [scope, name])
+            else:
+                self.db["server_settings"].insert({"scope": scope, "name": name, "value": value}, replace=True)
+            self.db["server_setting_changes"].insert({"scope": scope, "name": name, "value": value,
+                                                      "changed_by": who, "changed_at": utc_now()})
+
+    @translating
+    def server_setting_changes(self, scope: str, limit: int = 10) -> list[dict]:
+        if "server_setting_changes" not in self._read.table_names():
+            return []
+        return list(self._read.query("select name, value, changed_by, changed_at from server_setting_changes "
+                                     "where scope = ? order by id desc limit ?", [scope, limit]))
+
+    @translating
     def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
                      vote: int, message_id: str | None = None) -> bool:
         """Store a vote; one per user and answer message (a changed vote replaces it). False if it was
