@@ -24,7 +24,7 @@ from cogs.common import on_app_command_error
 from retrieval.config import Settings, env_flag, env_ids, env_number, env_path, env_text
 from retrieval.corpus import Corpus
 from retrieval.errors import BadSetting, RetrievalError
-from retrieval.server_settings import ServerSettings, ServerSettingsBook
+from retrieval.server_settings import ServerSettings
 
 log = logging.getLogger("bot")
 
@@ -96,7 +96,7 @@ class CorpusBot(commands.Bot):
         # Opening the store may seed it and build the index: off the event loop (main() opens it before).
         if self.corpus is None:
             self.corpus = await asyncio.to_thread(Corpus, self.retrieval_settings)
-        self.server_settings = ServerSettingsBook(self.corpus.store, ServerSettings(
+        self.server_settings = self.corpus.server_settings(ServerSettings(
             moderator_role=self.config.moderator_role, cooldown_questions=self.config.cooldown_questions,
             cooldown_seconds=self.config.cooldown_seconds))  # the environment: every server's defaults
         self.tree.error(on_app_command_error)  # one error handler for every command

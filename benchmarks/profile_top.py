@@ -7,7 +7,7 @@ Builds the same token corpus as bench.py (same seed), builds + saves + loads a B
 as the bot runs it), then:
   1. cProfile of index.top over the queries (function level: numpy ops are the leaves),
   2. a phase breakdown: the steps of BM25Index.top on the base segment (precomputed weights), timed,
-     over all rows as one block (top itself scores blocks of index._BLOCK_ROWS rows, same steps),
+     over all rows as one block (top itself scores blocks of scoring.BLOCK_ROWS rows, same steps),
   3. with --delta F: the same queries after a share F of the passages was removed and re-added through
      `with_changes` (base + delta + deletions: no precomputed weights until the next merge).
 The index keeps its per-posting weights (idf x rank-bm25's tf part at the base's avgdl, the same floats
@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from benchmarks import bench  # noqa: E402
-from retrieval.index import BM25Index  # noqa: E402
+from retrieval.bm25 import BM25Index  # noqa: E402
 
 PHASES = ("lookup", "scatter", "mark", "candidates", "gather+reset", "select")
 

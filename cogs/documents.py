@@ -93,7 +93,7 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
             text = f"{file.filename} is already in the corpus, unchanged."
         else:
             doc_id = (report.added or report.changed)[0]
-            doc = await asyncio.to_thread(self.corpus.store.get_document, doc_id, False)
+            doc = await asyncio.to_thread(self.corpus.document, doc_id)
             verb = "Added" if report.added else "Updated"
             text = f"{verb} **{embeds.short_title(doc.title)}** (`{doc.id}`): {report.passages} passages, searchable now."
         await interaction.edit_original_response(content=embeds.defuse_mentions(text), allowed_mentions=NO_PINGS)

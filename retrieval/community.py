@@ -10,19 +10,15 @@ import logging
 from dataclasses import dataclass
 
 from .config import Settings
-from .corpus import GLOBAL_SCOPE, Corpus
+from .corpus import Corpus
 from .errors import DatabaseFailure, NotAllowed
 from .files import check_file
 from .models import Answer, Document, Hit, IngestReport
 from .render import heading
+from .scopes import GLOBAL_SCOPE, scope_of  # noqa: F401 (scope_of: the cogs take it from here)
 
 log = logging.getLogger(__name__)
 VOTE_UP, VOTE_DOWN = 1, -1
-
-
-def scope_of(server_id: int | str | None) -> str:
-    """A server's documents live in a scope named after its id; direct messages see the bundled corpus only."""
-    return GLOBAL_SCOPE if server_id in (None, "", 0) else str(server_id)
 
 
 def check_upload(filename: str, size: int, settings: Settings) -> None:
@@ -72,7 +68,7 @@ def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: An
     """Keep what an answer message shows by its id, for its buttons. A database that cannot be written
     (read-only) keeps nothing: the buttons then read the message itself (see `shown_in`)."""
     try:
-        corpus.store.remember_reply(str(message_id), scope, answer.question, heading(answer),
+        corpus.remember_reply(str(message_id), scope, answer.question, heading(answer),
                                     [c.hit.passage_id for c in answer.citations])
     except DatabaseFailure as exc:
         log.warning("reply %s not recorded: %s", message_id, exc)
@@ -81,7 +77,7 @@ def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: An
 def shown_in(corpus: Corpus, message_id: int | str, scope: str) -> Shown | None:
     """What the answer message `message_id` showed, as recorded when it was sent; None for a message the
     database does not know (sent by an earlier release, or while read-only)."""
-    row = corpus.store.reply(str(message_id))
+    row = corpus.reply(str(message_id))
     if row is None or row["scope"] != scope:
         return None
     return Shown(row["question"], row["scope"], tuple(row["passage_ids"]), row["answer"])
@@ -92,11 +88,11 @@ def record_feedback(corpus: Corpus, scope: str, user_id: int | str, question: st
     """One vote per user and answer (a changed mind replaces it); False when it was already recorded."""
     if vote not in (VOTE_UP, VOTE_DOWN):
         raise ValueError(f"vote must be {VOTE_UP} or {VOTE_DOWN}")
-    return corpus.store.add_feedback(scope, str(user_id), question, answer, passage_ids, vote,
+    return corpus.add_feedback(scope, str(user_id), question, answer, passage_ids, vote,
                                      None if message_id is None else str(message_id))
 
 
 def recent_feedback(corpus: Corpus, scope: str, limit: int = 10) -> list[dict]:
     """Newest first, 👎 before 👍: what moderators look at to see which questions failed."""
-    rows = corpus.store.feedback(scope, limit=200)
+    rows = corpus.feedback(scope, limit=200)
     return sorted(rows, key=lambda r: (r["vote"] > 0, -r["id"]))[:limit]

@@ -105,6 +105,10 @@ class Settings:
     upload_memory_mb: int = 2048
     # Servers whose administrators may change the bundled corpus (besides the bot's application owner).
     operator_guilds: frozenset[int] = frozenset()
+    # The engine that ranks passages: "bm25" (retrieval/bm25/), or a module of your own (retrieval/engines.py).
+    engine: str = "bm25"
+    # How BM25 scores: "auto" compiles (numba) segments of 20,000+ passages, "numpy" never, "compiled" always.
+    scorer: str = "auto"
 
     def __post_init__(self) -> None:
         """Values that cannot work are refused here, with one line naming the setting."""
@@ -114,7 +118,9 @@ class Settings:
                   ("max_question_chars", self.max_question_chars >= 1, "1 or more"),
                   ("passage_words", self.passage_words >= 1, "1 or more"),
                   ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
-                  ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more")]
+                  ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
+                  ("scorer", self.scorer in ("auto", "numpy", "compiled"), "auto, numpy or compiled"),
+                  ("engine", bool(self.engine.strip()), "bm25 or a module name")]
         checks += [(name, getattr(self, name) >= 0, "0 (no limit) or more")
                    for name in ("server_max_documents", "server_max_passages", "server_max_chars")]
         for name, ok, wanted in checks:
@@ -131,6 +137,9 @@ class Settings:
             values["corpus_dir"] = folder
         if (guilds := env_ids("RETRIEVAL_OPERATOR_GUILDS")) is not None:
             values["operator_guilds"] = guilds
+        for name in ("engine", "scorer"):
+            if (text := env_text(f"RETRIEVAL_{name.upper()}")) is not None:
+                values[name] = text
         for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),
                            ("synonyms", int), ("server_max_documents", int), ("server_max_passages", int),
                            ("server_max_chars", int), ("upload_cpu_seconds", int), ("upload_memory_mb", int)):

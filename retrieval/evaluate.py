@@ -65,7 +65,7 @@ def run_beir(folder: Path, settings: Settings, split: str = "test", whole_docume
                 corpus.ingest_records(((d["_id"], d.get("title") or "", d.get("text") or d.get("title") or "")
                                        for d in _jsonl(corpus_file)), progress=bar.update)
                 ingest_seconds = time.perf_counter() - start
-            counts = corpus.store.counts()
+            counts = corpus.counts()
             run: dict[str, dict[str, float]] = {}
             start = time.perf_counter()
             for qid, text in tqdm(queries.items(), desc="query", unit="q", disable=not show_progress):

@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval import corpus as corpus_module
+from retrieval import index_keeper as keeper_module
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
 from retrieval.errors import CorpusBusy
-from retrieval.index import BM25Index
+from retrieval.bm25 import BM25Index
+from retrieval.index_keeper import IndexKeeper
 from retrieval.ingest import ingest_paths
 from retrieval.store import Store
 from retrieval.text.tokenize import tokenize
@@ -193,7 +194,7 @@ def _upload(c: Corpus, name: str, text: str, scope: str = "") -> None:
 
 
 def test_add_and_remove_go_to_the_delta_and_keep_exact_scores(big: Corpus):
-    base_dir = big.index_dir / big.searcher.index.header["base"]
+    base_dir = big.keeper.index_dir / big.searcher.index.header["base"]
     base_files = {p.name: p.stat().st_mtime_ns for p in base_dir.iterdir()}
     rng = random.Random(3)
     queries = [" ".join(rng.sample(WORDS[:200], 3)) for _ in range(40)] + ["zumbafresh kalo"]
@@ -229,7 +230,7 @@ def test_restart_loads_base_and_delta_without_rebuilding(big: Corpus, settings: 
     big.remove("rec0001")
     stats = big.searcher.index.stats
     big.close()
-    monkeypatch.setattr(Corpus, "_build_index", lambda self: pytest.fail("rebuilt instead of loading"))
+    monkeypatch.setattr(IndexKeeper, "_build_index", lambda self: pytest.fail("rebuilt instead of loading"))
     c = Corpus(settings)
     assert c.searcher.index.stats == stats
     assert c.search("zumbafresh")[0].doc_id == "fresh"
@@ -241,19 +242,19 @@ def test_restart_loads_base_and_delta_without_rebuilding(big: Corpus, settings: 
 def test_stale_index_is_rebuilt(big: Corpus, settings: Settings, field, value):
     _upload(big, "fresh.txt", "Zumbafresh kalo mine.")
     big.close()
-    header_file = big.index_dir / "header.json"
-    header = BM25Index.read_header(big.index_dir)
+    header_file = big.keeper.index_dir / "header.json"
+    header = BM25Index.read_header(big.keeper.index_dir)
     header_file.write_text(__import__("json").dumps({**header, field: value}))
     rebuilt = []
-    original = Corpus._build_index
+    original = IndexKeeper._build_index
     monkeypatch = pytest.MonkeyPatch()
-    monkeypatch.setattr(Corpus, "_build_index", lambda self: rebuilt.append(1) or original(self))
+    monkeypatch.setattr(IndexKeeper, "_build_index", lambda self: rebuilt.append(1) or original(self))
     try:
         c = Corpus(settings)
     finally:
         monkeypatch.undo()
     assert rebuilt and c.searcher.index.stats["delta_passages"] == 0
-    assert BM25Index.read_header(c.index_dir)[field] != value
+    assert BM25Index.read_header(c.keeper.index_dir)[field] != value
     store_parity(c, ["zumbafresh kalo"])
     c.close()
 
@@ -286,7 +287,7 @@ def test_crash_halfway_through_the_index_save(big: Corpus, settings: Settings, m
             raise Crash()
         return real_replace(src, dst)
 
-    monkeypatch.setattr("retrieval.index.os.replace", replace)
+    monkeypatch.setattr("retrieval.bm25.files.os.replace", replace)
     with pytest.raises(Crash):
         big.remove("rec0003")
     monkeypatch.undo()
@@ -322,20 +323,20 @@ def when_free(change) -> None:
 
 def _merge_with_a_change_during_it(big: Corpus, monkeypatch, change: Callable[[Corpus], None]) -> None:
     """Trigger a background merge and land `change` while the merge reads the store (once)."""
-    monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 5)
-    monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.001)
-    original = Corpus._new_index
+    monkeypatch.setattr(keeper_module, "MERGE_MIN_ROWS", 5)
+    monkeypatch.setattr(keeper_module, "MERGE_FRACTION", 0.001)
+    original = IndexKeeper._new_index
     calls = []
 
     def new_index(self, raw, header):
         if not calls and threading.current_thread().name == "index-merge":
             calls.append(1)
-            when_free(lambda: change(self))
+            when_free(lambda: change(big))
         return original(self, raw, header)
 
-    monkeypatch.setattr(Corpus, "_new_index", new_index)
+    monkeypatch.setattr(IndexKeeper, "_new_index", new_index)
     big.ingest_records([(f"m{i}", f"Merge {i}", _text(random.Random(i), 6)) for i in range(8)])
-    big.wait_for_merge(60)
+    big.keeper.wait_for_merge(60)
     assert calls
 
 
@@ -401,14 +402,14 @@ def test_weighing_postings_after_a_change_keeps_every_score(tmp_path) -> None:
     extra = [["w1", "w2", "w250"], ["w7"] * 5]
     changed = base.with_changes(remove_docs=["d0", "d5"], add=[(f"n{i}#0", "", d) for i, d in enumerate(extra)])
     queries = [[rng.choice(vocab) for _ in range(rng.randint(1, 6))] for _ in range(60)]
-    changed.compiled_min_rows = 0
+    changed = changed.using("compiled")
     before = [changed.top(q, 10) for q in queries]
     dense_before = [changed.scores(q) for q in queries]
-    assert not changed.weighs_postings
+    assert not changed.weights_ready
     stopped = threading.Event()
     stopped.set()
-    assert changed.weigh_postings(stopped) is False and not changed.weighs_postings
-    assert changed.weigh_postings() and changed.weighs_postings
+    assert changed.compute_weights(stopped) is False and not changed.weights_ready
+    assert changed.compute_weights() and changed.weights_ready
     assert [changed.top(q, 10) for q in queries] == before
     for q, dense in zip(queries, dense_before):
         assert np.array_equal(changed.scores(q), dense)
@@ -419,16 +420,18 @@ def test_weighing_postings_after_a_change_keeps_every_score(tmp_path) -> None:
         assert np.max(np.abs(changed.scores(q)[live] - oracle.get_scores(q))) < 1e-9
 
 
-def test_a_change_has_its_weights_computed_in_the_background(big: Corpus, monkeypatch):
-    monkeypatch.setattr(BM25Index, "compiled_min_rows", 0)  # big enough to be worth it, as 20k+ rows are
+def test_a_change_has_its_weights_computed_in_the_background(big: Corpus, settings: Settings):
+    big.close()
+    big = Corpus(settings.with_(scorer="compiled"))  # every segment compiled: worth weighing, as 20k+ rows are
     rng = random.Random(5)
     queries = [" ".join(rng.sample(WORDS[:200], 3)) for _ in range(30)]
     _upload(big, "fresh.txt", "Zumbafresh kalo mine. " + _text(rng, 12))
-    big.wait_for_weights()
+    big.keeper.wait_for_weights()
     index = big.searcher.index
-    assert index.stats["delta_passages"] and index.weighs_postings
+    assert index.stats["delta_passages"] and index.weights_ready
     store_parity(big, queries)
     big.remove("rec0003")  # the next change supersedes the weighing of the previous snapshot
-    big.wait_for_weights()
-    assert big.searcher.index.weighs_postings and index is not big.searcher.index
+    big.keeper.wait_for_weights()
+    assert big.searcher.index.weights_ready and index is not big.searcher.index
     store_parity(big, queries)
+    big.close()

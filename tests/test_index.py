@@ -11,7 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.config import Settings
 from retrieval.corpus import Corpus
-from retrieval.index import BM25Index
+from retrieval.bm25 import BM25Index
 from retrieval.text.tokenize import tokenize
 
 
@@ -139,7 +139,7 @@ def test_settings_k1_b_change_rebuilds(settings):
 def test_blocked_scoring_gives_the_same_top_k(monkeypatch, block):
     """Rows are scored a block at a time (cache-sized accumulator); any block size, the same top k,
     with scopes and deletions, as one block over every row."""
-    from retrieval import index as index_module
+    from retrieval.bm25 import scoring
 
     corpus = _zipf_corpus(11, 2000, 800)
     index = BM25Index.build((f"d{i // 3}#{i % 3}", f"g{i % 3}", t) for i, t in enumerate(corpus))
@@ -149,7 +149,7 @@ def test_blocked_scoring_gives_the_same_top_k(monkeypatch, block):
     queries = [rng.sample([f"w{i}" for i in range(60)], rng.randint(1, 6)) for _ in range(100)]
     cases = [(ix, q, scopes) for ix in (index, changed) for q in queries for scopes in (None, ["g1", "g2"])]
     whole = [[(h.row, h.score) for h in ix.top(q, 10, scopes)] for ix, q, scopes in cases]
-    monkeypatch.setattr(index_module, "_BLOCK_ROWS", block)
+    monkeypatch.setattr(scoring, "BLOCK_ROWS", block)
     for (ix, q, scopes), expected in zip(cases, whole):
         got = [(h.row, h.score) for h in ix.top(q, 10, scopes)]
         assert [r for r, _ in got] == [r for r, _ in expected]

@@ -11,7 +11,7 @@ import logging
 import random
 import shutil
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.config import BUNDLED_CORPUS, Settings
 from retrieval.corpus import Corpus
-from retrieval.index import BM25Index
+from retrieval.bm25 import BM25Index
 from retrieval.text.tokenize import tokenize
 
 SEGMENT_FILES = ("indptr.npy", "postings.npy", "tfs.npy", "doc_len.npy", "scope_ids.npy", "fwd_ptr.npy", "fwd_tids.npy",
@@ -66,11 +66,9 @@ def _assert_rank_bm25(c: Corpus) -> None:
 
 
 @pytest.fixture(scope="module")
-def kernel() -> Iterator[None]:
-    """Score every segment with the compiled kernel (normally only segments of 20,000+ rows)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(BM25Index, "compiled_min_rows", 0)
-        yield
+def kernel() -> str:
+    """Score every segment with the compiled kernel (normally only segments of 20,000+ rows): Settings.scorer."""
+    return "compiled"
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +77,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, kernel) -> tuple[Path, di
     deletions (a removed record); what it answers, and what a fresh build of the same store answers
     (the same scores; rows, so the order of exact ties, may differ from the incremental snapshot's)."""
     folder = tmp_path_factory.mktemp("pristine")
-    settings = Settings(db_path=folder / "corpus.db", corpus_dir=BUNDLED_CORPUS)
+    settings = Settings(db_path=folder / "corpus.db", corpus_dir=BUNDLED_CORPUS, scorer=kernel)
     c = Corpus(settings)
     rng = random.Random(2)
     c.ingest_records((f"rec{i:03d}", f"Record {WORDS[i]}", " ".join(rng.choices(WORDS, k=rng.randint(5, 40))) + ".")
@@ -102,11 +100,11 @@ def pristine(tmp_path_factory: pytest.TempPathFactory, kernel) -> tuple[Path, di
 
 
 @pytest.fixture
-def copy(pristine, tmp_path: Path) -> tuple[Settings, dict]:
+def copy(pristine, tmp_path: Path, kernel: str) -> tuple[Settings, dict]:
     """A copy of the pristine database and index folder, to damage; what a fresh build answers."""
     folder, _, fresh = pristine
     shutil.copytree(folder, tmp_path / "db")
-    return Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=BUNDLED_CORPUS), fresh
+    return Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=BUNDLED_CORPUS, scorer=kernel), fresh
 
 
 def _index_dir(settings: Settings) -> Path:
@@ -121,7 +119,7 @@ def _path(settings: Settings, part: str, file: str | None) -> Path:
 def _open(settings: Settings, caplog: pytest.LogCaptureFixture) -> tuple[Corpus, list[str]]:
     """Open the corpus; the warnings it logged about the index."""
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="retrieval.corpus"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.index_keeper"):
         c = Corpus(settings)
     return c, [r.getMessage() for r in caplog.records if "index" in r.getMessage()]
 
@@ -347,7 +345,6 @@ def test_parameters_that_allow_negative_contributions_are_scored_without_the_ker
     filler = [[f"f{i}x{j}" for j in range(10)] for i in range(8)] + [[f"g{j}" for j in range(15)]]
     docs = [["a", "b", "b", "b", "c"], *filler]
     assert sum(map(len, docs)) / len(docs) == 10  # row 0's norm is 1.5 x (1 - 4 + 4 x 5 / 10) = -1.5 exactly
-    index = BM25Index.build(((f"p{i}", "", d) for i, d in enumerate(docs)), k1=1.5, b=4.0)
-    index.compiled_min_rows = 0
+    index = BM25Index.build(((f"p{i}", "", d) for i, d in enumerate(docs)), k1=1.5, b=4.0, backend="compiled")
     expected = BM25Okapi(docs, k1=1.5, b=4.0).get_scores(["a", "b", "c"])
     assert index.top(["a", "b", "c"], 10) == [(0, pytest.approx(expected[0], abs=1e-12))]

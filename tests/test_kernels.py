@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import BM25Index, _kernels
+from retrieval.bm25 import BM25Index
+from retrieval.bm25.compiled import kernels as _kernels
 
 pytestmark = pytest.mark.skipif(_kernels() is None, reason="numba not installed")
 
@@ -25,8 +26,8 @@ def queries(seed: int, n: int) -> list[list[str]]:
 
 
 def top(index: BM25Index, q: list[str], k: int, scopes=None, compiled: bool = True) -> list[tuple[int, float]]:
-    index.compiled, index.compiled_min_rows = compiled, 0
-    return [(r.row, r.score) for r in index.top(q, k, scopes)]
+    scored = index.using("compiled" if compiled else "numpy")  # every segment, whatever its size
+    return [(r.row, r.score) for r in scored.top(q, k, scopes)]
 
 
 def test_kernel_matches_numpy_and_rank_bm25_with_deletions_delta_and_scopes() -> None:
@@ -89,7 +90,7 @@ def test_one_compiled_specialization_serves_every_kind_of_snapshot(tmp_path) -> 
     loaded = BM25Index.load(tmp_path / "index")  # memory-mapped, read-only
     changed = loaded.with_changes(remove_docs=["d3"], add=[("new#0", "g", ["t1", "t2", "t3"])])
     for index in (built, loaded, changed):
-        index.compiled_min_rows = 0  # warm_up compiles only for segments the kernel serves
+        index = index.using("compiled")  # warm_up compiles only for segments the kernel serves
         index.warm_up()
         for scopes in (None, ["g"]):
             top(index, ["t1", "t2", "t7"], 5, scopes)
@@ -108,11 +109,11 @@ def test_a_query_touching_every_row_stays_inside_its_scratch() -> None:
         tids = np.array([seg.vocab[t] for t in terms], dtype=np.int64)
         buffer = np.full(n + 2, -7, dtype=np.int64)
         out_rows, out_scores = np.empty(5, dtype=np.int64), np.empty(5)
-        m = _kernels().top_k(seg.indptr, seg.postings, seg.weights, seg.tfs, np.zeros(0), index._idf_base,
+        m = _kernels().top_k(seg.indptr, seg.postings, seg.weights, seg.tfs, np.zeros(0), index.live.idf_base,
                              index.k1 + 1, tids, np.zeros(n), np.zeros(n, dtype=np.uint8), buffer[: n + 1],
                              np.zeros(0, dtype=bool), seg.scope_ids, np.zeros(0, dtype=bool), 5, out_rows, out_scores)
         assert buffer[n + 1] == -7 and m == 5
         assert [(int(r), float(s)) for r, s in zip(out_rows, out_scores)] == top(index, terms, 5, compiled=False)
-    index.compiled, index.compiled_min_rows = True, 0
+    index = index.using("compiled")
     index.top(["every"], 3)
-    assert len(index._local.c0[2]) == n + 1  # what the index allocates for the kernel
+    assert len(index.scratch.held("c0")[2]) == n + 1  # what the index allocates for the kernel

@@ -18,12 +18,14 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval import corpus as corpus_module
+from retrieval import index_keeper as keeper_module
 from retrieval.config import BUNDLED_CORPUS, Settings
 from retrieval.corpus import Corpus
-from retrieval.index import FORMAT_VERSION, BM25Index, CorruptIndex, _kernels
+from retrieval.bm25 import FORMAT_VERSION, BM25Index, CorruptIndex
+from retrieval.bm25.compiled import kernels as _kernels
 from retrieval.answer.question import parse_question
 from retrieval.answer.spelling import correct_question
+from retrieval.scopes import scopes_for
 from retrieval.text.tokenize import tokenize
 
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pu", "gra", "den", "mor", "lis", "tun"]
@@ -68,12 +70,11 @@ def _upload(c: Corpus, rng: random.Random, scope: str, name: str, paragraphs: in
 
 
 @pytest.fixture(params=["numpy", "kernel"])
-def engine(request, monkeypatch) -> str:
-    """The numpy path (small segments, as here) or the compiled kernel (normally 20,000+ rows) scores."""
-    if request.param == "kernel":
-        if _kernels() is None:
-            pytest.skip("numba not installed")
-        monkeypatch.setattr(BM25Index, "compiled_min_rows", 0)
+def engine(request) -> str:
+    """The numpy path (small segments, as here) or the compiled kernel (normally 20,000+ rows) scores:
+    the `settings` of a test that asks for an engine say which (Settings.scorer)."""
+    if request.param == "kernel" and _kernels() is None:
+        pytest.skip("numba not installed")
     return request.param
 
 
@@ -95,13 +96,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(built: Path, tmp_path: Path, monkeypatch) -> Settings:
+def settings(built: Path, tmp_path: Path, monkeypatch, request) -> Settings:
     """A copy of the built database and index. Changes go to the delta (and deletions) until a test
     merges: the index is small, the changes big."""
-    monkeypatch.setattr(corpus_module, "DELTA_MAX_FRACTION", 1.0)
-    monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 10**9)
+    monkeypatch.setattr(keeper_module, "DELTA_MAX_FRACTION", 1.0)
+    monkeypatch.setattr(keeper_module, "MERGE_MIN_ROWS", 10**9)
     shutil.copytree(built / "db", tmp_path / "db")
-    return Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=BUNDLED_CORPUS)
+    kernel = "engine" in request.fixturenames and request.getfixturevalue("engine") == "kernel"
+    return Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=BUNDLED_CORPUS,
+                    scorer="compiled" if kernel else "auto")
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ def servers(settings: Settings) -> Iterator[Corpus]:
 # ---------------------------------------------------------------------------------------------------
 def _visible(c: Corpus, scope: str | None) -> list[tuple[str, list[str]]]:
     """(passage id, tokens) of every stored passage a question asked in `scope` may see, as indexed."""
-    allowed = c.scopes_for(scope)
+    allowed = scopes_for(scope)
     return [(pid, tokens.split() + tokenize(title) + tokenize(heading or ""))
             for pid, s, tokens, title, heading in c.store.iter_index_rows() if allowed is None or s in allowed]
 
@@ -129,7 +132,7 @@ def assert_rank_bm25(c: Corpus, scope: str | None, questions: list[str] = QUESTI
     s = c.settings
     oracle = BM25Okapi([t for _, t in rows], k1=s.k1, b=s.b, epsilon=s.epsilon)
     index = c.searcher.index
-    scopes = c.scopes_for(scope)
+    scopes = scopes_for(scope)
     slot = {index.passage_ids[r]: r for r in index.live_rows()}
     visible_slots = np.array([slot[pid] for pid, _ in rows])
     hidden = np.setdiff1d(np.arange(index.n_rows), visible_slots)
@@ -159,7 +162,7 @@ def assert_rank_bm25(c: Corpus, scope: str | None, questions: list[str] = QUESTI
 def _seen_from(c: Corpus, scope: str) -> dict:
     """Everything a question asked in `scope` shows: rankings with scores, the answer stage's term weights,
     and answers."""
-    scopes = c.scopes_for(scope)
+    scopes = scopes_for(scope)
     weight = c.searcher.weight_for(scopes)
     terms = sorted({t for q in QUESTIONS for t in parse_question(q).terms})
     return {"ranked": {q: c.rank(q, k=25, scope=scope) for q in QUESTIONS},
@@ -174,7 +177,7 @@ def _seen_from(c: Corpus, scope: str) -> dict:
 # ---------------------------------------------------------------------------------------------------
 def test_scores_are_rank_bm25_over_the_passages_a_question_can_see(servers: Corpus, engine: str) -> None:
     index = servers.searcher.index
-    assert index.doc_freq(COMMON, servers.scopes_for(B)) > index.visible(servers.scopes_for(B)).n / 2  # negative IDF
+    assert index.doc_freq(COMMON, scopes_for(B)) > index.visible(scopes_for(B)).n / 2  # negative IDF
     for scope in (B, A, "", None):  # a server, the other, a direct message (bundled only), the console
         assert_rank_bm25(servers, scope)
 
@@ -203,10 +206,10 @@ def test_incremental_changes_in_both_servers_keep_scores_exact(servers: Corpus, 
         for scope in (B, A):
             assert_rank_bm25(reopened, scope)
         # A background merge folds everything back into one base: still exact.
-        monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 0)
-        monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.0)
+        monkeypatch.setattr(keeper_module, "MERGE_MIN_ROWS", 0)
+        monkeypatch.setattr(keeper_module, "MERGE_FRACTION", 0.0)
         _upload(reopened, rng, B, "beta-merge")
-        reopened.wait_for_merge()
+        reopened.keeper.wait_for_merge()
         merged = reopened.searcher.index
         assert merged.delta is None and merged.deleted is None
         for scope in (B, A, None):
@@ -240,10 +243,10 @@ def test_another_servers_changes_leave_every_score_ranking_and_answer_bit_identi
     reopened = Corpus(settings)  # the saved delta and deletions
     try:
         unchanged(reopened)
-        monkeypatch.setattr(corpus_module, "MERGE_MIN_ROWS", 0)
-        monkeypatch.setattr(corpus_module, "MERGE_FRACTION", 0.0)
+        monkeypatch.setattr(keeper_module, "MERGE_MIN_ROWS", 0)
+        monkeypatch.setattr(keeper_module, "MERGE_FRACTION", 0.0)
         _upload(reopened, rng, A, "alpha-merge", paragraphs=4)  # and a merge: new row and term ids everywhere
-        reopened.wait_for_merge()
+        reopened.keeper.wait_for_merge()
         assert reopened.searcher.index.delta is None and reopened.searcher.index.deleted is None
         unchanged(reopened)
     finally:
@@ -254,14 +257,14 @@ def test_a_server_cannot_probe_another_servers_words(servers: Corpus) -> None:
     """A word only server A's documents hold is, for B, a word no passage has: no document frequency, the
     largest weight, no IDF, no correction towards it, and nothing scored for it."""
     secret = ONLY_A[7]
-    index, scopes_b = servers.searcher.index, servers.scopes_for(B)
-    assert index.doc_freq(secret) > 0 and index.doc_freq(secret, servers.scopes_for(A)) > 0
+    index, scopes_b = servers.searcher.index, scopes_for(B)
+    assert index.doc_freq(secret) > 0 and index.doc_freq(secret, scopes_for(A)) > 0
     assert index.doc_freq(secret, scopes_b) == 0 and index.term_idf(secret, scopes_b) is None
     weight = servers.searcher.weight_for(scopes_b)
     assert weight(secret) == weight.maximum == weight(WORDS[-1])
     assert servers.searcher.doc_freq_for(scopes_b)(secret) == 0
     typo = secret[:-1] + ("x" if secret[-1] != "x" else "q")  # one letter off A's word
-    assert secret in correct_question(f"{typo} {SHARED[4]}", servers.searcher.doc_freq_for(servers.scopes_for(A)))
+    assert secret in correct_question(f"{typo} {SHARED[4]}", servers.searcher.doc_freq_for(scopes_for(A)))
     assert secret not in correct_question(f"{typo} {SHARED[4]}", servers.searcher.doc_freq_for(scopes_b))
     assert servers.ask(f"{typo} {SHARED[4]}", scope=B).read_as is None
     assert servers.rank(secret, scope=B) == []
@@ -273,7 +276,7 @@ def test_a_server_cannot_probe_another_servers_words(servers: Corpus) -> None:
 # ---------------------------------------------------------------------------------------------------
 def test_the_console_scores_over_every_passage_with_the_precomputed_weights(servers: Corpus, engine: str) -> None:
     index = servers.searcher.index
-    assert index.weighs_postings  # a pristine base: unscoped questions read the precomputed weights
+    assert index.weights_ready  # a pristine base: unscoped questions read the precomputed weights
     assert_rank_bm25(servers, None)
     assert servers.searcher.weight_for(None) is servers.searcher.weight
     everything = index.scopes
@@ -334,8 +337,7 @@ def test_index_scopes_through_changes_save_and_load_match_rank_bm25(tmp_path: Pa
         index = index.with_changes(remove_docs=gone, add=added)
     index.save(tmp_path / "ix")
     loaded = BM25Index.load(tmp_path / "ix")
-    for ix in (index, loaded):
-        ix.compiled, ix.compiled_min_rows = compiled, 0
+    index, loaded = (ix.using("compiled" if compiled else "numpy") for ix in (index, loaded))
     for scopes in (["", "s1"], [""], ["s2"], ["s4"], ["", "s1", "s2", "s3", "s4"], ["nobody"]):
         _oracle_check(index, live, scopes, queries)
         for q in queries:  # loaded (memory-mapped): the same floats
@@ -349,21 +351,19 @@ def test_the_compiled_and_numpy_scorers_agree_bit_for_bit_within_scopes(monkeypa
     table's end); the numpy path computes it: the same floats either way."""
     if _kernels() is None:
         pytest.skip("numba not installed")
-    from retrieval import scope_stats
+    from retrieval.bm25 import scope_stats
 
     monkeypatch.setattr(scope_stats, "_LENGTH_TABLE", tabulated)
     rng = random.Random(9)
     index = BM25Index.build(_random_rows(rng, "d", 3000, ["", "x", "y"]))
     index = index.with_changes(remove_docs=[f"d{i:05d}" for i in range(0, 1500, 9)],
                                add=_random_rows(rng, "n", 200, ["x", "z"]))
-    index.compiled_min_rows = 0
+    compiled, numpy_path = index.using("compiled"), index.using("numpy")
     for _ in range(60):
         q = rng.sample(WORDS[:150], rng.randint(1, 6))
         for scopes in (["", "x"], ["y"], ["z", ""]):
-            index.compiled = True
-            kernel = index.top(q, 10, scopes)
-            index.compiled = False
-            assert kernel == index.top(q, 10, scopes)
+            kernel = compiled.top(q, 10, scopes)
+            assert kernel == numpy_path.top(q, 10, scopes)
             assert [score for _, score in kernel] == [index.scores(q, scopes)[row] for row, _ in kernel]
 
 
@@ -418,14 +418,14 @@ def test_crafted_scope_statistics_are_refused(tmp_path: Path, file: str, change,
 def test_an_index_of_the_previous_format_is_rebuilt(servers: Corpus, settings: Settings, caplog) -> None:
     expected = {q: servers.rank(q, scope=B) for q in QUESTIONS}
     servers.close()
-    header_file = servers.index_dir / "header.json"
+    header_file = servers.keeper.index_dir / "header.json"
     header_file.write_text(json.dumps({**json.loads(header_file.read_text()), "format": 3}))
     with pytest.raises(FileNotFoundError, match="format 3"):
-        BM25Index.load(servers.index_dir)
+        BM25Index.load(servers.keeper.index_dir)
     reopened = Corpus(settings)
     try:
         assert "rebuilding" in caplog.text
-        assert BM25Index.read_header(reopened.index_dir)["format"] == FORMAT_VERSION == 4
+        assert BM25Index.read_header(reopened.keeper.index_dir)["format"] == FORMAT_VERSION == 4
         assert {q: reopened.rank(q, scope=B) for q in QUESTIONS} == expected
         assert_rank_bm25(reopened, B)
     finally:
@@ -435,7 +435,7 @@ def test_an_index_of_the_previous_format_is_rebuilt(servers: Corpus, settings: S
 def test_per_scope_counts_are_exact_however_the_postings_are_chunked(monkeypatch) -> None:
     """Each scope's document frequencies, passages and total length, as counted by hand; the forward
     entries are sorted a chunk at a time and merged, so the chunk size must not matter."""
-    from retrieval import scope_stats
+    from retrieval.bm25 import scope_stats
 
     rng = random.Random(2)
     rows = [(f"d{i}#0", rng.choice(["", "a", "b", "c"]), rng.choices(WORDS[:50], k=rng.randint(0, 12)))

@@ -53,11 +53,11 @@ def test_without_synonyms_the_same_question_is_not_answered(corpus: Corpus) -> N
 
 
 def test_questions_the_corpus_cannot_answer_stay_unanswered(corpus: Corpus, monkeypatch) -> None:
-    import retrieval.corpus as corpus_module
+    import retrieval.answer.rewording as rewording_module
 
     offered: list[str] = []
-    rephrasings = corpus_module.rephrasings
-    monkeypatch.setattr(corpus_module, "rephrasings",
+    rephrasings = rewording_module.rephrasings
+    monkeypatch.setattr(rewording_module, "rephrasings",
                         lambda *a, **kw: (offered.append(t[2]) or t for t in rephrasings(*a, **kw)))
     for question in ("how many people live in pyongyang", "what is the population of cuba",
                      "what did the un say about climate change in 2018", "what currency is used in havana"):
@@ -86,9 +86,9 @@ def test_a_negative_setting_turns_rewording_off(corpus: Corpus) -> None:
 
 
 def test_a_reworded_answer_in_discord_pings_no_one(corpus: Corpus, monkeypatch) -> None:
-    import retrieval.corpus as corpus_module
+    import retrieval.answer.rewording as rewording_module
 
-    monkeypatch.setattr(corpus_module, "rephrasings", lambda text, *a, **kw: iter(
+    monkeypatch.setattr(rewording_module, "rephrasings", lambda text, *a, **kw: iter(
         [(text.replace("cut off", "severed @here"), "cut off", "severed")]))  # "here" is a stopword
     answer = corpus.ask(SEVERED)
     assert answer.found and "@here" in answer.read_as
@@ -103,9 +103,9 @@ def test_answered_questions_are_never_reworded(corpus: Corpus) -> None:
 
 def test_rewordings_share_a_budget_of_postings(corpus: Corpus, monkeypatch) -> None:
     # Counted work, not time: an unanswered question over common words is not re-asked eight times at 1M passages.
-    import retrieval.corpus as corpus_module
+    import retrieval.answer.rewording as rewording_module
 
-    monkeypatch.setattr(corpus_module, "REWORDING_POSTINGS", 0)
+    monkeypatch.setattr(rewording_module, "REWORDING_POSTINGS", 0)
     assert not corpus.ask(SEVERED).found
-    monkeypatch.setattr(corpus_module, "REWORDING_POSTINGS", 10_000)
+    monkeypatch.setattr(rewording_module, "REWORDING_POSTINGS", 10_000)
     assert corpus.ask(SEVERED).found

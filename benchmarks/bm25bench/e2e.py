@@ -38,12 +38,13 @@ def phase_e2e_build(corpus_dir: Path, db_dir: Path) -> dict:
     """Ingest every passage through Corpus.ingest_records (batched transactions, one index build),
     timing the index build apart; the peak RSS shows whether ingest streams."""
     from retrieval.corpus import Corpus
+    from retrieval.index_keeper import IndexKeeper
 
     corpus = TokenCorpus(corpus_dir)
     shutil.rmtree(db_dir, ignore_errors=True)
     c = Corpus(_e2e_settings(db_dir), seed=False)
     build = {}
-    original = Corpus._build_index
+    original = IndexKeeper._build_index
 
     def timed_build(self):
         t0 = time.perf_counter()
@@ -52,13 +53,13 @@ def phase_e2e_build(corpus_dir: Path, db_dir: Path) -> dict:
         build["peak_rss_mb_before"] = peak_rss_mb()
         return out
 
-    Corpus._build_index = timed_build  # type: ignore[method-assign]
+    IndexKeeper._build_index = timed_build  # type: ignore[method-assign]
     rss0 = rss_mb()
     t0 = time.perf_counter()
     report = c.ingest_records(_e2e_records(corpus), batch=2_000)
     total = time.perf_counter() - t0
-    Corpus._build_index = original  # type: ignore[method-assign]
-    n = len(c.searcher.index)
+    IndexKeeper._build_index = original  # type: ignore[method-assign]
+    n = c.searcher.index.passage_count()
     c.close()
     return {"documents": len(report.added), "passages": n, "ingest_total_s": total, "index_build_s": build.get("s"),
             "ingest_s": total - build.get("s", 0.0), "passages_per_s": n / (total - build.get("s", 0.0)),
@@ -71,8 +72,8 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
     """Open (load) the corpus as the bot starts, then `ask` every query (search + answer extraction +
     rendering to a Discord embed), then add documents one at a time, timing each until searchable."""
     from cogs import embeds  # the bot's embed layout (no discord import)
+    from retrieval.bm25 import BM25Index
     from retrieval.corpus import Corpus
-    from retrieval.index import BM25Index
     from retrieval.text.tokenize import tokenize
 
     queries = [" ".join(q["tokens"]) for q in TokenCorpus(corpus_dir).queries()]
@@ -110,20 +111,20 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
         hits = c.search(word, k=1)
         adds.append(time.perf_counter() - t0)
         assert hits and hits[0].doc_id == f"fresh-{run}-{j}", hits
-    n = int(c.store.counts()["documents"])
+    n = int(c.counts()["documents"])
     step = max(1, n // (4 * E2E_ADDS)) + 1
     victims = (f"r{(int(run) + j * step) % n:07d}" for j in range(n))
     for doc_id in victims:
         if len(removes) == E2E_ADDS:
             break
-        if c.store.get_document(doc_id, with_text=False, missing_ok=True) is None:
+        if c.document(doc_id) is None:
             continue  # removed by an earlier run
         t0 = time.perf_counter()
         c.remove(doc_id)
         removes.append(time.perf_counter() - t0)
-    after_changes = c.searcher.index
+    after_changes = c.keeper.retriever  # the BM25 engine's snapshot (BM25Index)
     # Exactness after the changes: the incremental snapshot against a full rebuild of the same store.
-    rebuilt = c._new_index(c.store.iter_index_rows(), {})
+    rebuilt = c.keeper.fresh_index()
     pos = {rebuilt.passage_ids[r]: r for r in range(rebuilt.n_rows)}
     live = after_changes.live_rows()
     order = np.array([pos[after_changes.passage_ids[r]] for r in live])

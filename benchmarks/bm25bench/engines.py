@@ -1,15 +1,27 @@
-"""The engine adapters, each given the same tokens: build, save, load, top (BM25Index also top_scoped)."""
+"""The engine adapters, each given the same tokens: build, save, load, top (BM25Index also top_scoped).
+BM25Index is queried through the Retriever protocol (retrieval/retriever.py), as the search queries it."""
 
 from __future__ import annotations
 
 import pickle
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .config import B, EPSILON, K1, SCOPES
 from .corpus_gen import TokenCorpus
+
+if TYPE_CHECKING:
+    from retrieval.retriever import Retriever
+
+
+def retriever_top(retriever: Retriever, q: list[str], k: int, scopes: Sequence[str] | None = None):
+    """Rows and scores of a Retriever's top k."""
+    hits = retriever.top(q, k, scopes)
+    return [h.row for h in hits], [h.score for h in hits]
 
 
 class BM25IndexEngine:
@@ -17,7 +29,7 @@ class BM25IndexEngine:
     load_note = "np.load(mmap_mode='r') + vocab dict"
 
     def __init__(self) -> None:
-        from retrieval.index import BM25Index
+        from retrieval.bm25 import BM25Index
         self.cls = BM25Index
 
     def build(self, corpus: TokenCorpus, docs: list[list[str]]):
@@ -33,11 +45,10 @@ class BM25IndexEngine:
     def load(self, folder: Path):
         return self.cls.load(folder)
 
-    def top(self, index, q: list[str], k: int) -> tuple[list[int], list[float]]:
-        hits = index.top(q, k)
-        return [h.row for h in hits], [h.score for h in hits]
+    def top(self, index: Retriever, q: list[str], k: int) -> tuple[list[int], list[float]]:
+        return retriever_top(index, q, k)
 
-    def top_scoped(self, index, q: list[str], k: int):
+    def top_scoped(self, index: Retriever, q: list[str], k: int):
         return index.top(q, k, scopes=SCOPES[:2])
 
 
@@ -149,7 +160,7 @@ ENGINE_CLASSES = {"bm25index": BM25IndexEngine, "rank_bm25": RankBM25Engine, "bm
 
 def engine_available(name: str) -> str | None:
     """None when the engine can run here, else why not."""
-    mod = {"bm25index": "retrieval.index", "rank_bm25": "rank_bm25", "bm25s": "bm25s", "tantivy": "tantivy"}[name]
+    mod = {"bm25index": "retrieval.bm25", "rank_bm25": "rank_bm25", "bm25s": "bm25s", "tantivy": "tantivy"}[name]
     import importlib.util
     if importlib.util.find_spec(mod) is None:
         return f"{mod} not installed (pip install -r benchmarks/requirements.txt)"

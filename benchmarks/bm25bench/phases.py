@@ -94,7 +94,7 @@ def phase_parity(corpus_dir: Path, k: int = TOP_K) -> dict:
     """BM25Index vs rank_bm25.BM25Okapi on the same tokens: dense scores and top-k scores."""
     from rank_bm25 import BM25Okapi
 
-    from retrieval.index import BM25Index
+    from retrieval.bm25 import BM25Index
 
     corpus = TokenCorpus(corpus_dir)
     docs = corpus.token_lists()

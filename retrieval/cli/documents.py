@@ -105,7 +105,7 @@ def show(ctx: Context, passage_id: str) -> None:
 @friendly
 def feedback(ctx: Context, server: str | None, limit: int, as_json: bool) -> None:
     """👍/👎 given to answers on Discord, newest first: which questions failed."""
-    rows = ctx.corpus.store.feedback(server, limit=limit)
+    rows = ctx.corpus.feedback(server, limit=limit)
     if as_json:
         echo_json(rows)
         return

@@ -18,6 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .arrays import ranges
+from .formula import length_norm, okapi_idf, one_idf
+
 _CHUNK_ENTRIES = 1 << 22  # forward entries sorted at a time while counting: bounds the temporaries
 _TERM_CACHE = 2048  # indexed terms whose df and IDF a view remembers (a question's terms, asked again and again)
 _LENGTH_TABLE = 4096  # passage lengths whose length part a view tabulates (32 KB)
@@ -122,7 +125,7 @@ def _scope_term_pairs(row_scope: np.ndarray, starts: np.ndarray, ends: np.ndarra
     lo = 0
     while lo < len(lens):
         hi = max(lo + 1, int(np.searchsorted(total, (total[lo - 1] if lo else 0) + _CHUNK_ENTRIES, side="right")))
-        idx = _ranges(starts[lo:hi], ends[lo:hi])
+        idx = ranges(starts[lo:hi], ends[lo:hi])
         keys = (np.repeat(row_scope[lo:hi], lens[lo:hi]) << 32) | fwd_tids[idx].astype(np.int64)
         del idx
         keys.sort()
@@ -149,14 +152,6 @@ def _distinct(keys: np.ndarray, starts_only: bool = False) -> tuple[np.ndarray, 
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     return keys[starts], starts if starts_only else np.diff(np.append(starts, len(keys)))
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    lens = (hi - lo).astype(np.int64)
-    n = int(lens.sum())
-    if not n:
-        return np.zeros(0, dtype=np.int64)
-    return np.repeat(lo - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(n, dtype=np.int64)
 
 
 class Part:
@@ -209,13 +204,7 @@ class Visible:
         then adds nothing for it)."""
         if term in self._idf:
             return self._idf[term]
-        df = self.doc_freq(term)
-        value = None
-        if df:
-            # rank_bm25.BM25Okapi._calc_idf, with its math.log: the same float.
-            value = math.log(self.n - df + 0.5) - math.log(df + 0.5)
-            if value < 0:
-                value = self.epsilon * self.average_idf
+        value = one_idf(self.doc_freq(term), self.n, self.epsilon, lambda: self.average_idf)
         if value is not None:
             if len(self._idf) >= _TERM_CACHE:
                 self._idf.clear()
@@ -238,7 +227,7 @@ class Visible:
         when scored): the scorer looks it up instead of dividing."""
         if self._length_norms is None:
             d = np.arange(min(self._longest, _LENGTH_TABLE - 1) + 1)
-            table = self.k1 * (1 - self.b + self.b * d / self.avgdl) if self.avgdl else np.zeros(len(d))
+            table = length_norm(d, self.k1, self.b, self.avgdl) if self.avgdl else np.zeros(len(d))
             table.flags.writeable = False  # read-only, as every array the compiled scorer reads
             self._length_norms = table
         return self._length_norms
@@ -259,7 +248,7 @@ class Visible:
             else:
                 hist = np.bincount(np.minimum(seen, self.n))
                 values = np.flatnonzero(hist)
-                idf = np.log(self.n - values + 0.5) - np.log(values + 0.5)
+                idf = okapi_idf(values, self.n)
                 self._average_idf = math.fsum((hist[values] * idf).tolist()) / len(seen)
         return self._average_idf
 

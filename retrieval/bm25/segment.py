@@ -1,0 +1,211 @@
+"""One immutable segment: CSR postings of some passages, built from token lists.
+
+Term postings in CSR arrays (term -> passage rows ascending, term frequencies), passage lengths, scopes,
+each scope's document frequencies (scope_stats.ScopeCounts) and a forward index (row -> term ids, to count
+what a deletion takes away). A snapshot (index.BM25Index) is one big base segment plus a small delta one.
+Saved and loaded by files.py, checked by validate.py.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ..retriever import IndexRow
+from ..text.passages import doc_of
+from .arrays import cat, ranges, readonly
+from .formula import length_norm, rank_bm25_idf
+from .scope_stats import ScopeCounts
+from .scoring import posting_weights
+from .strings import Strings
+
+BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive while building
+
+
+class Segment:
+    """Immutable postings of some passages. `idf` and `weights` are for the segment on its own; `scope_ptr`,
+    `scope_tids` and `scope_dfs` are each scope's document frequencies (scope_stats)."""
+
+    def __init__(self, *, passage_ids: Sequence[str], scopes: list[str], vocab: dict[str, int],
+                 indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray,
+                 scope_ids: np.ndarray, fwd_ptr: np.ndarray, fwd_tids: np.ndarray, fwd_tfs: np.ndarray,
+                 idf: np.ndarray, scope_ptr: np.ndarray, scope_tids: np.ndarray, scope_dfs: np.ndarray,
+                 weights: np.ndarray | None, doc_sorted: bool, name: str | None = None,
+                 scope_counts: ScopeCounts | None = None) -> None:
+        self.passage_ids, self.scopes, self.vocab = passage_ids, scopes, vocab
+        self.indptr, self.postings, self.tfs = readonly(indptr), readonly(postings), readonly(tfs)
+        self.doc_len, self.scope_ids = readonly(doc_len), readonly(scope_ids)
+        self.fwd_ptr, self.fwd_tids, self.fwd_tfs = fwd_ptr, fwd_tids, fwd_tfs
+        self.idf, self.weights = readonly(idf), readonly(weights)
+        self.scope_ptr, self.scope_tids, self.scope_dfs = scope_ptr, scope_tids, scope_dfs
+        self._scope_counts = scope_counts  # counted when first needed: after `check`, for a loaded segment
+        self._longest: int | None = None
+        self.doc_sorted = doc_sorted  # rows grouped by document in id order: rows_of_docs can bisect
+        self.name = name  # the folder it lives in, once saved
+        self.checksums: dict[str, list[int]] | None = None  # file -> [size, CRC-32], once saved or verified
+        self.df = np.diff(np.asarray(indptr, dtype=np.int64)) if len(indptr) else np.zeros(0, dtype=np.int64)
+        self.total_len = int(np.asarray(doc_len, dtype=np.int64).sum())
+        self._doc_rows: dict[str, list[int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.passage_ids)
+
+    @property
+    def longest(self) -> int:
+        """The most tokens a passage of this segment has."""
+        if self._longest is None:
+            self._longest = int(self.doc_len.max()) if len(self.doc_len) else 0
+        return self._longest
+
+    @property
+    def scope_counts(self) -> ScopeCounts:
+        """Passages, total length and document frequencies per scope."""
+        if self._scope_counts is None:
+            self._scope_counts = ScopeCounts.of_segment(self.scope_ids, len(self.scopes), self.doc_len,
+                                                        self.scope_ptr, self.scope_tids, self.scope_dfs)
+        return self._scope_counts
+
+    def check(self) -> None:
+        """CorruptIndex unless every id and offset the scorers index with is in range (validate.py)."""
+        from .validate import check_segment
+
+        check_segment(self)
+
+    # -- building -----------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, rows: Iterable[IndexRow], *, k1: float, b: float, epsilon: float, with_weights: bool = True,
+              batch: int = BATCH_ROWS) -> "Segment":
+        """rows: (passage_id, scope, tokens), streamed: a batch at a time becomes numpy arrays."""
+        gc_was_on = gc.isenabled()
+        gc.disable()  # builds no cycles; collections would rescan every live token list, over and over
+        try:
+            return cls._build(rows, k1=k1, b=b, epsilon=epsilon, with_weights=with_weights, batch=batch)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    @classmethod
+    def _build(cls, rows: Iterable[IndexRow], *, k1: float, b: float, epsilon: float, with_weights: bool,
+               batch: int) -> "Segment":
+        pids: list[str] = []
+        scope_names: dict[str, int] = {}
+        vocab: dict[str, int] = {}
+        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # (row nnz, tids, tfs, lens)
+        scope_parts: list[np.ndarray] = []
+        doc_sorted, last_doc = True, ""
+        it = iter(rows)
+        while chunk := list(itertools.islice(it, batch)):
+            chunk_pids = [r[0] for r in chunk]
+            pids.extend(chunk_pids)
+            scope_ids = np.array([scope_names.setdefault(r[1], len(scope_names)) for r in chunk], dtype=np.int32)
+            token_lists = [r[2] for r in chunk]
+            del chunk
+            if doc_sorted:
+                docs = [last_doc, *map(doc_of, chunk_pids)]
+                doc_sorted = all(a <= b for a, b in zip(docs, docs[1:]))
+                last_doc = docs[-1]
+            parts.append(_count_batch(token_lists, vocab))
+            scope_parts.append(scope_ids)
+        row_nnz = cat([p[0] for p in parts], np.int64)
+        fwd_tids = cat([p[1] for p in parts], np.int32)
+        fwd_tfs = cat([p[2] for p in parts], np.int32)
+        doc_len = cat([p[3] for p in parts], np.int32)
+        del parts
+        fwd_ptr = np.zeros(len(row_nnz) + 1, dtype=np.int64)
+        np.cumsum(row_nnz, out=fwd_ptr[1:])
+        indptr, postings, tfs = _invert(fwd_tids, fwd_tfs, row_nnz, len(vocab))
+        idf = rank_bm25_idf(np.diff(indptr), len(pids), epsilon)
+        scope_ids = cat(scope_parts, np.int32)
+        counts = ScopeCounts.count(scope_ids, len(scope_names), doc_len, fwd_ptr, fwd_tids, np.diff(indptr))
+        weights = None
+        if with_weights and len(postings):
+            avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len)
+            weights = posting_weights(indptr, postings, tfs, length_norm(doc_len, k1, b, avgdl), idf, k1)
+        return cls(passage_ids=Strings.from_list(pids), scopes=list(scope_names), vocab=vocab, indptr=indptr,
+                   postings=postings, tfs=tfs, doc_len=doc_len, scope_ids=scope_ids,
+                   fwd_ptr=fwd_ptr, fwd_tids=fwd_tids, fwd_tfs=fwd_tfs, idf=idf, scope_ptr=counts.ptr,
+                   scope_tids=counts.tids, scope_dfs=counts.dfs, weights=weights, doc_sorted=doc_sorted,
+                   scope_counts=counts)
+
+    # -- documents and token bags -------------------------------------------------------------------
+    def rows_of_docs(self, doc_ids: Iterable[str]) -> list[int]:
+        """Rows of these documents' passages: a bisection when rows are grouped by document."""
+        out: list[int] = []
+        for doc in doc_ids:
+            if self.doc_sorted:
+                lo = bisect.bisect_left(self.passage_ids, doc, key=doc_of)
+                hi = bisect.bisect_right(self.passage_ids, doc, lo=lo, key=doc_of)
+                out.extend(range(lo, hi))
+            else:
+                if self._doc_rows is None:
+                    self._doc_rows = {}
+                    for row, pid in enumerate(self.passage_ids):
+                        self._doc_rows.setdefault(doc_of(pid), []).append(row)
+                out.extend(self._doc_rows.get(doc, ()))
+        return out
+
+    def term_counts(self, rows: np.ndarray) -> np.ndarray:
+        """How many of these rows contain each term (the df they take away when deleted)."""
+        if not len(rows):
+            return np.zeros(len(self.vocab), dtype=np.int64)
+        idx = ranges(self.fwd_ptr[rows], self.fwd_ptr[rows + 1])
+        return np.bincount(self.fwd_tids[idx], minlength=len(self.vocab))
+
+    def bags(self, rows: Iterable[int]) -> Iterator[tuple[str, str, list[str]]]:
+        """(passage_id, scope, tokens) of rows, tokens as a bag (term repeated tf times: all BM25 needs)."""
+        terms = self.terms()
+        for row in rows:
+            lo, hi = int(self.fwd_ptr[row]), int(self.fwd_ptr[row + 1])
+            pairs = zip(self.fwd_tids[lo:hi].tolist(), self.fwd_tfs[lo:hi].tolist())
+            tokens = [terms[t] for t, tf in pairs for _ in range(tf)]
+            yield self.passage_ids[row], self.scopes[int(self.scope_ids[row])], tokens
+
+    def terms(self) -> list[str]:
+        return sorted(self.vocab, key=self.vocab.__getitem__)
+
+
+def _count_batch(token_lists: list[Sequence[str]], vocab: dict[str, int]):
+    """Token lists -> per row (distinct terms, term ids sorted, their tfs, length), as numpy arrays.
+    New terms get ids in first-seen order, so the same rows always give the same ids."""
+    lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    flat = list(itertools.chain.from_iterable(token_lists))
+    for term in dict.fromkeys(flat):
+        if term not in vocab:
+            vocab[term] = len(vocab)
+    tids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+    del flat
+    rows = np.repeat(np.arange(len(token_lists), dtype=np.int64), lens)
+    keys = np.sort((rows << 32) | tids)  # sort, not np.unique: numpy >= 2.3 hashes integers, much slower here
+    if len(keys):
+        first = np.empty(len(keys), dtype=bool)
+        first[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        tfs = np.diff(np.append(starts, len(keys)))
+        ukeys = keys[starts]
+    else:
+        tfs = ukeys = np.zeros(0, dtype=np.int64)
+    row_nnz = np.bincount(ukeys >> 32, minlength=len(token_lists))
+    return row_nnz, (ukeys & 0xFFFFFFFF).astype(np.int32), tfs.astype(np.int32), lens.astype(np.int32)
+
+
+def _invert(fwd_tids: np.ndarray, fwd_tfs: np.ndarray, row_nnz: np.ndarray, n_terms: int):
+    """Forward (row-major) entries -> CSR by term, rows ascending within a term. A stable argsort by
+    term, done as one sort of (term << 32 | entry) keys: several times faster than argsort(stable)."""
+    n = len(fwd_tids)
+    indptr = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(np.bincount(fwd_tids, minlength=n_terms), out=indptr[1:])
+    if n >= 1 << 32:
+        order = np.argsort(fwd_tids, kind="stable")
+    else:
+        order = fwd_tids.astype(np.int64)
+        order <<= 32
+        order |= np.arange(n, dtype=np.int64)
+        order.sort()
+        order &= 0xFFFFFFFF  # in place: the sorted keys become the permutation
+    entry_rows = np.repeat(np.arange(len(row_nnz), dtype=np.int32), row_nnz)
+    return indptr, entry_rows[order], fwd_tfs[order]

@@ -1,0 +1,232 @@
+"""The BM25 index kept in step with the store (the "bm25" engine of retrieval/engines.py).
+
+Opening loads the saved index when its header matches the store, else builds one. A change becomes a
+delta segment plus deletions over the untouched base, saved as those small files only; a big change, or
+an index out of step with the store, is a full rebuild. After a change the base's precomputed weights
+are recomputed in a background thread, and once the delta has drifted far enough a background merge
+folds it back into one base. Each new snapshot replaces the serving one with one assignment, so a
+question in flight keeps the snapshot it started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .bm25 import BM25Index
+from .bm25.compiled import COMPILED_MIN_ROWS
+from .config import Settings
+from .engines import StoreRow, index_rows
+from .models import IngestReport
+from .store import Store
+from .text.tokenize import TOKENIZER_VERSION
+
+log = logging.getLogger(__name__)
+# A change goes to the delta segment unless it touches more than this share of the passages (then a
+# full rebuild is about as cheap as the delta would be slow).
+DELTA_MAX_FRACTION = 0.05
+# When delta + deleted rows outgrow this share of the base (and MERGE_MIN_ROWS), a background merge
+# folds them back into one segment: queries over a drifted base cannot use its precomputed weights.
+MERGE_FRACTION = 0.05
+MERGE_MIN_ROWS = 2_000
+MERGE_IN_BACKGROUND = True
+
+
+def keeper(store: Store, settings: Settings) -> "IndexKeeper":
+    return IndexKeeper(store, settings)
+
+
+def index_dir(settings: Settings) -> Path:
+    """Where the index of a database lives: `<db>.index/` beside it."""
+    return settings.db_path.with_name(settings.db_path.name + ".index")
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _cancellable(rows: Iterable, stop: threading.Event) -> Iterator:
+    for i, row in enumerate(rows):
+        if i % 10_000 == 0 and stop.is_set():
+            raise _Cancelled
+        yield row
+
+
+class IndexKeeper:
+    """Owns the serving BM25Index (`retriever`), the lock every store write and index update takes, and
+    the background threads (weights, merge)."""
+
+    retriever: BM25Index
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store, self.settings = store, settings
+        self.index_dir = index_dir(settings)
+        self._lock = threading.Lock()  # the write and index update, for every server
+        self._generation_before = -1
+        self._changes: list[tuple[int, set[str]]] = []  # (generation, documents touched) since the last merge
+        self._merge_thread: threading.Thread | None = None
+        self._weigh_thread: threading.Thread | None = None
+        self._weigh_stop = threading.Event()
+        self._rebuilt_at = -1  # store generation of the last full rebuild
+        self._closing = threading.Event()
+        self._serve(self._load_or_build_index())
+        self._weigh_in_background(self.retriever)  # a saved index with a delta: weights for it
+
+    def _serve(self, index: BM25Index) -> None:
+        """Warm the snapshot up, then swap it in: one assignment."""
+        index.warm_up()  # a big index's compiled scorer is ready before the first question, not during it
+        self.retriever = index
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """The store write and the index update: one at a time for every server (the index is shared)."""
+        with self._lock:
+            self._generation_before = self.store.generation
+            yield
+
+    @property
+    def busy(self) -> bool:
+        return self._lock.locked()
+
+    def describe(self) -> dict[str, object]:
+        return {"indexed_passages": len(self.retriever), "vocabulary": len(self.retriever.vocab)}
+
+    def close(self) -> None:
+        self._closing.set()
+        self._weigh_stop.set()
+        self.wait_for_merge()
+        self.wait_for_weights()
+
+    # -- snapshots ----------------------------------------------------------------------------------
+    def _index_header(self, generation: int | None = None) -> dict:
+        s = self.settings
+        return {"generation": self.store.generation if generation is None else generation,
+                "tokenizer": TOKENIZER_VERSION, "k1": s.k1, "b": s.b, "epsilon": s.epsilon,
+                "title_in_passages": s.title_in_passages, "headings_in_passages": s.title_in_passages}
+
+    def _load_or_build_index(self) -> BM25Index:
+        """The saved base + delta when its header matches the store (generation, tokenizer, BM25
+        parameters); anything else (stale, half-written, other format) is rebuilt from the store."""
+        wanted = self._index_header()
+        header = BM25Index.read_header(self.index_dir)
+        if header and all(header.get(k) == v for k, v in wanted.items()):
+            try:
+                return BM25Index.load(self.index_dir, backend=self.settings.scorer)
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("index at %s unusable (%s); rebuilding", self.index_dir, exc)
+        return self._build_index()
+
+    def _new_index(self, raw: Iterable[StoreRow], header: dict) -> BM25Index:
+        s = self.settings
+        return BM25Index.build(index_rows(raw, s), k1=s.k1, b=s.b, epsilon=s.epsilon, header=header,
+                               backend=s.scorer)
+
+    def fresh_index(self) -> BM25Index:
+        """A full build of the store as it is now, neither saved nor served (benchmarks compare it)."""
+        return self._new_index(self.store.iter_index_rows(), {})
+
+    def _save(self, index: BM25Index) -> None:
+        if self.store.read_only:
+            log.info("read-only database: the index is kept in memory only")
+            return
+        try:
+            index.save(self.index_dir)
+        except OSError as exc:  # a read-only disk still answers, from memory
+            log.warning("could not save the index to %s: %s", self.index_dir, exc)
+
+    def _build_index(self) -> BM25Index:
+        """A full rebuild: one segment from every stored passage. Changes logged for a running merge
+        are dropped: this index has them all, and a merge that started before it is discarded."""
+        generation = self.store.generation
+        index = self._new_index(self.store.iter_index_rows(), self._index_header(generation))
+        self._save(index)
+        self._rebuilt_at, self._changes = generation, []
+        return index
+
+    def changed(self, report: IngestReport) -> None:
+        """Apply a store change to the index: incrementally (a delta segment plus deletions over the
+        untouched base, then only those small files saved) unless the change is big or the index no
+        longer matches the store, then a full rebuild. A big enough drift schedules a merge."""
+        if not report.changed_anything:
+            return
+        index = self.retriever
+        gone = set(report.changed) | set(report.removed)
+        fresh = set(report.added) | set(report.changed)
+        in_step = index.header.get("generation") == self._generation_before
+        if not in_step or report.passages + len(gone) > DELTA_MAX_FRACTION * len(index):
+            self._serve(self._build_index())
+            return
+        rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
+        index = index.with_changes(remove_docs=gone, add=rows, header=self._index_header())
+        self._save(index)
+        self._serve(index)
+        self._weigh_in_background(index)
+        self._changes.append((self.store.generation, gone | fresh))
+        if index.drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
+            self._schedule_merge()
+
+    def refreshed(self, report: IngestReport) -> None:
+        """A refresh merges: a full rebuild when it changed anything or the index holds a delta."""
+        if report.changed_anything or self.retriever.delta_share():
+            self._serve(self._build_index())
+
+    # -- background work ----------------------------------------------------------------------------
+    def _weigh_in_background(self, index: BM25Index) -> None:
+        """After a change the base's precomputed weights no longer fit the live statistics; recompute
+        them behind the questions (about a second at 1M passages) rather than wait for the next merge.
+        Not worth a thread for a base smaller than the kernel's (unless every segment is compiled)."""
+        small = len(index.base) < COMPILED_MIN_ROWS and index.backend != "compiled"
+        if index.weights_ready or small:
+            return
+        self._weigh_stop.set()  # a previous snapshot's weighing is superseded: it stops at its next chunk
+        self._weigh_stop = threading.Event()
+        if self._closing.is_set():
+            return
+        self._weigh_thread = threading.Thread(target=index.compute_weights, args=(self._weigh_stop,),
+                                              name="index-weights", daemon=True)
+        self._weigh_thread.start()
+
+    def wait_for_weights(self, timeout: float | None = None) -> None:
+        """For tests and benchmarks: block until the background weighing (if any) has finished."""
+        if self._weigh_thread is not None:
+            self._weigh_thread.join(timeout)
+
+    def _schedule_merge(self) -> None:
+        if not MERGE_IN_BACKGROUND or str(self.settings.db_path) == ":memory:":
+            self._serve(self._build_index())
+            return
+        if self._merge_thread is not None and self._merge_thread.is_alive():
+            return
+        self._merge_thread = threading.Thread(target=self._merge, name="index-merge", daemon=True)
+        self._merge_thread.start()
+
+    def _merge(self) -> None:
+        """Build a new base from a consistent read of the store while questions and changes go on;
+        then, under the change lock, replay the documents changed since that read and swap it in."""
+        try:
+            with self.store.index_snapshot() as (generation, raw):
+                index = self._new_index(_cancellable(raw, self._closing), self._index_header(generation))
+            with self._lock:
+                if self._closing.is_set() or self._rebuilt_at > generation:
+                    return  # closing, or a full rebuild since our read already holds everything
+                touched = set().union(*(docs for gen, docs in self._changes if gen > generation))
+                if touched:
+                    rows = index_rows(self.store.iter_index_rows(doc_ids=touched), self.settings)
+                    index = index.with_changes(remove_docs=touched, add=rows, header=self._index_header())
+                elif index.header["generation"] != self.store.generation:
+                    return  # changed behind our back (another process): leave it to the next start
+                self._save(index)
+                self._serve(index)
+                self._changes = [c for c in self._changes if c[0] > self.store.generation]
+        except _Cancelled:
+            pass
+        except Exception:  # noqa: BLE001 - a failed merge leaves the current (correct) snapshot serving
+            log.exception("background index merge failed")
+
+    def wait_for_merge(self, timeout: float | None = None) -> None:
+        """For tests and benchmarks: block until a background merge (if any) has finished."""
+        if self._merge_thread is not None:
+            self._merge_thread.join(timeout)
