@@ -14,8 +14,8 @@ from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
 from retrieval.answer.question import parse_question
-from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, more_sources, record_feedback, remember_reply,
-                                 scope_of, shown_in)
+from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, more_sources, record_feedback, record_unanswered,
+                                 remember_reply, scope_of, shown_in)
 
 from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
 from . import embeds
@@ -164,15 +164,17 @@ class AskCog(commands.Cog):
         if refusal := await self._refuse_cooldown(interaction.guild_id, interaction.user.id):
             await tell(interaction, refusal)
             return
-        parse_question(question, self.corpus.settings.max_question_chars)
+        corpus = self.corpus  # this answer's corpus, also if the bot stops meanwhile
+        parse_question(question, corpus.settings.max_question_chars)
         here = scope(interaction)
-        answer = self.answers.get(self.corpus, question, here)  # asked before, nothing changed since: at once
+        answer = self.answers.get(corpus, question, here)  # asked before, nothing changed since: at once
         if answer is None:
-            answer = await run_or_defer(interaction, self.answers.ask, self.corpus, question, here)
+            answer = await run_or_defer(interaction, self.answers.ask, corpus, question, here)
         log.info("answered %s found=%s", where(interaction), answer.found)
         message_id = await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
         if message_id is not None:  # what the buttons act on, kept by message id
-            await asyncio.to_thread(remember_reply, self.corpus, message_id, here, answer)
+            await asyncio.to_thread(remember_reply, corpus, message_id, here, answer)
+        await asyncio.to_thread(record_unanswered, corpus, here, answer)  # for /corpus gaps
 
     # -- mentions and direct messages ------------------------------------------------------------
     @commands.Cog.listener()
@@ -197,8 +199,9 @@ class AskCog(commands.Cog):
         if refusal := await self._refuse_cooldown(message.guild and message.guild.id, message.author.id):
             await self._reply(message, refusal)
             return
+        corpus = self.corpus  # this answer's corpus, also if the bot stops meanwhile
         try:
-            answer = await asyncio.to_thread(self.answers.ask, self.corpus, question,
+            answer = await asyncio.to_thread(self.answers.ask, corpus, question,
                                              scope_of(message.guild and message.guild.id))
         except RetrievalError as exc:
             context = f"message guild={message.guild and message.guild.id} channel={message.channel.id} " \
@@ -213,9 +216,10 @@ class AskCog(commands.Cog):
         log.info("answered message guild=%s user=%s found=%s", message.guild and message.guild.id,
                  message.author.id, answer.found)
         sent = await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
+        here = scope_of(message.guild and message.guild.id)
         if sent is not None:
-            await asyncio.to_thread(remember_reply, self.corpus, sent.id, scope_of(message.guild and message.guild.id),
-                                    answer)
+            await asyncio.to_thread(remember_reply, corpus, sent.id, here, answer)
+        await asyncio.to_thread(record_unanswered, corpus, here, answer)
 
     async def _reply(self, message: discord.Message, text: str | None = None, **kwargs) -> discord.Message | None:
         """Reply without pinging anyone; still answer if the question was deleted meanwhile."""

@@ -1,4 +1,4 @@
-"""/corpus list|stats for everyone; add|remove|refresh|feedback for moderators.
+"""/corpus list|stats for everyone; add|remove|refresh|feedback|gaps for moderators.
 
 Discord applies default member permissions to a top-level command only, never to one subcommand, so
 the moderator subcommands cannot be hidden inside /corpus: the run-time check is the guard, and server
@@ -134,6 +134,12 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
     async def feedback(self, interaction: discord.Interaction) -> None:
         rows = await run_or_defer(interaction, recent_feedback, self.corpus, scope(interaction), ephemeral=True)
         await send(interaction, embed=embed(embeds.feedback_embed(rows)), ephemeral=True)
+
+    @app_commands.command(name="gaps", description="Moderators: questions this server's documents did not answer")
+    @moderator_only()
+    async def gaps(self, interaction: discord.Interaction) -> None:
+        found = await run_or_defer(interaction, self.corpus.gaps, scope(interaction), ephemeral=True)
+        await send(interaction, embed=embed(embeds.gaps_embed(found)), ephemeral=True)
 
     async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args):
         """Run a change off the event loop, editing the reply every few seconds until it ends."""

@@ -181,3 +181,12 @@ def passage_ids_of(embed: dict) -> list[str]:
                 ids.append(m.group(1))
                 break
     return ids
+
+
+def gaps_embed(gaps: list) -> dict:
+    """What the server's documents did not answer, most asked first (retrieval/gaps.py)."""
+    fields = [{"name": _escape_markdown(g.question),
+               "value": f"not answered {g.times}x" + (f", voted down {g.voted_down}x" if g.voted_down else "")
+                        + f" \u00b7 last {g.last_asked}"} for g in gaps]
+    return _embed("Questions the documents did not answer",
+                  "" if gaps else "No gaps: every question asked here was answered.", fields)

@@ -74,6 +74,15 @@ def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: An
         log.warning("reply %s not recorded: %s", message_id, exc)
 
 
+def record_unanswered(corpus: Corpus, scope: str, answer: Answer) -> None:
+    """Keep a question this server's documents did not answer (for /corpus gaps); a database that cannot be
+    written keeps nothing, and the reply has been sent already."""
+    try:
+        corpus.record_unanswered(scope, answer)
+    except DatabaseFailure as exc:
+        log.warning("unanswered question not recorded: %s", exc)
+
+
 def shown_in(corpus: Corpus, message_id: int | str, scope: str) -> Shown | None:
     """What the answer message `message_id` showed, as recorded when it was sent; None for a message the
     database does not know (sent by an earlier release, or while read-only)."""

@@ -29,6 +29,7 @@ from .ingest import DocIds, RefreshReport, ingest_paths, prepare_text, refresh_f
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .scopes import GLOBAL_SCOPE, scopes_for
 from .search import Searcher
+from . import gaps
 from .server_settings import ServerSettings, ServerSettingsBook
 from .store import Store
 from .text.tokenize import TOKENIZER_VERSION
@@ -271,6 +272,14 @@ class Corpus:
 
     def feedback(self, scope: str | None = None, limit: int = 50) -> list[dict]:
         return self.store.feedback(scope, limit=limit)
+
+    def record_unanswered(self, scope: str, answer: Answer) -> bool:
+        """Keep a question this server's documents did not answer, for its moderators' gaps report."""
+        return gaps.record(self.store, scope, answer)
+
+    def gaps(self, scope: str | None, limit: int = 15) -> list[gaps.Gap]:
+        """What a server's documents did not answer, grouped by what was asked (None: every server)."""
+        return gaps.gaps(self.store, scope, limit)
 
     def server_settings(self, defaults: ServerSettings) -> ServerSettingsBook:
         """Each server's own settings (kept in this database) over the operator's defaults."""

@@ -127,7 +127,7 @@ async def test_startup_syncs_commands_and_asks_only_needed_intents(env) -> None:
     assert {"ask", "search", "corpus", "Ask the corpus"} <= commands.keys()
     assert commands["Ask the corpus"]["type"] == 3
     subs = {o["name"] for o in commands["corpus"]["options"]}
-    assert subs == {"list", "stats", "add", "remove", "refresh", "feedback"}
+    assert subs == {"list", "stats", "add", "remove", "refresh", "feedback", "gaps"}
     intents = discord.Intents._from_value(standin.identify_payloads[0]["intents"])
     assert intents.guilds and intents.guild_messages and intents.dm_messages
     assert not (intents.message_content or intents.members or intents.presences)

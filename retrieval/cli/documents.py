@@ -118,3 +118,21 @@ def feedback(ctx: Context, server: str | None, limit: int, as_json: bool) -> Non
                       escape(r["created_at"]))
     out.print(table)
     out.print(f"[dim]{len(rows)} votes[/]")
+
+
+@cli.command()
+@click.option("--server", default=None, help="Only this Discord server's questions (its id).")
+@click.option("-n", "--limit", default=15, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+@friendly
+def gaps(ctx: Context, server: str | None, limit: int, as_json: bool) -> None:
+    """Questions asked on Discord that the documents did not answer (or whose answer got a 👎), grouped."""
+    found = ctx.corpus.gaps(server, limit)
+    if as_json:
+        echo_json([{"question": g.question, "times": g.times, "voted_down": g.voted_down, "last_asked": g.last_asked}
+                   for g in found])
+        return
+    for g in found:
+        echo(f"{g.times:>3} unanswered {g.voted_down:>2} voted down  last {g.last_asked}  {g.question}")
+    echo(f"{len(found)} gaps" if found else "No gaps: every question asked was answered.")

@@ -74,6 +74,15 @@ def m005_server_settings(db: sqlite_utils.Database) -> None:
     db["server_setting_changes"].create_index(["scope", "id"], if_not_exists=True)
 
 
+@MIGRATIONS()
+def m006_unanswered_questions(db: sqlite_utils.Database) -> None:
+    """Questions that came back not found or not sure, per server, for moderators' gaps report: what the
+    documents should cover. Only those: answered questions are not kept."""
+    db["unanswered"].create({"id": int, "scope": str, "question": str, "terms": str, "confidence": str,
+                             "asked_at": str}, pk="id", if_not_exists=True)
+    db["unanswered"].create_index(["scope", "terms"], if_not_exists=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this database still needs (reads only)."""
     return [m.name for m in MIGRATIONS.pending(db)]

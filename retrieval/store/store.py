@@ -135,6 +135,21 @@ class Store(SQLiteFile):
                                      "where scope = ? order by id desc limit ?", [scope, limit]))
 
     @translating
+    def record_unanswered(self, scope: str, question: str, terms: str, confidence: str) -> None:
+        with self._writing():
+            self.db["unanswered"].insert({"scope": scope, "question": question, "terms": terms,
+                                          "confidence": confidence, "asked_at": utc_now()})
+
+    @translating
+    def unanswered(self, scope: str | None, limit: int = 5_000) -> list[dict]:
+        """The newest unanswered questions of a server (None: every server), newest first."""
+        if "unanswered" not in self._read.table_names():
+            return []
+        where, params = ("where scope = ?", [scope]) if scope is not None else ("", [])
+        return list(self._read.query(f"select scope, question, terms, confidence, asked_at from unanswered {where} "
+                                     "order by id desc limit ?", [*params, limit]))
+
+    @translating
     def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
                      vote: int, message_id: str | None = None) -> bool:
         """Store a vote; one per user and answer message (a changed vote replaces it). False if it was
