@@ -1,4 +1,4 @@
-"""Build the small SciFact slice that CI scores (tests/test_eval.py), deterministically.
+"""Build the small SciFact slice that CI scores (tests/quality/test_eval.py), deterministically.
 
 A seeded sample of the test queries, every document judged relevant to them, and seeded random
 distractors from the rest of the corpus, written in BEIR format (corpus.jsonl, queries.jsonl,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 import json
 import warnings
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ import pytest_asyncio
 from retrieval.config import BUNDLED_CORPUS, Settings
 from retrieval.corpus import Corpus
 
+sys.path.insert(0, str(Path(__file__).parent))  # the shared helpers: discord_standin, pdf_maker, paths
 DATA = Path(__file__).parent / "data"
 
 

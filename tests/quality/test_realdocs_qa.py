@@ -9,6 +9,8 @@ ingested once per session (about 10 s for the dev set).
 
 from __future__ import annotations
 
+from paths import SHARED_EVAL
+
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from retrieval.config import Settings
 from retrieval.corpus import Corpus
 from retrieval.evaluate import run_qa
 
-REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
+REALDOCS = SHARED_EVAL
 
 # Measured: BENCHMARKS.md, "Answers on real documents" (counts, with the shipped defaults).
 EXPECTED = {

@@ -5,6 +5,8 @@ exits non-zero; the bot says one ephemeral line; nothing changes; reading a read
 
 from __future__ import annotations
 
+from paths import ROOT as PROJECT_ROOT
+
 import ctypes
 import hashlib
 import os
@@ -25,7 +27,7 @@ from retrieval.store import Store, database_failure
 from discord_standin import CHANNEL_ID
 from test_bot import GUILD_ID, MANAGE_GUILD, OTHER_USER_ID, add_document, ask, corpus_dir, env, make_bot  # noqa: F401
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 QUESTION = "when did Cuba recognize South Korea?"
 # Linux capabilities that let root ignore file permissions; dropped from a child's bounding set, a root
 # child is held to the permission bits like anyone (prctl PR_CAPBSET_DROP = 24).

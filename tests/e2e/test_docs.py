@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from paths import ROOT as PROJECT_ROOT
+
 import re
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from cogs.documents import DocumentsCog
 from retrieval.cli import cli
 from retrieval.config import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

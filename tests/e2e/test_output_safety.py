@@ -5,6 +5,8 @@ escaped (a masked link is no link), bidi controls are gone, and every message an
 
 from __future__ import annotations
 
+from paths import ROOT as PROJECT_ROOT
+
 import json
 import os
 import re
@@ -23,7 +25,7 @@ from discord_standin import CHANNEL_ID, DiscordStandin
 from test_bot import GUILD_ID, MANAGE_GUILD, ask, corpus_dir, env, guilds, make_bot, text_of  # noqa: F401
 from cogs import embeds
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # A hyperlink (OSC 8) that hides its target, a window title (OSC 0), clear screen, colour, 8-bit CSI, a
 # right-to-left override, bell, backspace, carriage return, DEL.

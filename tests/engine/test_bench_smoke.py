@@ -5,13 +5,15 @@ No timing is asserted: only that every figure is there and that BM25Index scores
 
 from __future__ import annotations
 
+from paths import ROOT
+
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(ROOT))
 
 from benchmarks import bench  # noqa: E402
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from paths import ROOT
+
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(ROOT))
 
 from benchmarks import startup  # noqa: E402
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from paths import ROOT as PROJECT_ROOT
+
 import json
 import os
 import subprocess
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 
 
 def run(args: list[str], db: Path, stdin: str | None = None, extra_env: dict | None = None) -> subprocess.CompletedProcess:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from paths import ROOT as PROJECT_ROOT
+
 import re
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from bot import BotSettings
 from retrieval.config import Settings
 from retrieval.errors import BadSetting
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 
 
 @pytest.mark.parametrize("name, value, says", [
