@@ -14,8 +14,8 @@ from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
 from retrieval.answer.question import parse_question
-from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, more_sources, record_feedback, record_unanswered,
-                                 remember_reply, scope_of, shown_in)
+from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, record_feedback, record_unanswered, remember_reply,
+                                 scope_of, shown_in, sources_page)
 
 from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
 from . import embeds
@@ -54,6 +54,42 @@ def answer_buttons(bot: "CorpusBot") -> "AnswerView":
     return view
 
 
+class SourcesPage(discord.ui.DynamicItem[discord.ui.Button], template=r"qa:sources:(?P<mid>\d+):(?P<offset>\d+)"):
+    """Previous / Next under "More sources": the page's state (the answer message, the offset) is in the
+    button's id, the answer's question and citations in the database, so any click pages, even after a
+    restart."""
+
+    def __init__(self, message_id: int, offset: int, label: str, disabled: bool = False) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, disabled=disabled,
+                                           custom_id=f"qa:sources:{message_id}:{offset}"))
+        self.message_id, self.offset = message_id, offset
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match) -> "SourcesPage":
+        return cls(int(match["mid"]), int(match["offset"]), item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        corpus, here = interaction.client.corpus, scope(interaction)
+        shown = await asyncio.to_thread(shown_in, corpus, self.message_id, here)
+        if shown is None:
+            await tell(interaction, "These sources are no longer available; ask again.")
+            return
+        hits, more = await asyncio.to_thread(sources_page, corpus, shown.question, here, set(shown.passage_ids),
+                                             self.offset, SEARCH_RESULTS)
+        data = embeds.hits_embed(f"More sources: {shown.question}", hits, "No other passage matches.",
+                                 start=len(shown.passage_ids) + self.offset + 1)
+        await interaction.response.edit_message(embed=embed(data), view=pager_view(self.message_id, self.offset, more))
+
+
+def pager_view(message_id: int, offset: int, more: bool) -> discord.ui.View:
+    """Previous / Next for a page of sources (stopped: clicks are routed by the buttons' id template)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(SourcesPage(message_id, max(0, offset - SEARCH_RESULTS), "Previous", disabled=offset == 0))
+    view.add_item(SourcesPage(message_id, offset + SEARCH_RESULTS, "Next", disabled=not more))
+    view.stop()
+    return view
+
+
 class AnswerView(discord.ui.View):
     """The buttons under every answer; stateless (all they need is in the answer's embed), so persistent."""
 
@@ -76,11 +112,16 @@ class AnswerView(discord.ui.View):
     @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary, custom_id="qa:more")
     async def more(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         shown = await self._shown(interaction)
-        hits = await run_or_defer(interaction, more_sources, self.bot.corpus, shown.question, scope(interaction),
-                                  set(shown.passage_ids), SEARCH_RESULTS, ephemeral=True)
+        hits, more = await run_or_defer(interaction, sources_page, self.bot.corpus, shown.question,
+                                        scope(interaction), set(shown.passage_ids), 0, SEARCH_RESULTS, ephemeral=True)
         data = embeds.hits_embed(f"More sources: {shown.question}", hits, "No other passage matches.",
                                  start=len(shown.passage_ids) + 1)
-        await send(interaction, embed=embed(data), ephemeral=True)
+        recorded = interaction.message is not None and (await self._recorded(interaction)) is not None
+        pager = pager_view(interaction.message.id, 0, more) if recorded and more else None
+        await send(interaction, embed=embed(data), ephemeral=True, **({"view": pager} if pager else {}))
+
+    async def _recorded(self, interaction: discord.Interaction) -> Shown | None:
+        return await asyncio.to_thread(shown_in, self.bot.corpus, interaction.message.id, scope(interaction))
 
     @discord.ui.button(label="Show context", style=discord.ButtonStyle.secondary, custom_id="qa:context")
     async def context(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -237,3 +278,4 @@ async def setup(bot: "CorpusBot") -> None:
     """discord.py extension entry point (bot.EXTENSIONS)."""
     await bot.add_cog(AskCog(bot))
     bot.add_view(AnswerView(bot))  # persistent: buttons keep working on old answers after a restart
+    bot.add_dynamic_items(SourcesPage)

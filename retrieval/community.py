@@ -50,8 +50,19 @@ def remove_own(corpus: Corpus, key: str, scope: str) -> Document:
 
 def more_sources(corpus: Corpus, question: str, scope: str, exclude: set[str], n: int = 5) -> list[Hit]:
     """The next best passages after the ones already cited."""
-    hits = corpus.search(question, k=n + len(exclude), scope=scope)
-    return [h for h in hits if h.passage_id not in exclude][:n]
+    return sources_page(corpus, question, scope, exclude, 0, n)[0]
+
+
+MAX_SOURCES = 50  # "More sources" pages through at most this many passages
+
+
+def sources_page(corpus: Corpus, question: str, scope: str, exclude: set[str], offset: int,
+                 n: int = 5) -> tuple[list[Hit], bool]:
+    """One page of the passages after the cited ones, from `offset`, and whether another page follows."""
+    offset = max(0, min(offset, MAX_SOURCES - n))
+    hits = corpus.search(question, k=offset + n + 1 + len(exclude), scope=scope)
+    rest = [h for h in hits if h.passage_id not in exclude]
+    return rest[offset : offset + n], len(rest) > offset + n and offset + n < MAX_SOURCES
 
 
 @dataclass(frozen=True)

@@ -599,3 +599,31 @@ async def test_buttons_act_on_what_was_recorded_not_on_the_embeds_text(env) -> N
     await standin.interact(standin.make_component_interaction("qa:up", relaid))
     row = bot.corpus.store.feedback(str(GUILD_ID))[0]
     assert row["question"] == "when did Cuba recognize South Korea?" and row["passage_ids"].split() == cited
+
+
+async def test_more_sources_pages_with_previous_and_next(env) -> None:
+    """Long results are paged, not cut: Next shows the following passages, Previous the earlier ones."""
+    standin, bot = env
+    notes = "\n\n".join(f"Note {n}. The embassy of Cuba in Seoul reported on diplomatic relations with South Korea, "
+                         f"trade missions, cultural exchanges and consular matters in week {n}. " * 3 for n in range(14))
+    assert "Added" in await add_document(standin, "embassy.txt", notes.encode(), permissions=MANAGE_GUILD)
+    await ask(standin, "Cuba South Korea diplomatic relations embassy")
+    answer = standin.last_bot_message(CHANNEL_ID)
+    for _ in range(200):  # recorded just after the reply is sent
+        if bot.corpus.reply(str(answer["id"])):
+            break
+        await asyncio.sleep(0.01)
+    first = await standin.interact(standin.make_component_interaction("qa:more", answer))
+    page1 = first.json["data"]
+    ids1 = [f["value"].split("`")[-2] for f in page1["embeds"][0]["fields"]]
+    buttons = [c for row in page1["components"] for c in row["components"]]
+    assert [b["label"] for b in buttons] == ["Previous", "Next"] and buttons[0].get("disabled")
+    shown = first.response_json["resource"]["message"]
+    second = await standin.interact(standin.make_component_interaction(buttons[1]["custom_id"], shown))
+    assert second.json["type"] == 7  # the same message, edited
+    page2 = second.json["data"]
+    ids2 = [f["value"].split("`")[-2] for f in page2["embeds"][0]["fields"]]
+    assert ids2 and not set(ids2) & set(ids1) and page2["embeds"][0]["fields"][0]["name"].startswith(f"[{len(ids1) + 4}]")
+    back = [c for row in page2["components"] for c in row["components"]][0]
+    again = await standin.interact(standin.make_component_interaction(back["custom_id"], shown))
+    assert [f["value"].split("`")[-2] for f in again.json["data"]["embeds"][0]["fields"]] == ids1

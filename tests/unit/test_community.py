@@ -107,3 +107,15 @@ def test_a_database_from_before_vote_ids_gets_the_column(tmp_path) -> None:
     assert store.add_feedback("A", "1", "new q", "a", [], 1, message_id="5")
     assert [r["question"] for r in store.feedback("A")] == ["new q", "old q"]
     store.close()
+
+
+def test_sources_are_paged_after_the_cited_ones(corpus) -> None:
+    from retrieval.community import sources_page
+
+    cited = {h.passage_id for h in corpus.search("Cuba", k=2, scope="A")}
+    page1, more1 = sources_page(corpus, "Cuba", "A", cited, 0, n=2)
+    page2, _ = sources_page(corpus, "Cuba", "A", cited, 2, n=2)
+    assert len(page1) == 2 and more1 and not {h.passage_id for h in page1} & cited
+    assert not {h.passage_id for h in page1} & {h.passage_id for h in page2}
+    last, more = sources_page(corpus, "Cuba", "A", cited, 100, n=2)  # past the end: the last page, no Next
+    assert not more
