@@ -14,8 +14,8 @@ from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.models import Answer
 from retrieval.answer.question import parse_question
-from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, record_feedback, record_unanswered, remember_reply,
-                                 scope_of, shown_in, sources_page)
+from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, neighbours, record_feedback, record_unanswered,
+                                 remember_reply, scope_of, shown_in, sources_page)
 
 from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
 from . import embeds
@@ -81,6 +81,50 @@ class SourcesPage(discord.ui.DynamicItem[discord.ui.Button], template=r"qa:sourc
         await interaction.response.edit_message(embed=embed(data), view=pager_view(self.message_id, self.offset, more))
 
 
+class ContextPage(discord.ui.DynamicItem[discord.ui.Button], template=r"qa:ctx:(?P<pid>.+)"):
+    """Previous / Next passage under "Show context": walks the cited passage's document, one passage at a
+    time (the passage id is the button's state)."""
+
+    def __init__(self, passage_id: str | None, label: str) -> None:
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
+                                           disabled=passage_id is None, custom_id=f"qa:ctx:{passage_id or label}"))
+        self.passage_id = passage_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match) -> "ContextPage":
+        return cls(match["pid"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.passage_id is None:
+            return
+        data, before, after = await asyncio.to_thread(context_page, interaction.client.corpus, self.passage_id,
+                                                      scope(interaction))
+        view = context_view(self.passage_id, before, after)
+        await interaction.response.edit_message(embed=embed(data), **({"view": view} if view else {}))
+
+
+CUSTOM_ID_MAX = 100  # Discord's limit on a button's id
+
+
+def context_page(corpus, passage_id: str, here: str) -> tuple[dict, str | None, str | None]:
+    """A passage in its document's text, and the passages before and after it (in a worker thread)."""
+    ctx = corpus.context(passage_id, here)
+    data = embeds.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title, ctx.document.source,
+                                ctx.passage.id)
+    return (data, *neighbours(corpus, passage_id, here))
+
+
+def context_view(passage_id: str, before: str | None, after: str | None) -> discord.ui.View | None:
+    """Buttons to the passages before and after (made on the event loop: a View needs it)."""
+    if len(f"qa:ctx:{passage_id}") + 2 > CUSTOM_ID_MAX:
+        return None  # an id too long for a button: the passage alone
+    view = discord.ui.View(timeout=None)
+    view.add_item(ContextPage(before, "Previous passage"))
+    view.add_item(ContextPage(after, "Next passage"))
+    view.stop()
+    return view
+
+
 def pager_view(message_id: int, offset: int, more: bool) -> discord.ui.View:
     """Previous / Next for a page of sources (stopped: clicks are routed by the buttons' id template)."""
     view = discord.ui.View(timeout=None)
@@ -129,10 +173,10 @@ class AnswerView(discord.ui.View):
         if not ids:
             await tell(interaction, "This reply cites no passage.")
             return
-        ctx = await run_or_defer(interaction, self.bot.corpus.context, ids[0], scope(interaction), ephemeral=True)
-        data = embeds.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title,
-                                    ctx.document.source, ctx.passage.id)
-        await send(interaction, embed=embed(data), ephemeral=True)
+        data, before, after = await run_or_defer(interaction, context_page, self.bot.corpus, ids[0],
+                                                 scope(interaction), ephemeral=True)
+        view = context_view(ids[0], before, after)
+        await send(interaction, embed=embed(data), ephemeral=True, **({"view": view} if view else {}))
 
     @discord.ui.button(emoji="\N{THUMBS UP SIGN}", style=discord.ButtonStyle.secondary, custom_id="qa:up")
     async def vote_up(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -278,4 +322,4 @@ async def setup(bot: "CorpusBot") -> None:
     """discord.py extension entry point (bot.EXTENSIONS)."""
     await bot.add_cog(AskCog(bot))
     bot.add_view(AnswerView(bot))  # persistent: buttons keep working on old answers after a restart
-    bot.add_dynamic_items(SourcesPage)
+    bot.add_dynamic_items(SourcesPage, ContextPage)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .corpus import Corpus
-from .errors import DatabaseFailure, NotAllowed
+from .errors import DatabaseFailure, NotAllowed, UnknownDocument
 from .files import check_file
 from .models import Answer, Document, Hit, IngestReport
 from .render import heading
+from .text.passages import doc_of, ordinal_of
+from .text.passages import passage_id as passage_id_of
 from .scopes import GLOBAL_SCOPE, scope_of  # noqa: F401 (scope_of: the cogs take it from here)
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,19 @@ def remove_own(corpus: Corpus, key: str, scope: str) -> Document:
 def more_sources(corpus: Corpus, question: str, scope: str, exclude: set[str], n: int = 5) -> list[Hit]:
     """The next best passages after the ones already cited."""
     return sources_page(corpus, question, scope, exclude, 0, n)[0]
+
+
+def neighbours(corpus: Corpus, passage_id: str, scope: str) -> tuple[str | None, str | None]:
+    """The passages before and after one in its document (None at either end), for "Show context" paging."""
+    doc, ordinal = doc_of(passage_id), ordinal_of(passage_id)
+    found = []
+    for other in (ordinal - 1, ordinal + 1):
+        candidate = passage_id_of(doc, other)
+        try:
+            found.append(candidate if other >= 0 and corpus.context(candidate, scope, chars=0) else None)
+        except UnknownDocument:
+            found.append(None)
+    return found[0], found[1]
 
 
 MAX_SOURCES = 50  # "More sources" pages through at most this many passages

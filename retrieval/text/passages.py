@@ -38,6 +38,12 @@ def doc_of(passage_id: str) -> str:
     return passage_id.rsplit("#", 1)[0]
 
 
+def ordinal_of(passage_id: str) -> int:
+    """The passage's place in its document; UnknownDocument-free: a malformed id gives -1."""
+    tail = passage_id.rsplit("#", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
 MAX_WORD_CHARS = 40  # a longer "word" (a hash, a URL, 19 MB without a space) counts as one word per 40 characters
 
 

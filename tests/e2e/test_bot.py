@@ -627,3 +627,20 @@ async def test_more_sources_pages_with_previous_and_next(env) -> None:
     back = [c for row in page2["components"] for c in row["components"]][0]
     again = await standin.interact(standin.make_component_interaction(back["custom_id"], shown))
     assert [f["value"].split("`")[-2] for f in again.json["data"]["embeds"][0]["fields"]] == ids1
+
+
+async def test_show_context_walks_the_document_passage_by_passage(env) -> None:
+    standin, _ = env
+    await ask(standin, "when did Cuba recognize South Korea?")
+    answer = standin.last_bot_message(CHANNEL_ID)
+    cited = answer["embeds"][0]["fields"][0]["value"].rsplit("`", 2)[1]
+    first = await standin.interact(standin.make_component_interaction("qa:context", answer))
+    buttons = [c for row in first.json["data"]["components"] for c in row["components"]]
+    assert [b["label"] for b in buttons] == ["Previous passage", "Next passage"]
+    shown = first.response_json["resource"]["message"]
+    doc, ordinal = cited.rsplit("#", 1)
+    step = buttons[1] if not buttons[1].get("disabled") else buttons[0]
+    moved = await standin.interact(standin.make_component_interaction(step["custom_id"], shown))
+    assert moved.json["type"] == 7
+    title = moved.json["data"]["embeds"][0]["title"]
+    assert title.endswith(f"{doc}#{int(ordinal) + (1 if step is buttons[1] else -1)}")
