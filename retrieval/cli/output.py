@@ -5,6 +5,7 @@ and an exit code instead of a traceback."""
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -33,7 +34,11 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            class QuietOnClosedPipe(Console):
+                def on_broken_pipe(self) -> None:  # rich exits 1 there; `| head` is no failure
+                    _quiet_exit()
+
+            self._console = QuietOnClosedPipe(**self._options)
         return getattr(self._console, name)
 
 
@@ -64,6 +69,12 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _quiet_exit() -> None:
+    """The reader closed the pipe: exit 0 with no message (and no second error when Python flushes)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(0)
+
+
 def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
     """One-line messages and exit codes instead of tracebacks."""
 
@@ -81,6 +92,8 @@ def friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         except sqlite3.Error as exc:  # store.py names its failures; anything else that slips through
             logging.getLogger(__name__).debug("database failure", exc_info=True)
             fail(f"database error: {exc}", EXIT_FAILURE)
+        except BrokenPipeError:  # `... | head`: the reader has what it wanted; stop quietly, like other tools
+            _quiet_exit()
         except (OSError, ValueError, RuntimeError) as exc:
             logging.getLogger(__name__).debug("failure", exc_info=True)
             fail(f"{type(exc).__name__}: {exc}", EXIT_FAILURE)

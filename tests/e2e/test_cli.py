@@ -165,3 +165,14 @@ def test_feedback_lists_votes_newest_first(tmp_path) -> None:
     assert [r["question"] for r in rows] == ["capital of Australia", "when did Cuba recognize South Korea?"]
     only = json.loads(run(["feedback", "--server", "42", "--json"], db).stdout)
     assert [r["vote"] for r in only] == [1]
+
+
+def test_a_closed_pipe_ends_quietly(db):
+    """`... | head -1`: the reader has what it wanted; no error line, exit 0 (like other tools)."""
+    run(["stats"], db)  # seeded
+    for args in (["list"], ["ask", "lighthouses"]):
+        script = (f"{sys.executable} -m retrieval {' '.join(args)} | head -c 1 > /dev/null; "
+                  "exit ${PIPESTATUS[0]}")
+        result = subprocess.run(["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "RETRIEVAL_DB": str(db), "COLUMNS": "80"})
+        assert result.stderr == "" and result.returncode == 0, (args, result.stderr)
