@@ -271,11 +271,15 @@ class AskCog(commands.Cog):
         # Only an explicit @bot in the text: @everyone, role pings and replies that ping the bot are not questions.
         if not is_dm and me.id not in message.raw_mentions:
             return
-        if not is_dm:  # the server may answer mentions in some channels only (/config answer_channels)
-            book, here = self.bot.server_settings, scope_of(message.guild.id)
-            settings = book.cached(here) or await asyncio.to_thread(book.get, here)
-            if not settings.answers_in(message.channel.id):
-                return
+        here = scope_of(message.guild and message.guild.id)
+        book = self.bot.server_settings
+        settings = book.cached(here) or await asyncio.to_thread(book.get, here)
+        channel = message.channel
+        # A thread the bot started for an earlier answer: a question there is a follow-up.
+        in_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
+        where_asked = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+        if not is_dm and not settings.answers_in(where_asked):  # /config answer_channels
+            return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if not question:
             await self._reply(message, "Ask me a question about the documents, e.g. "
@@ -286,8 +290,10 @@ class AskCog(commands.Cog):
             return
         corpus = self.corpus  # this answer's corpus, also if the bot stops meanwhile
         try:
-            answer = await asyncio.to_thread(self.answers.ask, corpus, question,
-                                             scope_of(message.guild and message.guild.id))
+            if in_thread:
+                answer = await asyncio.to_thread(corpus.ask_follow_up, question, here, str(channel.id))
+            else:
+                answer = await asyncio.to_thread(self.answers.ask, corpus, question, here)
         except RetrievalError as exc:
             context = f"message guild={message.guild and message.guild.id} channel={message.channel.id} " \
                       f"user={message.author.id}"
@@ -300,11 +306,26 @@ class AskCog(commands.Cog):
             return
         log.info("answered message guild=%s user=%s found=%s", message.guild and message.guild.id,
                  message.author.id, answer.found)
-        sent = await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
-        here = scope_of(message.guild and message.guild.id)
+        thread = None
+        if not is_dm and not in_thread and settings.reply_style == "thread":
+            thread = await self._start_thread(message, question)
+        if thread is not None:
+            sent = await thread.send(embed=answer_embed(answer), view=answer_buttons(self.bot), allowed_mentions=NO_PINGS)
+        else:
+            sent = await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
         if sent is not None:
-            await asyncio.to_thread(remember_reply, corpus, sent.id, here, answer)
+            await asyncio.to_thread(remember_reply, corpus, sent.id, here, answer, sent.channel.id)
         await asyncio.to_thread(record_unanswered, corpus, here, answer)
+
+    async def _start_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
+        """A thread from the question's message for its answer; None (and a log line) when Discord refuses
+        (no permission, an archived channel, a channel type without threads): the answer is then a reply."""
+        try:
+            return await message.create_thread(name=embeds.thread_name(question), auto_archive_duration=1440)
+        except (discord.HTTPException, ValueError, AttributeError) as exc:
+            log.warning("no thread for an answer guild=%s channel=%s: %s", message.guild and message.guild.id,
+                        message.channel.id, exc)
+            return None
 
     async def _reply(self, message: discord.Message, text: str | None = None, **kwargs) -> discord.Message | None:
         """Reply without pinging anyone; still answer if the question was deleted meanwhile."""

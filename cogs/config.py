@@ -15,12 +15,13 @@ from .common import embed, log, moderator_only, scope, send, tell, where
 if TYPE_CHECKING:
     from bot import CorpusBot
 
-SettingName = Literal["moderator_role", "answer_channels", "cooldown_questions", "cooldown_seconds"]
+SettingName = Literal["moderator_role", "answer_channels", "cooldown_questions", "cooldown_seconds", "reply_style"]
 HELP = {
     "moderator_role": "a role that counts as moderator besides Manage Server",
     "answer_channels": "where @mentions are answered (#channels, comma separated; default: every channel)",
     "cooldown_questions": "questions a member may ask ...",
     "cooldown_seconds": "... per this many seconds",
+    "reply_style": "reply (in the channel) or thread (a mention is answered in a new thread; ask follow-ups there)",
 }
 
 

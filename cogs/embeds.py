@@ -190,3 +190,8 @@ def gaps_embed(gaps: list) -> dict:
                         + f" \u00b7 last {g.last_asked}"} for g in gaps]
     return _embed("Questions the documents did not answer",
                   "" if gaps else "No gaps: every question asked here was answered.", fields)
+
+
+def thread_name(question: str) -> str:
+    """A thread's name: the question, cleaned and shortened (Discord allows 100 characters)."""
+    return _cut(" ".join(clean_text(question).split()), 90) or "Question"

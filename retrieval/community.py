@@ -90,12 +90,16 @@ class Shown:
     answer: str
 
 
-def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: Answer) -> None:
+def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: Answer,
+                   channel_id: int | str | None = None) -> None:
     """Keep what an answer message shows by its id, for its buttons. A database that cannot be written
     (read-only) keeps nothing: the buttons then read the message itself (see `shown_in`)."""
     try:
-        corpus.remember_reply(str(message_id), scope, answer.question, heading(answer),
-                                    [c.hit.passage_id for c in answer.citations])
+        # the question as searched (a follow-up with its thread's words): what the buttons and the next
+        # follow-up build on
+        corpus.remember_reply(str(message_id), scope, answer.read_as or answer.question, heading(answer),
+                              [c.hit.passage_id for c in answer.citations],
+                              None if channel_id is None else str(channel_id))
     except DatabaseFailure as exc:
         log.warning("reply %s not recorded: %s", message_id, exc)
 

@@ -29,7 +29,7 @@ from .ingest import DocIds, RefreshReport, ingest_paths, prepare_text, refresh_f
 from .models import Answer, Document, Hit, IngestReport, Passage
 from .scopes import GLOBAL_SCOPE, scopes_for
 from .search import Searcher
-from . import gaps
+from . import follow_up, gaps
 from .server_settings import ServerSettings, ServerSettingsBook
 from .store import Store
 from .text.tokenize import TOKENIZER_VERSION
@@ -260,8 +260,17 @@ class Corpus:
         return PassageContext(passage, doc, before, after)
 
     # -- what answer messages showed, and the votes on them (retrieval/community.py's rules) -----------
-    def remember_reply(self, message_id: str, scope: str, question: str, answer: str, passage_ids: list[str]) -> None:
-        self.store.remember_reply(message_id, scope, question, answer, passage_ids)
+    def remember_reply(self, message_id: str, scope: str, question: str, answer: str, passage_ids: list[str],
+                       channel_id: str | None = None) -> None:
+        self.store.remember_reply(message_id, scope, question, answer, passage_ids, channel_id)
+
+    def ask_follow_up(self, question: str, scope: str, channel_id: str) -> Answer:
+        """A question in a thread: read with the thread's earlier question when it leans on it."""
+        reading = follow_up.read_with(self.store.last_question_in(channel_id, scope), question)
+        if reading is None:
+            return self.ask(question, scope=scope)
+        answer = self.ask(reading, scope=scope)
+        return dataclasses.replace(answer, question=question, read_as=answer.read_as or reading)
 
     def reply(self, message_id: str) -> dict | None:
         return self.store.reply(message_id)

@@ -2,7 +2,7 @@
 database with who changed what and when; the operator's environment variables are the defaults.
 
 Only settings that take effect are offered: the moderator role, the channels where mentions are
-answered, and the question cooldown. Values are typed by users in Discord, so each is parsed here into one
+answered, the question cooldown, and the reply style (in the channel, or in a thread). Values are typed by users in Discord, so each is parsed here into one
 clear line on failure ("cooldown_questions must be a whole number from 1 to 100").
 """
 
@@ -26,6 +26,7 @@ class ServerSettings:
     answer_channels: frozenset[int] = frozenset()  # where mentions are answered; empty: everywhere
     cooldown_questions: int = 5  # questions per user ...
     cooldown_seconds: float = 60.0  # ... per this many seconds
+    reply_style: str = "reply"  # "thread": a mention is answered in a new thread, where follow-ups continue
 
     def answers_in(self, channel_id: int | None) -> bool:
         return not self.answer_channels or channel_id in self.answer_channels
@@ -65,7 +66,14 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _style(text: str) -> str:
+    if text.strip().lower() not in ("reply", "thread"):
+        raise BadSetting("reply_style must be reply or thread")
+    return text.strip().lower()
+
+
 PARSERS: dict[str, Callable[[str], Any]] = {
+    "reply_style": _style,
     "moderator_role": _role,
     "answer_channels": _channels,
     "cooldown_questions": _whole(1, 100, "cooldown_questions"),

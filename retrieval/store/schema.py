@@ -83,6 +83,14 @@ def m006_unanswered_questions(db: sqlite_utils.Database) -> None:
     db["unanswered"].create_index(["scope", "terms"], if_not_exists=True)
 
 
+@MIGRATIONS()
+def m007_reply_channels(db: sqlite_utils.Database) -> None:
+    """Where each answer was sent: a thread's earlier question reads its follow-ups."""
+    if "channel_id" not in db["replies"].columns_dict:
+        db["replies"].add_column("channel_id", str)
+    db["replies"].create_index(["channel_id", "created_at"], if_not_exists=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this database still needs (reads only)."""
     return [m.name for m in MIGRATIONS.pending(db)]

@@ -87,12 +87,20 @@ class Store(SQLiteFile):
         return done
 
     @translating
-    def remember_reply(self, message_id: str, scope: str, question: str, answer: str, passage_ids: list[str]) -> None:
+    def remember_reply(self, message_id: str, scope: str, question: str, answer: str, passage_ids: list[str],
+                       channel_id: str | None = None) -> None:
         """What an answer message showed, for its buttons (a re-sent id replaces the old record)."""
         with self._writing():
             self.db["replies"].insert({"message_id": message_id, "scope": scope, "question": question,
                                        "answer": answer, "passage_ids": " ".join(passage_ids),
-                                       "created_at": utc_now()}, replace=True)
+                                       "created_at": utc_now(), "channel_id": channel_id}, replace=True)
+
+    @translating
+    def last_question_in(self, channel_id: str, scope: str) -> str | None:
+        """The question last answered in a channel (a thread) of this server."""
+        rows = list(self._read.query("select question from replies where channel_id = ? and scope = ? "
+                                     "order by created_at desc, rowid desc limit 1", [channel_id, scope]))
+        return rows[0]["question"] if rows else None
 
     @translating
     def reply(self, message_id: str) -> dict | None:

@@ -6,6 +6,7 @@ the next matching requests fail (``fail_next``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any, Mapping, Optional
 
 from aiohttp import web
 
-from .payloads import EPHEMERAL, LOADING, USER_ID, Json
+from .payloads import EPHEMERAL, LOADING, USER_ID, Json, now_iso
 from .recorder import RecordedRequest
 
 
@@ -257,7 +258,27 @@ class RestRoutes:
                 return web.Response(status=204)
         if re.fullmatch(r"/messages/\d+/reactions/.*", rest):
             return web.Response(status=204)
+        if (mt := re.fullmatch(r"/messages/(\d+)/threads", rest)) and m == "POST":
+            return self._start_thread(channel_id, int(mt[1]), body)
         return json_response({})
+
+    def _start_thread(self, channel_id: int, message_id: int, body: Json) -> web.StreamResponse:
+        """POST /channels/{id}/messages/{id}/threads: a public thread from a message, owned by the bot; a
+        THREAD_CREATE follows on the gateway, as Discord sends it."""
+        parent = self.channels.get(channel_id)
+        if parent is None or parent.get("type") not in (0, 5) or message_id not in self.messages:
+            return error_response(400 if parent else 404, 50024, "Cannot execute action on this channel type")
+        thread = {
+            "id": str(message_id), "type": 11, "guild_id": parent.get("guild_id"), "parent_id": str(channel_id),
+            "owner_id": str(self.bot_id), "name": str(body.get("name", "thread"))[:100], "last_message_id": None,
+            "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0,
+            "thread_metadata": {"archived": False, "auto_archive_duration": int(body.get("auto_archive_duration") or 1440),
+                                "archive_timestamp": now_iso(), "locked": False},
+        }
+        self.channels[message_id] = thread
+        self.threads_started.append(thread)
+        asyncio.get_running_loop().create_task(self.dispatch("THREAD_CREATE", {**thread, "newly_created": True}))
+        return json_response(thread)
 
     def _commands(self, guild_id: Optional[int], command_id: Optional[int], rec: RecordedRequest) -> web.Response:
         def finish(cmd: Json, old: Optional[Json] = None) -> Json:

@@ -106,6 +106,7 @@ class DiscordStandin(GatewaySide, RestRoutes, MessageStore, InteractionBuilders,
 
         self.users: dict[int, Json] = {bot_id: self.bot_user}
         self.channels: dict[int, Json] = {}
+        self.threads_started: list[Json] = []  # threads the bot started (POST .../messages/{id}/threads)
         for g in self.guilds.values():
             for m in g["members"]:
                 self.users.setdefault(int(m["user"]["id"]), m["user"])
