@@ -186,6 +186,31 @@ class AnswerView(discord.ui.View):
     async def vote_down(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         await self._vote(interaction, VOTE_DOWN)
 
+    @discord.ui.button(label="Follow up in a thread", style=discord.ButtonStyle.secondary, custom_id="qa:thread")
+    async def follow_up(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        """A thread from the answer, where follow-ups are read with its question (as after a mention)."""
+        message = interaction.message
+        if interaction.guild_id is None or message is None or isinstance(interaction.channel, discord.Thread):
+            await tell(interaction, "Follow-up threads start from answers in a server's channels.")
+            return
+        if message.thread is not None or interaction.guild is not None and interaction.guild.get_thread(message.id):
+            await tell(interaction, f"This answer already has a thread: <#{message.id}>.")
+            return
+        shown = await self._shown(interaction)
+        try:
+            thread = await message.create_thread(name=embeds.thread_name(shown.question), auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            log.warning("no follow-up thread %s: %s", where(interaction), exc)
+            await tell(interaction, "I cannot start a thread here (the channel does not allow it, or I lack the "
+                                    "permission to create threads).")
+            return
+        intro = await thread.send(embeds.message_text(f"Ask follow-ups here: mention me, e.g. "
+                                                      f"`@{self.bot.user.name} and when did it end?`"),
+                                  allowed_mentions=NO_PINGS)
+        await asyncio.to_thread(self.bot.corpus.remember_reply, str(intro.id), scope(interaction), shown.question,
+                                shown.answer, list(shown.passage_ids), str(thread.id))
+        await tell(interaction, f"Thread started: <#{thread.id}>.")
+
     async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
         shown = await self._shown(interaction)
         message_id = interaction.message.id if interaction.message else None

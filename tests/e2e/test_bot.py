@@ -157,7 +157,7 @@ async def test_ask_answers_every_seed_question(env) -> None:
         else:
             assert embed["description"].startswith(NOT_FOUND), (case, embed)
         buttons = [c["custom_id"] for row in message["components"] for c in row["components"]]
-        assert buttons == ["qa:more", "qa:context", "qa:up", "qa:down"]
+        assert buttons == ["qa:more", "qa:context", "qa:up", "qa:down", "qa:thread"]
 
 
 async def test_ask_example_from_the_readme(env) -> None:

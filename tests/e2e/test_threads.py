@@ -62,3 +62,25 @@ async def test_a_thread_discord_refuses_falls_back_to_a_reply(env, caplog) -> No
     reply = await standin.wait_for_channel_message(CHANNEL_ID, after=mark)
     assert reply.json.get("embeds") and reply.json.get("message_reference")  # a reply to the question
     assert any("no thread for an answer" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_ask_answer_starts_a_follow_up_thread_from_its_button(env) -> None:
+    standin, bot = env
+    from test_bot import ask
+
+    await ask(standin, "when did Cuba and South Korea establish diplomatic relations?")
+    answer = standin.last_bot_message(CHANNEL_ID)
+    for _ in range(200):
+        if bot.corpus.reply(str(answer["id"])):
+            break
+        await asyncio.sleep(0.01)
+    click = await standin.interact(standin.make_component_interaction("qa:thread", answer))
+    assert click.json["data"]["content"].startswith("Thread started") and click.json["data"]["flags"] & 64
+    thread_id = int(standin.threads_started[-1]["id"])
+    mark = standin.mark()
+    follow = standin.make_message(f"{standin.bot_mention} and when did it happen?", channel_id=thread_id)
+    await standin.dispatch("MESSAGE_CREATE", follow)
+    reply = await _wait_for_message_in(standin, thread_id, mark)
+    assert "Cuba" in reply["embeds"][0]["description"]  # read with the answer's question
+    again = await standin.interact(standin.make_component_interaction("qa:thread", answer))
+    assert "already has a thread" in again.json["data"]["content"]
