@@ -547,7 +547,7 @@ async def test_questions_are_acknowledged_within_3_s_while_a_big_upload_is_read(
 
 
 async def test_a_handler_that_starts_late_defers_at_once(env, monkeypatch) -> None:
-    """The 3 s count from the interaction's creation: a handler that starts 1.6 s late (a busy loop) does
+    """The 3 s count from the interaction's creation: a handler that starts 1.9 s late (a busy loop) does
     not wait another 1.5 s for slow work before acknowledging."""
     standin, bot = env
     original = bot.corpus.ask
@@ -559,10 +559,10 @@ async def test_a_handler_that_starts_late_defers_at_once(env, monkeypatch) -> No
     monkeypatch.setattr(bot.corpus, "ask", slow_ask)
     itx = standin.make_slash_interaction("ask", {"question": "when did Cuba recognize South Korea?"})
     created = time.monotonic()
-    await asyncio.sleep(1.6)  # Discord created it; our handler gets it late
+    await asyncio.sleep(1.9)  # Discord created it; our handler gets it late
     await standin.dispatch("INTERACTION_CREATE", itx)
     callback = await standin.wait_for_callback(itx, timeout=10)
-    assert callback.json["type"] == 5 and callback.at - created < 2.5  # deferred at once, well within 3 s
+    assert callback.json["type"] == 5 and callback.at - created < 3.0  # deferred at once: within Discord's 3 s (3.4 s before)
     reply = await standin.wait_for_request(lambda r: r.is_webhook_for(itx) and r.method in ("POST", "PATCH"), timeout=10)
     assert "1949" in json.dumps(reply.json)
 
