@@ -17,7 +17,8 @@ from retrieval.answer.question import parse_question
 from retrieval.community import (VOTE_DOWN, VOTE_UP, Shown, neighbours, record_feedback, record_unanswered,
                                  remember_reply, scope_of, shown_in, sources_page)
 
-from .common import NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, tell, user_message, where
+from .common import (NO_PINGS, embed, log, on_app_command_error, run_or_defer, scope, send, settings_of, tell,
+                     user_message, where)
 from . import embeds
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class AnswerView(discord.ui.View):
                 return recorded
         shown = message.embeds[0].to_dict() if message is not None and message.embeds else {}
         answer = (shown.get("description") or "").split("\n", 1)[0].strip("*")
-        return Shown(embeds.question_of(shown), here, tuple(embeds.passage_ids_of(shown)), answer)
+        return Shown(embeds.question_of(shown), here, tuple(embeds.passage_ids_of(shown)), answer, recorded=False)
 
     @discord.ui.button(label="More sources", style=discord.ButtonStyle.secondary, custom_id="qa:more")
     async def more(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -160,12 +161,8 @@ class AnswerView(discord.ui.View):
                                         scope(interaction), set(shown.passage_ids), 0, SEARCH_RESULTS, ephemeral=True)
         data = embeds.hits_embed(f"More sources: {shown.question}", hits, "No other passage matches.",
                                  start=len(shown.passage_ids) + 1)
-        recorded = interaction.message is not None and (await self._recorded(interaction)) is not None
-        pager = pager_view(interaction.message.id, 0, more) if recorded and more else None
+        pager = pager_view(interaction.message.id, 0, more) if shown.recorded and more else None
         await send(interaction, embed=embed(data), ephemeral=True, **({"view": pager} if pager else {}))
-
-    async def _recorded(self, interaction: discord.Interaction) -> Shown | None:
-        return await asyncio.to_thread(shown_in, self.bot.corpus, interaction.message.id, scope(interaction))
 
     @discord.ui.button(label="Show context", style=discord.ButtonStyle.secondary, custom_id="qa:context")
     async def context(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
@@ -207,8 +204,7 @@ class AnswerView(discord.ui.View):
         intro = await thread.send(embeds.message_text(f"Ask follow-ups here: mention me, e.g. "
                                                       f"`@{self.bot.user.name} and when did it end?`"),
                                   allowed_mentions=NO_PINGS)
-        await asyncio.to_thread(self.bot.corpus.remember_reply, str(intro.id), scope(interaction), shown.question,
-                                shown.answer, list(shown.passage_ids), str(thread.id))
+        await asyncio.to_thread(remember_reply, self.bot.corpus, intro.id, shown, thread.id)
         await tell(interaction, f"Thread started: <#{thread.id}>.")
 
     async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
@@ -245,8 +241,7 @@ class AskCog(commands.Cog):
 
     async def _refuse_cooldown(self, guild_id: int | None, user_id: int) -> str | None:
         here = scope_of(guild_id)
-        book = self.bot.server_settings
-        settings = book.cached(here) or await asyncio.to_thread(book.get, here)
+        settings = await settings_of(self.bot, here)
         retry = self.cooldowns.retry_after(here, user_id, settings.cooldown_questions, settings.cooldown_seconds)
         return None if retry is None else f"Slow down a little: you can ask again in {retry:.0f} s."
 
@@ -283,7 +278,7 @@ class AskCog(commands.Cog):
         log.info("answered %s found=%s", where(interaction), answer.found)
         message_id = await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
         if message_id is not None:  # what the buttons act on, kept by message id
-            await asyncio.to_thread(remember_reply, corpus, message_id, here, answer)
+            await asyncio.to_thread(remember_reply, corpus, message_id, Shown.of(answer, here))
         await asyncio.to_thread(record_unanswered, corpus, here, answer)  # for /corpus gaps
 
     # -- mentions and direct messages ------------------------------------------------------------
@@ -297,8 +292,7 @@ class AskCog(commands.Cog):
         if not is_dm and me.id not in message.raw_mentions:
             return
         here = scope_of(message.guild and message.guild.id)
-        book = self.bot.server_settings
-        settings = book.cached(here) or await asyncio.to_thread(book.get, here)
+        settings = await settings_of(self.bot, here)
         channel = message.channel
         # A thread the bot started for an earlier answer: a question there is a follow-up.
         in_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
@@ -339,7 +333,7 @@ class AskCog(commands.Cog):
         else:
             sent = await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
         if sent is not None:
-            await asyncio.to_thread(remember_reply, corpus, sent.id, here, answer, sent.channel.id)
+            await asyncio.to_thread(remember_reply, corpus, sent.id, Shown.of(answer, here), sent.channel.id)
         await asyncio.to_thread(record_unanswered, corpus, here, answer)
 
     async def _start_thread(self, message: discord.Message, question: str) -> discord.Thread | None:

@@ -90,10 +90,10 @@ def is_moderator(interaction: discord.Interaction, role_name: str | None) -> boo
     return bool(role_name) and any(r.name.casefold() == role_name.casefold() for r in roles)
 
 
-async def server_settings(interaction: discord.Interaction) -> "ServerSettings":
-    """This server's settings (its own values over the operator's defaults); read once per server."""
-    book = interaction.client.server_settings
-    here = scope(interaction)
+async def settings_of(client: discord.Client, here: str) -> "ServerSettings":
+    """A server's settings (its own values over the operator's defaults); read from the database once per
+    server, off the event loop."""
+    book = client.server_settings
     return book.cached(here) or await asyncio.to_thread(book.get, here)
 
 
@@ -101,7 +101,7 @@ def moderator_only():
     """The run-time check behind the moderator commands (Discord's default permissions only hide them)."""
 
     async def predicate(interaction: discord.Interaction) -> bool:
-        role = (await server_settings(interaction)).moderator_role
+        role = (await settings_of(interaction.client, scope(interaction))).moderator_role
         if interaction.guild_id is None or not is_moderator(interaction, role):
             needed = "the Manage Server permission" + (f" or the {role!r} role" if role else "")
             raise NotModerator(f"Only moderators can do this ({needed}).")

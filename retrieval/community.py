@@ -88,17 +88,22 @@ class Shown:
     scope: str
     passage_ids: tuple[str, ...]
     answer: str
+    recorded: bool = True  # False: read back from the message itself (a reply of an earlier release)
+
+    @classmethod
+    def of(cls, answer: Answer, scope: str) -> "Shown":
+        """What an answer shows. Its question is the one searched (a follow-up with its thread's words):
+        what the buttons and the next follow-up build on."""
+        return cls(answer.read_as or answer.question, scope, tuple(c.hit.passage_id for c in answer.citations),
+                   heading(answer))
 
 
-def remember_reply(corpus: Corpus, message_id: int | str, scope: str, answer: Answer,
-                   channel_id: int | str | None = None) -> None:
-    """Keep what an answer message shows by its id, for its buttons. A database that cannot be written
-    (read-only) keeps nothing: the buttons then read the message itself (see `shown_in`)."""
+def remember_reply(corpus: Corpus, message_id: int | str, shown: Shown, channel_id: int | str | None = None) -> None:
+    """Keep what a message shows by its id (an answer, or a thread's first message), for its buttons and
+    follow-ups. A database that cannot be written (read-only) keeps nothing: the buttons then read the
+    message itself, and a follow-up stands alone."""
     try:
-        # the question as searched (a follow-up with its thread's words): what the buttons and the next
-        # follow-up build on
-        corpus.remember_reply(str(message_id), scope, answer.read_as or answer.question, heading(answer),
-                              [c.hit.passage_id for c in answer.citations],
+        corpus.remember_reply(str(message_id), shown.scope, shown.question, shown.answer, list(shown.passage_ids),
                               None if channel_id is None else str(channel_id))
     except DatabaseFailure as exc:
         log.warning("reply %s not recorded: %s", message_id, exc)

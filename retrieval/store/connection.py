@@ -59,6 +59,8 @@ class SQLiteFile:
                 self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
             self._ensure_schema()
+            # Known once: only a read-only database of an earlier release lacks some (it cannot be migrated).
+            self.tables = frozenset(self.db.table_names())
         except BaseException as exc:
             if conn is not None:
                 conn.close()

@@ -106,7 +106,7 @@ class Store(SQLiteFile):
     def reply(self, message_id: str) -> dict | None:
         """(question, scope, passage_ids) an answer message showed; None for one not recorded (sent by an
         earlier release, or while the database was read-only)."""
-        if "replies" not in self._read.table_names():
+        if "replies" not in self.tables:
             return None  # a read-only database of an earlier release
         rows = list(self._read.query("select * from replies where message_id = ?", [message_id]))
         if not rows:
@@ -119,7 +119,7 @@ class Store(SQLiteFile):
     def server_settings(self, scope: str) -> dict[str, str]:
         """A server's own settings (name -> stored text); {} when it has none, or the table is not there yet
         (a read-only database of an earlier release)."""
-        if "server_settings" not in self._read.table_names():
+        if "server_settings" not in self.tables:
             return {}
         return {r["name"]: r["value"] for r in self._read.query(
             "select name, value from server_settings where scope = ?", [scope])}
@@ -137,7 +137,7 @@ class Store(SQLiteFile):
 
     @translating
     def server_setting_changes(self, scope: str, limit: int = 10) -> list[dict]:
-        if "server_setting_changes" not in self._read.table_names():
+        if "server_setting_changes" not in self.tables:
             return []
         return list(self._read.query("select name, value, changed_by, changed_at from server_setting_changes "
                                      "where scope = ? order by id desc limit ?", [scope, limit]))
@@ -151,7 +151,7 @@ class Store(SQLiteFile):
     @translating
     def unanswered(self, scope: str | None, limit: int = 5_000) -> list[dict]:
         """The newest unanswered questions of a server (None: every server), newest first."""
-        if "unanswered" not in self._read.table_names():
+        if "unanswered" not in self.tables:
             return []
         where, params = ("where scope = ?", [scope]) if scope is not None else ("", [])
         return list(self._read.query(f"select scope, question, terms, confidence, asked_at from unanswered {where} "
