@@ -32,7 +32,7 @@ NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment
                  "or use the console instead: python -m retrieval ask \"your question\"")
 # The cogs, loaded as discord.py extensions (each module has `setup(bot)`): a new command group is a new
 # module in cogs/ and its name here.
-EXTENSIONS = ("cogs.ask", "cogs.documents", "cogs.config")
+EXTENSIONS = ("cogs.ask", "cogs.forum", "cogs.documents", "cogs.config")
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
@@ -50,6 +50,9 @@ class BotSettings:
     cooldown_questions: int = 5  # per user...
     cooldown_seconds: float = 60.0  # ...per this many seconds
     health_file: Path = field(default_factory=lambda: Path(DEFAULT_HEALTH_FILE))
+    # The privileged Message Content intent, for forum auto-answer only: off unless the operator turns it on
+    # here and in the Developer Portal (and, beyond 100 servers, Discord reviews the bot for it).
+    message_content: bool = False
 
     @classmethod
     def from_env(cls) -> "BotSettings":
@@ -66,27 +69,30 @@ class BotSettings:
             cooldown_questions=env_number("ASK_COOLDOWN_QUESTIONS", int) or cls.cooldown_questions,
             cooldown_seconds=env_number("ASK_COOLDOWN_SECONDS", float) or cls.cooldown_seconds,
             health_file=env_path("HEALTH_FILE") or Path(DEFAULT_HEALTH_FILE),
+            message_content=env_flag("MESSAGE_CONTENT_INTENT", False),
         )
 
 
-def intents() -> discord.Intents:
-    """Only what the bot needs; none is privileged.
+def intents(message_content: bool = False) -> discord.Intents:
+    """Only what the bot needs; by default none is privileged.
 
-    guilds: servers, channels and roles (moderator role check); guild_messages and dm_messages: to see
-    mentions and direct messages. Discord delivers the text of messages that mention the bot and of DMs
-    without the privileged message_content intent, so the bot does not ask for it.
+    guilds: servers, channels, threads and roles (moderator role check); guild_messages and dm_messages: to
+    see mentions and direct messages. Discord delivers the text of messages that mention the bot and of DMs
+    without the privileged message_content intent; only forum auto-answer, which reads posts that do not
+    mention the bot, needs it, so it is the operator's choice (MESSAGE_CONTENT_INTENT).
     """
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.guild_messages = True
     wanted.dm_messages = True
+    wanted.message_content = message_content
     return wanted
 
 
 class CorpusBot(commands.Bot):
     def __init__(self, config: BotSettings, retrieval: Settings, corpus: Corpus | None = None,
                  **options: object) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(config.message_content), help_command=None,
                          allowed_mentions=discord.AllowedMentions.none(), **options)
         self.config = config
         self.retrieval_settings = retrieval
@@ -180,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         print("Discord refused the token (DISCORD_TOKEN): check it in the Developer Portal, Bot tab.",
               file=sys.stderr)
         return 2
-    except discord.PrivilegedIntentsRequired:  # not expected: the bot asks for no privileged intent
-        print("Discord refused the intents; see the README's Discord setup.", file=sys.stderr)
+    except discord.PrivilegedIntentsRequired:  # MESSAGE_CONTENT_INTENT=1 without the portal's switch
+        print("Discord refused the Message Content intent: turn it on in the Developer Portal (Bot tab, "
+              "Privileged Gateway Intents), or unset MESSAGE_CONTENT_INTENT; see the README's Discord setup.",
+              file=sys.stderr)
         return 2
     return 0
 

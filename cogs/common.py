@@ -1,4 +1,4 @@
-"""What both cogs need: embeds from dicts, one way to refuse, and the moderator rule."""
+"""What every cog needs: embeds from dicts, one way to refuse, the moderator rule, and the cooldowns."""
 
 from __future__ import annotations
 
@@ -145,3 +145,19 @@ async def on_app_command_error(interaction: discord.Interaction, error: Exceptio
         await tell(interaction, message)
     except discord.HTTPException:
         log.warning("could not send the error message for %s", where(interaction))
+
+
+class Cooldowns:
+    """Per-user token buckets shared by every way of asking (slash, mention, DM, context menu), at the rate
+    each server chose (/config); a server's new rate applies to its users' next buckets."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, int], app_commands.Cooldown] = {}
+
+    def retry_after(self, scope: str, user_id: int, rate: int, per: float) -> float | None:
+        if len(self._buckets) > 10_000:  # forget idle users
+            self._buckets = {k: b for k, b in self._buckets.items() if b.get_tokens() < b.rate}
+        bucket = self._buckets.get((scope, user_id))
+        if bucket is None or (bucket.rate, bucket.per) != (rate, per):
+            bucket = self._buckets[(scope, user_id)] = app_commands.Cooldown(rate, per)
+        return bucket.update_rate_limit()

@@ -15,7 +15,8 @@ EMBED_FOOTER, EMBED_FIELDS = 2048, 25
 MESSAGE_CONTENT = 2000
 # A document's title or source inside a message or a field's footer is shortened to this many characters.
 SHOWN_TITLE, SHOWN_SOURCE = 200, 200
-_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+# Channel mentions (<#id>) are left as links: they ping nobody and show only channels the reader can see.
+_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>")
 
 
 def discord_text(text: str) -> str:
@@ -36,7 +37,7 @@ def message_text(text: str, limit: int = MESSAGE_CONTENT) -> str:
 
 def defuse_mentions(text: str) -> str:
     """Break @everyone/@here and user/role mentions with a zero-width space (allowed_mentions is the real guard)."""
-    return _MENTION.sub(lambda m: m.group().replace("@", "@\u200b").replace("<#", "<#\u200b"), text)
+    return _MENTION.sub(lambda m: m.group().replace("@", "@\u200b"), text)
 
 
 def _escape_markdown(text: str) -> str:

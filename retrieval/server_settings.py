@@ -2,8 +2,10 @@
 database with who changed what and when; the operator's environment variables are the defaults.
 
 Only settings that take effect are offered: the moderator role, the channels where mentions are
-answered, the question cooldown, and the reply style (in the channel, or in a thread). Values are typed by users in Discord, so each is parsed here into one
-clear line on failure ("cooldown_questions must be a whole number from 1 to 100").
+answered, the question cooldown, the reply style (in the channel, or in a thread), the forum channels whose
+new posts are answered and when, and a moderators' channel for notices. Values are typed by users in
+Discord, so each is parsed here into one clear line on failure ("cooldown_questions must be a whole number
+from 1 to 100").
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ class ServerSettings:
     cooldown_questions: int = 5  # questions per user ...
     cooldown_seconds: float = 60.0  # ... per this many seconds
     reply_style: str = "reply"  # "thread": a mention is answered in a new thread, where follow-ups continue
+    forum_channels: frozenset[int] = frozenset()  # forums whose new posts are answered (Message Content intent)
+    forum_replies: str = "confident"  # "always": also say "not sure" / "not found" in a forum post
+    notices_channel: int | None = None  # where moderators get notices (the weekly gaps summary)
 
     def answers_in(self, channel_id: int | None) -> bool:
         return not self.answer_channels or channel_id in self.answer_channels
@@ -39,12 +44,22 @@ def _role(text: str) -> str:
     return name
 
 
-def _channels(text: str) -> frozenset[int]:
-    ids = re.findall(r"<#(\d+)>|(\d{15,22})", text)
-    parts = [p for p in re.split(r"[\s,]+", text.strip()) if p]
-    if not ids or len(ids) != len(parts):
-        raise BadSetting("answer_channels must be channels (#channel mentions or ids) separated by commas")
-    return frozenset(int(a or b) for a, b in ids)
+def _channels(name: str) -> Callable[[str], frozenset[int]]:
+    def parse(text: str) -> frozenset[int]:
+        ids = re.findall(r"<#(\d+)>|(\d{15,22})", text)
+        parts = [p for p in re.split(r"[\s,]+", text.strip()) if p]
+        if not ids or len(ids) != len(parts):
+            raise BadSetting(f"{name} must be channels (#channel mentions or ids) separated by commas")
+        return frozenset(int(a or b) for a, b in ids)
+
+    return parse
+
+
+def _channel(text: str) -> int:
+    match = re.fullmatch(r"\s*(?:<#(\d+)>|(\d{15,22}))\s*", text)
+    if match is None:
+        raise BadSetting("notices_channel must be one channel (a #channel mention or an id)")
+    return int(match[1] or match[2])
 
 
 def _whole(low: int, high: int, name: str) -> Callable[[str], int]:
@@ -66,19 +81,26 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _style(text: str) -> str:
-    if text.strip().lower() not in ("reply", "thread"):
-        raise BadSetting("reply_style must be reply or thread")
-    return text.strip().lower()
+def _one_of(name: str, *choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.strip().lower() not in choices:
+            raise BadSetting(f"{name} must be {' or '.join(choices)}")
+        return text.strip().lower()
+
+    return parse
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {
-    "reply_style": _style,
+    "reply_style": _one_of("reply_style", "reply", "thread"),
     "moderator_role": _role,
-    "answer_channels": _channels,
+    "answer_channels": _channels("answer_channels"),
     "cooldown_questions": _whole(1, 100, "cooldown_questions"),
     "cooldown_seconds": _seconds,
+    "forum_channels": _channels("forum_channels"),
+    "forum_replies": _one_of("forum_replies", "confident", "always"),
+    "notices_channel": _channel,
 }
+CHANNEL_SETS = ("answer_channels", "forum_channels")
 
 
 def _stored(value: Any) -> str:
@@ -86,7 +108,7 @@ def _stored(value: Any) -> str:
 
 
 def _loaded(name: str, text: str) -> Any:
-    if name == "answer_channels":
+    if name in CHANNEL_SETS:
         return frozenset(int(v) for v in text.split(",") if v)
     return PARSERS[name](text)
 
@@ -115,11 +137,16 @@ class ServerSettingsBook:
             self._cache[scope] = settings
         return settings
 
-    def change(self, scope: str, name: str, text: str, who: str) -> ServerSettings:
-        """Set (or, with "default", reset) one setting for one server; recorded with who and when."""
+    @staticmethod
+    def parse(name: str, text: str) -> Any:
+        """The value `text` sets `name` to (None: back to the default); one line when it is not one."""
         if name not in PARSERS:
             raise BadSetting(f"No setting {name!r}; the settings are: {', '.join(PARSERS)}")
-        value = None if text.strip().lower() in DEFAULT_WORDS else PARSERS[name](text)
+        return None if text.strip().lower() in DEFAULT_WORDS else PARSERS[name](text)
+
+    def change(self, scope: str, name: str, text: str, who: str) -> ServerSettings:
+        """Set (or, with "default", reset) one setting for one server; recorded with who and when."""
+        value = self.parse(name, text)
         self.store.set_server_setting(scope, name, None if value is None else _stored(value), who)
         with self._lock:
             self._cache.pop(scope, None)
@@ -134,8 +161,11 @@ class ServerSettingsBook:
         for f in fields(ServerSettings):
             value = getattr(settings, f.name)
             default = value == getattr(self.defaults, f.name)
-            if f.name == "answer_channels":
-                shown = ", ".join(f"<#{c}>" for c in sorted(value)) or "every channel"
+            if f.name in CHANNEL_SETS:
+                shown = ", ".join(f"<#{c}>" for c in sorted(value)) or ("every channel" if f.name == "answer_channels"
+                                                                       else "none")
+            elif f.name == "notices_channel" and value is not None:
+                shown = f"<#{value}>"
             else:
                 shown = "none" if value is None else str(value)
             out.append((f.name, shown, default))

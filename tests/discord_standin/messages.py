@@ -200,6 +200,25 @@ class MessageStore:
             msg["referenced_message"] = copy.deepcopy(reference)
         return msg
 
+    async def open_forum_post(self, forum_id: int, title: str, content: str, *, author_id: int = USER_ID) -> Json:
+        """A member opens a post in a forum: THREAD_CREATE (the post, owned by the member), then the
+        MESSAGE_CREATE of its first message, whose id is the thread's, as Discord sends them. Returns the thread."""
+        forum = self.channels[forum_id]
+        thread_id = self.snowflake()
+        thread = {
+            "id": str(thread_id), "type": 11, "guild_id": forum["guild_id"], "parent_id": str(forum_id),
+            "owner_id": str(author_id), "name": title[:100], "last_message_id": str(thread_id),
+            "message_count": 0, "member_count": 1, "rate_limit_per_user": 0, "flags": 0, "applied_tags": [],
+            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now_iso(),
+                                "locked": False},
+        }
+        self.channels[thread_id] = thread
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        first = self.make_message(content, channel_id=thread_id, author_id=author_id, mentions=[])
+        first["id"] = str(thread_id)
+        await self.dispatch("MESSAGE_CREATE", first)
+        return thread
+
     def make_dm_message(self, content: str, *, author_id: int = USER_ID) -> Json:
         """A MESSAGE_CREATE for a direct message to the bot."""
         return self.make_message(content, guild_id=None, author_id=author_id)

@@ -80,6 +80,20 @@ def make_text_channel(channel_id: int, guild_id: int, name: str = "general", pos
     }
 
 
+def make_forum_channel(channel_id: int, guild_id: int, name: str = "help", position: int = 2) -> Json:
+    """A guild forum channel (type 15): members open posts (threads) in it, each with a first message."""
+    return {
+        **make_text_channel(channel_id, guild_id, name, position),
+        "type": 15,
+        "available_tags": [],
+        "default_reaction_emoji": None,
+        "default_sort_order": None,
+        "default_forum_layout": 0,
+        "default_thread_rate_limit_per_user": 0,
+        "default_auto_archive_duration": 1440,
+    }
+
+
 def make_role(role_id: int, name: str, permissions: Union[str, int] = "0", position: int = 0) -> Json:
     """A role; the @everyone role must have ``role_id == guild_id``."""
     return {

@@ -223,3 +223,11 @@ async def test_the_added_reply_shortens_a_long_title(leak_check, make_bot) -> No
     final = edits[-1].json["content"]
     assert final.startswith("Added") and len(final) <= embeds.MESSAGE_CONTENT, len(final)
     assert unsafe(final) == [] and not unescaped_link(final)
+
+
+def test_user_and_role_mentions_are_defused_but_channel_links_stay_links() -> None:
+    from cogs.embeds import message_text
+
+    text = message_text("see <#123456789012345678>, ask <@123456789012345678> or <@&223456789012345678> @everyone")
+    assert "<#123456789012345678>" in text  # a link to a channel pings nobody
+    assert "<@1" not in text and "<@&2" not in text and "@everyone" not in text

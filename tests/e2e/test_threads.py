@@ -84,3 +84,20 @@ async def test_an_ask_answer_starts_a_follow_up_thread_from_its_button(env) -> N
     assert "Cuba" in reply["embeds"][0]["description"]  # read with the answer's question
     again = await standin.interact(standin.make_component_interaction("qa:thread", answer))
     assert "already has a thread" in again.json["data"]["content"]
+
+
+async def test_the_context_menu_answers_in_a_thread_from_the_message_asked_about(env) -> None:
+    standin, bot = env
+    await config_set(standin, "reply_style", "thread", permissions=MANAGE_GUILD)
+    target = standin.make_message("when did Cuba recognize South Korea?")
+    await standin.dispatch("MESSAGE_CREATE", target)  # no mention: the bot stays quiet
+    mark = standin.mark()
+    pointer_itx = standin.make_message_context_interaction("Ask the corpus", target)
+    pointer = await standin.interact(pointer_itx)
+    assert pointer.json["data"]["flags"] & 64  # private to the asker
+    answer = await _wait_for_message_in(standin, int(target["id"]), mark)  # in the thread from the message
+    assert "1949" in json.dumps(answer["embeds"]) and standin.threads_started[-1]["id"] == target["id"]
+    if pointer.json["type"] == 5:  # deferred on a busy machine: the pointer is the deferral's follow-up
+        pointer = await standin.wait_for_webhook(pointer_itx, None)
+    assert f"Answered in a thread: <#{target['id']}>" in json.dumps(pointer.json)
+    assert not standin.find_requests("POST", f"/channels/{CHANNEL_ID}/messages", after=mark)
