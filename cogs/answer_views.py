@@ -8,6 +8,7 @@ A click is routed by the button's custom_id; what it acts on is kept in the data
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -64,46 +65,60 @@ class SourcesPage(discord.ui.DynamicItem[discord.ui.Button], template=r"qa:sourc
         await interaction.response.edit_message(embed=embed(data), view=pager_view(self.message_id, self.offset, more))
 
 
-class ContextPage(discord.ui.DynamicItem[discord.ui.Button], template=r"qa:ctx:(?P<pid>.+)"):
-    """Previous / Next passage under "Show context": walks the cited passage's document, one passage at a
-    time (the passage id is the button's state)."""
+class ContextPage(discord.ui.DynamicItem[discord.ui.Button], template=r"qa:ctx(?P<page>\d*):(?P<pid>.+)"):
+    """Previous / Next under "Show context": the pages of a long passage, and the passages before and after
+    it in its document (the passage id and the page are the button's state)."""
 
-    def __init__(self, passage_id: str | None, label: str) -> None:
+    def __init__(self, passage_id: str | None, label: str, page: int = 0) -> None:
+        custom_id = f"qa:ctx{page or ''}:{passage_id}" if passage_id is not None else f"qa:ctx:{label}"
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
-                                           disabled=passage_id is None, custom_id=f"qa:ctx:{passage_id or label}"))
-        self.passage_id = passage_id
+                                           disabled=passage_id is None, custom_id=custom_id))
+        self.passage_id, self.page = passage_id, page
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match) -> "ContextPage":
-        return cls(match["pid"], item.label or "")
+        return cls(match["pid"], item.label or "", int(match["page"] or 0))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         if self.passage_id is None:
             return
-        data, before, after = await asyncio.to_thread(context_page, interaction.client.corpus, self.passage_id,
-                                                      scope(interaction))
-        view = context_view(self.passage_id, before, after)
-        await interaction.response.edit_message(embed=embed(data), **({"view": view} if view else {}))
+        page = await asyncio.to_thread(context_page, interaction.client.corpus, self.passage_id,
+                                       scope(interaction), self.page)
+        view = context_view(self.passage_id, page)
+        await interaction.response.edit_message(embed=embed(page.embed), **({"view": view} if view else {}))
 
 
 CUSTOM_ID_MAX = 100  # Discord's limit on a button's id
 
 
-def context_page(corpus, passage_id: str, here: str) -> tuple[dict, str | None, str | None]:
-    """A passage in its document's text, and the passages before and after it (in a worker thread)."""
+@dataclass(frozen=True)
+class ContextShown:
+    embed: dict
+    before: str | None  # the passages before and after, for the buttons
+    after: str | None
+    page: int  # which page of the passage, of how many
+    pages: int
+
+
+def context_page(corpus, passage_id: str, here: str, page: int = 0) -> ContextShown:
+    """A passage (one page of it, when long) in its document's text, and its neighbours (in a worker thread)."""
     ctx = corpus.context(passage_id, here)
-    data = embeds.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title, ctx.document.source,
-                                ctx.passage.id)
-    return (data, *neighbours(corpus, passage_id, here))
+    data, pages = embeds.context_embed(ctx.passage.text, ctx.before, ctx.after, ctx.document.title,
+                                       ctx.document.source, ctx.passage.id, page)
+    return ContextShown(data, *neighbours(corpus, passage_id, here), min(page, pages - 1), pages)
 
 
-def context_view(passage_id: str, before: str | None, after: str | None) -> discord.ui.View | None:
-    """Buttons to the passages before and after (made on the event loop: a View needs it)."""
-    if len(f"qa:ctx:{passage_id}") + 2 > CUSTOM_ID_MAX:
+def context_view(passage_id: str, shown: ContextShown) -> discord.ui.View | None:
+    """Buttons to the passage's other pages and to the passages before and after (made on the event loop:
+    a View needs it)."""
+    if len(f"qa:ctx{shown.pages}:{passage_id}") > CUSTOM_ID_MAX:
         return None  # an id too long for a button: the passage alone
     view = discord.ui.View(timeout=None)
-    view.add_item(ContextPage(before, "Previous passage"))
-    view.add_item(ContextPage(after, "Next passage"))
+    if shown.pages > 1:
+        view.add_item(ContextPage(passage_id if shown.page > 0 else None, "Previous page", shown.page - 1))
+        view.add_item(ContextPage(passage_id if shown.page < shown.pages - 1 else None, "Next page", shown.page + 1))
+    view.add_item(ContextPage(shown.before, "Previous passage"))
+    view.add_item(ContextPage(shown.after, "Next passage"))
     view.stop()
     return view
 
@@ -152,10 +167,10 @@ class AnswerView(discord.ui.View):
         if not ids:
             await tell(interaction, "This reply cites no passage.")
             return
-        data, before, after = await run_or_defer(interaction, context_page, self.bot.corpus, ids[0],
-                                                 scope(interaction), ephemeral=True)
-        view = context_view(ids[0], before, after)
-        await send(interaction, embed=embed(data), ephemeral=True, **({"view": view} if view else {}))
+        page = await run_or_defer(interaction, context_page, self.bot.corpus, ids[0], scope(interaction),
+                                  ephemeral=True)
+        view = context_view(ids[0], page)
+        await send(interaction, embed=embed(page.embed), ephemeral=True, **({"view": view} if view else {}))
 
     @discord.ui.button(emoji="\N{THUMBS UP SIGN}", style=discord.ButtonStyle.secondary, custom_id="qa:up")
     async def vote_up(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:

@@ -133,17 +133,44 @@ def hits_embed(title: str, hits: list[Hit], empty: str = "No passage matches the
     return _embed(title, "", [_hit_field(start + i, h) for i, h in enumerate(hits)])
 
 
-def context_embed(passage_text: str, before: str, after: str, title: str, source: str, passage_id: str) -> dict:
-    """The passage in bold inside the text around it."""
-    before = ("\u2026" + before.lstrip()) if before else ""
-    after = (after.rstrip() + "\u2026") if after else ""
-    body = f"{_escape_markdown(before)}**{_escape_markdown(passage_text)}**{_escape_markdown(after)}"
-    if len(body) > EMBED_DESCRIPTION:  # keep the passage whole; trim the surroundings
-        room = max(0, EMBED_DESCRIPTION - len(passage_text) - 8) // 2
-        body = f"\u2026{_escape_markdown(before[-room:])}**{_escape_markdown(passage_text)}**" \
-               f"{_escape_markdown(after[:room])}\u2026"
-    shown = _cut(discord_text(_escape_markdown(title)), EMBED_TITLE - len(passage_id) - 3)  # the id stays whole
-    return _embed(f"{shown} \u00b7 {passage_id}", body + f"\n\n\u2014 {_shown_source(source)}")
+# A passage longer than this (escaped) is shown in pages: the description also holds the source line.
+PASSAGE_PAGE = EMBED_DESCRIPTION - SHOWN_SOURCE - 100
+
+
+def passage_pages(text: str, size: int = PASSAGE_PAGE) -> list[str]:
+    """A long passage cut into pages of at most `size` characters once escaped for Discord, at a sentence
+    end or a space when one is near, so no word is split."""
+    pages: list[str] = []
+    while len(_escape_markdown(text)) > size:
+        cut = size
+        while len(_escape_markdown(text[:cut])) > size:  # escaping can lengthen the text
+            cut -= max(1, (len(_escape_markdown(text[:cut])) - size))
+        window = text[:cut]
+        end = max(window.rfind(". ", cut // 2), window.rfind("\n", cut // 2))
+        end = end + 1 if end > 0 else (window.rfind(" ", cut // 2) if window.rfind(" ", cut // 2) > 0 else cut)
+        pages.append(text[:end].rstrip())
+        text = text[end:].lstrip()
+    return pages + [text] if text or not pages else pages
+
+
+def context_embed(passage_text: str, before: str, after: str, title: str, source: str, passage_id: str,
+                  page: int = 0) -> tuple[dict, int]:
+    """The passage in bold inside the text around it, and how many pages it takes: a passage too long
+    for one embed is shown one page at a time (`page` from 0), with what comes before it on the first
+    and what comes after on the last."""
+    pages = passage_pages(passage_text)
+    page = min(max(page, 0), len(pages) - 1)
+    part = pages[page]
+    before = ("\u2026" + before.lstrip()) if before and page == 0 else ""
+    after = (after.rstrip() + "\u2026") if after and page == len(pages) - 1 else ""
+    body = f"{_escape_markdown(before)}**{_escape_markdown(part)}**{_escape_markdown(after)}"
+    if len(body) > PASSAGE_PAGE:  # keep the passage whole; trim the surroundings
+        room = max(0, PASSAGE_PAGE - len(_escape_markdown(part)) - 8) // 2
+        body = f"\u2026{_escape_markdown(before[-room:]) if room else ''}**{_escape_markdown(part)}**" \
+               f"{_escape_markdown(after[:room]) if room else ''}\u2026"
+    label = f" \u00b7 page {page + 1} of {len(pages)}" if len(pages) > 1 else ""
+    shown = _cut(discord_text(_escape_markdown(title)), EMBED_TITLE - len(passage_id) - len(label) - 3)
+    return _embed(f"{shown} \u00b7 {passage_id}{label}", body + f"\n\n\u2014 {_shown_source(source)}"), len(pages)
 
 
 def documents_embed(title: str, docs: list[Document], scope: str) -> dict:

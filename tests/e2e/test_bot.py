@@ -646,3 +646,29 @@ async def test_show_context_walks_the_document_passage_by_passage(env) -> None:
     assert moved.json["type"] == 7
     title = moved.json["data"]["embeds"][0]["title"]
     assert title.endswith(f"{doc}#{int(ordinal) + (1 if step is buttons[1] else -1)}")
+
+
+async def test_show_context_pages_a_passage_longer_than_an_embed(env) -> None:
+    standin, bot = env
+    hashes = " ".join(f"sha256-{i:04d}{'ab' * 15}" for i in range(110))  # 110 forty-character words, one passage
+    text = f"Release checksums\n\nThe release archives have these checksums: {hashes}.\n".encode()
+    assert "Added" in await add_document(standin, "checksums.txt", text, permissions=MANAGE_GUILD)
+    (long_passage,) = [h for h in bot.corpus.search("release archives checksums", 5, str(GUILD_ID))
+                       if len(h.text) > 4000]
+    await ask(standin, "which checksums do the release archives have?")
+    answer = standin.last_bot_message(CHANNEL_ID)
+    assert f"`{long_passage.passage_id}`" in answer["embeds"][0]["fields"][0]["value"]  # cited first
+    click = standin.make_component_interaction("qa:context", answer)
+    first = await standin.interact(click)
+    if first.json["type"] == 5:  # deferred on a busy machine: the page is the deferral's edit
+        first = await standin.wait_for_webhook(click, "PATCH")
+        data, shown = first.json, first.response_json
+    else:
+        data, shown = first.json["data"], first.response_json["resource"]["message"]
+    buttons = [c for row in data["components"] for c in row["components"]]
+    assert [b["label"] for b in buttons][:2] == ["Previous page", "Next page"] and buttons[0].get("disabled")
+    assert "page 1 of 2" in data["embeds"][0]["title"] and "sha256-0000" in data["embeds"][0]["description"]
+    second = await standin.interact(standin.make_component_interaction(buttons[1]["custom_id"], shown))
+    page2 = second.json["data"]["embeds"][0]
+    assert "page 2 of 2" in page2["title"] and "sha256-0109" in page2["description"]
+    assert "sha256-0000" not in page2["description"] and len(page2["description"]) <= 4096

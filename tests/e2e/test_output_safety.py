@@ -153,7 +153,7 @@ def test_embeds_escape_titles_and_sources_drop_bidi_and_keep_limits() -> None:
 
     assert_safe_embed(embeds.hits_embed("Search: glacier", hits * 10))
     context = embeds.context_embed("The Jostedal glacier covers 474 square kilometres.", "before " * 500,
-                                   "after " * 500, LONG_TITLE, LONG_SOURCE, "glacier#0")
+                                   "after " * 500, LONG_TITLE, LONG_SOURCE, "glacier#0")[0]
     assert_safe_embed(context)
     assert context["title"].endswith("glacier#0")  # a long title is shortened, the passage id kept
     docs = [Document(id=f"glacier-{i}", title=LONG_TITLE, source=LONG_SOURCE, content_hash="", added_at="",

@@ -81,10 +81,25 @@ def test_embeds_stay_within_discord_limits(corpus) -> None:
     hits = corpus.search("Cuba Korea relations embassy president", k=10)
     huge = hits[0].__class__(**{**hits[0].__dict__, "text": "word " * 3000, "title": "T" * 400})
     for embed in (embeds.hits_embed("q" * 500, [huge] * 30), embeds.documents_embed("x", corpus.documents() * 300, ""),
-                  embeds.context_embed("p" * 5000, "b" * 3000, "a" * 3000, "t", "s", "d#0")):
+                  embeds.context_embed("p" * 5000, "b" * 3000, "a" * 3000, "t", "s", "d#0")[0]):
         assert len(embed["title"]) <= 256 and len(embed["description"]) <= 4096 and len(embed["fields"]) <= 25
         assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
         assert embeds._embed_size(embed) <= 6000
+
+
+def test_a_passage_longer_than_an_embed_is_paged_whole_without_splitting_words() -> None:
+    text = " ".join(f"Sentence {i} says *something* about fjords_{i}." for i in range(400))  # ~17k characters
+    pages = embeds.passage_pages(text)
+    assert len(pages) > 4 and " ".join(pages) == text  # nothing lost, nothing repeated
+    assert all(len(embeds._escape_markdown(p)) <= embeds.PASSAGE_PAGE for p in pages)
+    assert all(p.endswith(".") for p in pages)  # cut at sentence ends
+    first, count = embeds.context_embed(text, "before", "after", "Fjords", "src", "d#0", page=0)
+    last, _ = embeds.context_embed(text, "before", "after", "Fjords", "src", "d#0", page=count - 1)
+    assert count == len(pages) and "page 1 of" in first["title"] and f"page {count} of {count}" in last["title"]
+    assert "before" in first["description"] and "after" not in first["description"]
+    assert "after" in last["description"] and "Sentence 399" in last["description"]
+    assert embeds.context_embed("short", "", "", "t", "s", "d#0") == (embeds.context_embed("short", "", "", "t", "s",
+                                                                                           "d#0", 5)[0], 1)
 
 
 def test_mentions_are_defused_in_every_embed() -> None:
