@@ -32,7 +32,7 @@ NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment
                  "or use the console instead: python -m retrieval ask \"your question\"")
 # The cogs, loaded as discord.py extensions (each module has `setup(bot)`): a new command group is a new
 # module in cogs/ and its name here.
-EXTENSIONS = ("cogs.ask", "cogs.forum", "cogs.documents", "cogs.config")
+EXTENSIONS = ("cogs.ask", "cogs.forum", "cogs.documents", "cogs.config", "cogs.notices")
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
@@ -53,6 +53,7 @@ class BotSettings:
     # The privileged Message Content intent, for forum auto-answer only: off unless the operator turns it on
     # here and in the Developer Portal (and, beyond 100 servers, Discord reviews the bot for it).
     message_content: bool = False
+    gaps_summary_hours: float = 168.0  # the unanswered questions summary in notices channels; 0: never
 
     @classmethod
     def from_env(cls) -> "BotSettings":
@@ -70,7 +71,16 @@ class BotSettings:
             cooldown_seconds=env_number("ASK_COOLDOWN_SECONDS", float) or cls.cooldown_seconds,
             health_file=env_path("HEALTH_FILE") or Path(DEFAULT_HEALTH_FILE),
             message_content=env_flag("MESSAGE_CONTENT_INTENT", False),
+            gaps_summary_hours=_hours(env_number("GAPS_SUMMARY_HOURS", float), cls.gaps_summary_hours),
         )
+
+
+def _hours(value: float | None, default: float) -> float:
+    if value is None:
+        return default
+    if not 0 <= value <= 24 * 366:  # also refuses nan and inf
+        raise BadSetting("GAPS_SUMMARY_HOURS must be 0 (never) or a number of hours up to a year")
+    return value
 
 
 def intents(message_content: bool = False) -> discord.Intents:

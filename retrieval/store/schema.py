@@ -91,6 +91,12 @@ def m007_reply_channels(db: sqlite_utils.Database) -> None:
     db["replies"].create_index(["channel_id", "created_at"], if_not_exists=True)
 
 
+@MIGRATIONS()
+def m008_notices(db: sqlite_utils.Database) -> None:
+    """When each server last got each kind of notice in its moderators' channel (the weekly gaps summary)."""
+    db["notices"].create({"scope": str, "kind": str, "sent_at": str}, pk=("scope", "kind"), if_not_exists=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this database still needs (reads only)."""
     return [m.name for m in MIGRATIONS.pending(db)]

@@ -13,12 +13,14 @@ from pathlib import Path
 
 from ..errors import UnknownDocument
 from ..models import Document, Passage
-from .connection import SQLiteFile, utc_now
+from .community_records import CommunityRecords
+from .connection import SQLiteFile
 from .failures import translating
 
 
-class Store(SQLiteFile):
-    """Documents, passages (with their stored tokens), feedback and metadata in one SQLite file."""
+class Store(CommunityRecords, SQLiteFile):
+    """Documents, passages (with their stored tokens) and metadata in one SQLite file; what each server's
+    community leaves (replies, votes, settings, gaps, notices) is CommunityRecords."""
 
     # -- writes -------------------------------------------------------------------------------------
     @translating
@@ -85,97 +87,6 @@ class Store(SQLiteFile):
                 self._set_meta(key, value)
             self._bump_generation()
         return done
-
-    @translating
-    def remember_reply(self, message_id: str, scope: str, question: str, answer: str, passage_ids: list[str],
-                       channel_id: str | None = None) -> None:
-        """What an answer message showed, for its buttons (a re-sent id replaces the old record)."""
-        with self._writing():
-            self.db["replies"].insert({"message_id": message_id, "scope": scope, "question": question,
-                                       "answer": answer, "passage_ids": " ".join(passage_ids),
-                                       "created_at": utc_now(), "channel_id": channel_id}, replace=True)
-
-    @translating
-    def last_question_in(self, channel_id: str, scope: str) -> str | None:
-        """The question last answered in a channel (a thread) of this server."""
-        rows = list(self._read.query("select question from replies where channel_id = ? and scope = ? "
-                                     "order by created_at desc, rowid desc limit 1", [channel_id, scope]))
-        return rows[0]["question"] if rows else None
-
-    @translating
-    def reply(self, message_id: str) -> dict | None:
-        """(question, scope, passage_ids) an answer message showed; None for one not recorded (sent by an
-        earlier release, or while the database was read-only)."""
-        if "replies" not in self.tables:
-            return None  # a read-only database of an earlier release
-        rows = list(self._read.query("select * from replies where message_id = ?", [message_id]))
-        if not rows:
-            return None
-        row = rows[0]
-        return {"question": row["question"], "scope": row["scope"], "answer": row["answer"] or "",
-                "passage_ids": row["passage_ids"].split()}
-
-    @translating
-    def server_settings(self, scope: str) -> dict[str, str]:
-        """A server's own settings (name -> stored text); {} when it has none, or the table is not there yet
-        (a read-only database of an earlier release)."""
-        if "server_settings" not in self.tables:
-            return {}
-        return {r["name"]: r["value"] for r in self._read.query(
-            "select name, value from server_settings where scope = ?", [scope])}
-
-    @translating
-    def set_server_setting(self, scope: str, name: str, value: str | None, who: str) -> None:
-        """Set (None: back to the default) one setting of one server, and record the change."""
-        with self._writing():
-            if value is None:
-                self.db.conn.execute("delete from server_settings where scope = ? and name = ?", [scope, name])
-            else:
-                self.db["server_settings"].insert({"scope": scope, "name": name, "value": value}, replace=True)
-            self.db["server_setting_changes"].insert({"scope": scope, "name": name, "value": value,
-                                                      "changed_by": who, "changed_at": utc_now()})
-
-    @translating
-    def server_setting_changes(self, scope: str, limit: int = 10) -> list[dict]:
-        if "server_setting_changes" not in self.tables:
-            return []
-        return list(self._read.query("select name, value, changed_by, changed_at from server_setting_changes "
-                                     "where scope = ? order by id desc limit ?", [scope, limit]))
-
-    @translating
-    def record_unanswered(self, scope: str, question: str, terms: str, confidence: str) -> None:
-        with self._writing():
-            self.db["unanswered"].insert({"scope": scope, "question": question, "terms": terms,
-                                          "confidence": confidence, "asked_at": utc_now()})
-
-    @translating
-    def unanswered(self, scope: str | None, limit: int = 5_000) -> list[dict]:
-        """The newest unanswered questions of a server (None: every server), newest first."""
-        if "unanswered" not in self.tables:
-            return []
-        where, params = ("where scope = ?", [scope]) if scope is not None else ("", [])
-        return list(self._read.query(f"select scope, question, terms, confidence, asked_at from unanswered {where} "
-                                     "order by id desc limit ?", [*params, limit]))
-
-    @translating
-    def add_feedback(self, scope: str, user_id: str, question: str, answer: str, passage_ids: list[str],
-                     vote: int, message_id: str | None = None) -> bool:
-        """Store a vote; one per user and answer message (a changed vote replaces it). False if it was
-        already recorded as is."""
-        with self._writing():
-            if message_id is not None:
-                old = self.db.conn.execute("select id, vote from feedback where scope = ? and message_id = ? "
-                                           "and user_id = ?", [scope, message_id, user_id]).fetchone()
-                if old and old[1] == vote:
-                    return False
-                if old:
-                    self.db.conn.execute("update feedback set vote = ?, created_at = ? where id = ?",
-                                         [vote, utc_now(), old[0]])
-                    return True
-            self.db["feedback"].insert({"scope": scope, "user_id": user_id, "question": question, "answer": answer,
-                                        "passage_ids": " ".join(passage_ids), "vote": vote,
-                                        "created_at": utc_now(), "message_id": message_id})
-            return True
 
     # -- reads --------------------------------------------------------------------------------------
     @staticmethod
@@ -278,12 +189,6 @@ class Store(SQLiteFile):
             "select count(*) n from passages p join documents d on d.id = p.doc_id where d.scope = ? and d.id != ?",
             [scope, skip])))["n"]
         return {"documents": row["documents"], "passages": passages, "chars": row["chars"]}
-
-    @translating
-    def feedback(self, scope: str | None = None, limit: int = 50) -> list[dict]:
-        if scope is None:
-            return list(self._read.query("select * from feedback order by id desc limit ?", [limit]))
-        return list(self._read.query("select * from feedback where scope = ? order by id desc limit ?", [scope, limit]))
 
 
 def _fetch(cursor: sqlite3.Cursor, batch: int) -> Iterator[tuple]:

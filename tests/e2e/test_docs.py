@@ -11,7 +11,9 @@ import discord
 
 from bot import BotSettings, CorpusBot
 from cogs.ask import AskCog
+from cogs.config import ConfigCog
 from cogs.documents import DocumentsCog
+from retrieval.server_settings import PARSERS
 from retrieval.cli import cli
 from retrieval.config import Settings
 
@@ -28,6 +30,7 @@ async def test_every_slash_command_is_in_the_readme(tmp_path: Path) -> None:
     bot = CorpusBot(BotSettings(health_file=tmp_path / "h"), Settings(db_path=tmp_path / "db"))
     await bot.add_cog(AskCog(bot))
     await bot.add_cog(DocumentsCog(bot))
+    await bot.add_cog(ConfigCog(bot))
     names = []
     for command in bot.tree.get_commands():
         if isinstance(command, discord.app_commands.Group):
@@ -40,6 +43,11 @@ async def test_every_slash_command_is_in_the_readme(tmp_path: Path) -> None:
     for name in names:
         assert name in README, f"{name!r} missing from README"
     await bot.close()
+
+
+def test_every_server_setting_is_in_the_readme() -> None:
+    for name in PARSERS:
+        assert re.search(rf"^\| (`\w+`, )*`{name}`", README, re.M), f"/config setting {name!r} missing from README"
 
 
 def test_every_environment_variable_is_documented() -> None:

@@ -45,3 +45,26 @@ async def test_moderators_see_the_servers_gaps_in_discord(env) -> None:
     fields = shown["embeds"][0]["fields"]
     assert len(fields) == 1 and "capital of Australia" in fields[0]["name"] and "2x" in fields[0]["value"]
     assert [g.times for g in bot.corpus.gaps(str(GUILD_ID))] == [2]
+
+
+async def test_the_gaps_summary_is_posted_in_the_notices_channel(leak_check: None, make_bot) -> None:
+    from discord_standin import OTHER_CHANNEL_ID, DiscordStandin
+    from retrieval import notices
+    from test_bot import MANAGE_GUILD, ask, guilds
+    from test_server_config import config_set
+
+    async with DiscordStandin(guilds=guilds()) as standin:
+        bot = make_bot(standin.token, gaps_summary_hours=2 / 3600)  # a two-second period, checked every second
+        async with standin.running(bot):
+            shown = await config_set(standin, "notices_channel", f"<#{OTHER_CHANNEL_ID}>", permissions=MANAGE_GUILD)
+            assert shown == f"notices_channel is now <#{OTHER_CHANNEL_ID}>."
+            for _ in range(300):  # the bot's first look starts the server's period
+                if bot.corpus.store.last_notice(str(GUILD_ID), notices.GAPS_SUMMARY):
+                    break
+                await asyncio.sleep(0.01)
+            mark = standin.mark()
+            await ask(standin, "what is the warranty on the printer toner?")
+            posted = await standin.wait_for_channel_message(OTHER_CHANNEL_ID, timeout=8, after=mark)
+            summary = posted.json["embeds"][0]
+            assert summary["title"].startswith("Questions the documents did not answer since")
+            assert "toner" in summary["fields"][0]["name"] and posted.json["allowed_mentions"]["parse"] == []
