@@ -1,0 +1,37 @@
+"""Web sources only reach public http(s) addresses, checked after resolution (issue 13, item 4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.web.address_guard import RefusedAddress, check_url, is_public
+
+
+def fixed(*addresses: str):
+    return lambda host, port: list(addresses)
+
+
+def test_private_loopback_link_local_and_metadata_addresses_are_refused() -> None:
+    for address in ("127.0.0.1", "10.1.2.3", "192.168.0.10", "172.16.5.5", "169.254.169.254", "::1",
+                    "fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "0.0.0.0", "224.0.0.1", "100.64.0.1"):
+        assert not is_public(address), address
+        with pytest.raises(RefusedAddress) as refused:
+            check_url("https://docs.example.org/guide", resolver=fixed(address))
+        assert "private network" in str(refused.value) and "\n" not in str(refused.value)
+    assert is_public("93.184.215.14") and is_public("2606:2800:21f:cb07:6820:80da:af6b:8b2c")
+
+
+def test_a_name_with_one_inside_address_among_public_ones_is_refused() -> None:
+    with pytest.raises(RefusedAddress):
+        check_url("http://mixed.example.org/", resolver=fixed("93.184.215.14", "10.0.0.7"))
+    assert check_url(" http://docs.example.org/a ", resolver=fixed("93.184.215.14")) == "http://docs.example.org/a"
+
+
+def test_only_http_and_https_without_credentials_and_the_operator_may_allow_inside() -> None:
+    for url in ("file:///etc/passwd", "ftp://example.org/x", "gopher://x", "javascript:alert(1)",
+                "http://user:pw@example.org/", "http:///nohost", "http://example.org:99999/"):
+        with pytest.raises(RefusedAddress):
+            check_url(url, resolver=fixed("93.184.215.14"))
+    assert check_url("http://127.0.0.1:8080/wiki", allow_private=True) == "http://127.0.0.1:8080/wiki"
+    with pytest.raises(RefusedAddress):
+        check_url("http://localhost:8080/wiki")  # really resolved: loopback
