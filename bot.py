@@ -20,7 +20,7 @@ from pathlib import Path
 import discord
 from discord.ext import commands, tasks
 
-from cogs.common import on_app_command_error
+from cogs.common import Cooldowns, on_app_command_error
 from retrieval.config import Settings, env_flag, env_ids, env_number, env_path, env_text
 from retrieval.corpus import Corpus
 from retrieval.errors import BadSetting, RetrievalError
@@ -102,11 +102,12 @@ def intents(message_content: bool = False) -> discord.Intents:
 class CorpusBot(commands.Bot):
     def __init__(self, config: BotSettings, retrieval: Settings, corpus: Corpus | None = None,
                  **options: object) -> None:
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents(config.message_content), help_command=None,
-                         allowed_mentions=discord.AllowedMentions.none(), **options)
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(config.message_content),
+                         help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.config = config
         self.retrieval_settings = retrieval
         self.corpus: Corpus | None = corpus
+        self.cooldowns = Cooldowns()  # one per-user rate for every way of asking (commands, mentions, forum posts)
 
     async def setup_hook(self) -> None:
         # Opening the store may seed it and build the index: off the event loop (main() opens it before).

@@ -14,11 +14,11 @@ from discord.ext import commands
 from retrieval.answer_cache import AnswerCache
 from retrieval.errors import RetrievalError
 from retrieval.answer.question import parse_question
-from retrieval.community import Shown, record_unanswered, remember_reply, scope_of
+from retrieval.community import keep_answer, scope_of
 
 from . import embeds
 from .answer_views import SEARCH_RESULTS, AnswerView, ContextPage, SourcesPage, answer_buttons, answer_embed
-from .common import NO_PINGS, Cooldowns, embed, log, run_or_defer, scope, send, settings_of, tell, user_message, where
+from .common import NO_PINGS, embed, log, run_or_defer, scope, send, settings_of, tell, user_message, where
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 class AskCog(commands.Cog):
     def __init__(self, bot: "CorpusBot") -> None:
         self.bot = bot
-        self.cooldowns = Cooldowns()
         self.answers = AnswerCache()
         # A context menu cannot be a cog method: built here, added to the tree, removed on unload.
         self.ask_menu = app_commands.ContextMenu(name="Ask the corpus", callback=self.ask_about_message)
@@ -43,7 +42,7 @@ class AskCog(commands.Cog):
     async def _refuse_cooldown(self, guild_id: int | None, user_id: int) -> str | None:
         here = scope_of(guild_id)
         settings = await settings_of(self.bot, here)
-        retry = self.cooldowns.retry_after(here, user_id, settings.cooldown_questions, settings.cooldown_seconds)
+        retry = self.bot.cooldowns.retry_after(here, user_id, settings.cooldown_questions, settings.cooldown_seconds)
         return None if retry is None else f"Slow down a little: you can ask again in {retry:.0f} s."
 
     # -- slash commands --------------------------------------------------------------------------
@@ -56,31 +55,8 @@ class AskCog(commands.Cog):
         """The context menu: with reply_style=thread (in a server's channel) the answer goes in a thread
         started from the message asked about, and the asker gets a private pointer to it."""
         in_channel = interaction.guild_id is not None and not isinstance(message.channel, discord.Thread)
-        if in_channel and (await settings_of(self.bot, scope(interaction))).reply_style == "thread":
-            await self._answer_in_thread(interaction, message)
-        else:
-            await self._answer_interaction(interaction, message.content)
-
-    async def _answer_in_thread(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        if refusal := await self._refuse_cooldown(interaction.guild_id, interaction.user.id):
-            await tell(interaction, refusal)
-            return
-        corpus, here = self.corpus, scope(interaction)
-        parse_question(message.content, corpus.settings.max_question_chars)
-        answer = await run_or_defer(interaction, self.answers.ask, corpus, message.content, here, ephemeral=True)
-        thread = message.thread or await self._start_thread(message, message.content)
-        if thread is None:  # Discord refused the thread: the answer is the command's reply (logged)
-            message_id = await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
-            channel_id = interaction.channel_id
-        else:
-            sent = await thread.send(embed=answer_embed(answer), view=answer_buttons(self.bot),
-                                     allowed_mentions=NO_PINGS)
-            message_id, channel_id = sent.id, thread.id
-            await tell(interaction, f"Answered in a thread: <#{thread.id}>.")
-        log.info("answered %s found=%s thread=%s", where(interaction), answer.found, thread and thread.id)
-        if message_id is not None:
-            await asyncio.to_thread(remember_reply, corpus, message_id, Shown.of(answer, here), channel_id)
-        await asyncio.to_thread(record_unanswered, corpus, here, answer)
+        in_thread = in_channel and (await settings_of(self.bot, scope(interaction))).reply_style == "thread"
+        await self._answer_interaction(interaction, message.content, thread_from=message if in_thread else None)
 
     @app_commands.command(name="search", description="Ranked passages for some words, with their BM25 scores")
     @app_commands.describe(query="Words to look for")
@@ -93,7 +69,10 @@ class AskCog(commands.Cog):
         data = embeds.hits_embed(f"Search: {query}", hits)
         await send(interaction, embed=embed(data))
 
-    async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str,
+                                  thread_from: discord.Message | None = None) -> None:
+        """The answer as the command's reply; or, given `thread_from`, in a thread from that message, with
+        a private pointer as the reply (the command's reply when Discord refuses the thread)."""
         if refusal := await self._refuse_cooldown(interaction.guild_id, interaction.user.id):
             await tell(interaction, refusal)
             return
@@ -102,12 +81,21 @@ class AskCog(commands.Cog):
         here = scope(interaction)
         answer = self.answers.get(corpus, question, here)  # asked before, nothing changed since: at once
         if answer is None:
-            answer = await run_or_defer(interaction, self.answers.ask, corpus, question, here)
-        log.info("answered %s found=%s", where(interaction), answer.found)
-        message_id = await send(interaction, embed=answer_embed(answer), view=answer_buttons(self.bot))
-        if message_id is not None:  # what the buttons act on, kept by message id
-            await asyncio.to_thread(remember_reply, corpus, message_id, Shown.of(answer, here))
-        await asyncio.to_thread(record_unanswered, corpus, here, answer)  # for /corpus gaps
+            answer = await run_or_defer(interaction, self.answers.ask, corpus, question, here,
+                                        ephemeral=thread_from is not None)
+        thread = None
+        if thread_from is not None:
+            thread = thread_from.thread or await self._start_thread(thread_from, question)
+        log.info("answered %s found=%s thread=%s", where(interaction), answer.found, thread and thread.id)
+        if thread is None:
+            message_id, channel_id = await send(interaction, embed=answer_embed(answer),
+                                                view=answer_buttons(self.bot)), None
+        else:
+            sent = await thread.send(embed=answer_embed(answer), view=answer_buttons(self.bot),
+                                     allowed_mentions=NO_PINGS)
+            message_id, channel_id = sent.id, thread.id
+            await tell(interaction, f"Answered in a thread: <#{thread.id}>.")
+        await asyncio.to_thread(keep_answer, corpus, here, answer, message_id, channel_id)
 
     # -- mentions and direct messages ------------------------------------------------------------
     @commands.Cog.listener()
@@ -125,7 +113,7 @@ class AskCog(commands.Cog):
         # In a thread (one the bot started for an answer, or a forum post it answered) a question is a
         # follow-up, read with the thread's earlier question when it leans on it.
         in_thread = isinstance(channel, discord.Thread)
-        where_asked = channel.parent_id if isinstance(channel, discord.Thread) else channel.id
+        where_asked = channel.parent_id if in_thread else channel.id
         if not is_dm and not settings.answers_in(where_asked):  # /config answer_channels
             return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
@@ -161,9 +149,7 @@ class AskCog(commands.Cog):
             sent = await thread.send(embed=answer_embed(answer), view=answer_buttons(self.bot), allowed_mentions=NO_PINGS)
         else:
             sent = await self._reply(message, embed=answer_embed(answer), view=answer_buttons(self.bot))
-        if sent is not None:
-            await asyncio.to_thread(remember_reply, corpus, sent.id, Shown.of(answer, here), sent.channel.id)
-        await asyncio.to_thread(record_unanswered, corpus, here, answer)
+        await asyncio.to_thread(keep_answer, corpus, here, answer, sent and sent.id, sent and sent.channel.id)
 
     async def _start_thread(self, message: discord.Message, question: str) -> discord.Thread | None:
         """A thread from the question's message for its answer; None (and a log line) when Discord refuses

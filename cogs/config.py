@@ -60,12 +60,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="This 
     async def set_(self, interaction: discord.Interaction, setting: SettingName, value: str) -> None:
         who = f"{interaction.user} ({interaction.user.id})"
         book = self.bot.server_settings
-        settings = book.parse(setting, value)  # a bad value is one line, before anything is written
-        if setting == "forum_channels" and (not_forums := self._not_forums(interaction, settings)):
+        parsed = book.parse(setting, value)  # a bad value is one line, before anything is written
+        if setting == "forum_channels" and (not_forums := self._not_forums(interaction, parsed)):
             await tell(interaction, f"Not a forum channel: {', '.join(f'<#{c}>' for c in not_forums)}.")
             return
-        if setting == "notices_channel" and settings is not None and not self._is_text_channel(interaction, settings):
-            await tell(interaction, f"<#{settings}> is not a text channel of this server.")
+        if setting == "notices_channel" and parsed is not None and not self._is_text_channel(interaction, parsed):
+            await tell(interaction, f"<#{parsed}> is not a text channel of this server.")
             return
         await asyncio.to_thread(book.change, scope(interaction), setting, value, who)
         log.info("config %s = %r %s", setting, value, where(interaction))

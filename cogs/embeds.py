@@ -146,8 +146,9 @@ def passage_pages(text: str, size: int = PASSAGE_PAGE) -> list[str]:
         while len(_escape_markdown(text[:cut])) > size:  # escaping can lengthen the text
             cut -= max(1, (len(_escape_markdown(text[:cut])) - size))
         window = text[:cut]
-        end = max(window.rfind(". ", cut // 2), window.rfind("\n", cut // 2))
-        end = end + 1 if end > 0 else (window.rfind(" ", cut // 2) if window.rfind(" ", cut // 2) > 0 else cut)
+        sentence_end = max(window.rfind(". ", cut // 2), window.rfind("\n", cut // 2))
+        space = window.rfind(" ", cut // 2)
+        end = sentence_end + 1 if sentence_end > 0 else space if space > 0 else cut
         pages.append(text[:end].rstrip())
         text = text[end:].lstrip()
     return pages + [text] if text or not pages else pages

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from retrieval.community import Shown, record_unanswered, remember_reply, scope_of
+from retrieval.community import keep_answer, scope_of
 from retrieval.errors import RetrievalError
 from retrieval.forum_posts import answer_post, worth_posting
 
 from .answer_views import answer_buttons, answer_embed
-from .common import NO_PINGS, Cooldowns, log, settings_of
+from .common import NO_PINGS, log, settings_of
 
 if TYPE_CHECKING:
     from bot import CorpusBot
@@ -30,7 +30,6 @@ STARTER_WAIT_SECONDS = 0.5
 class ForumCog(commands.Cog):
     def __init__(self, bot: "CorpusBot") -> None:
         self.bot = bot
-        self.cooldowns = Cooldowns()
         if not bot.config.message_content:
             log.info("forum auto-answer is off: MESSAGE_CONTENT_INTENT is not set")
 
@@ -62,7 +61,7 @@ class ForumCog(commands.Cog):
         starter = await self._starter(thread)
         if starter is None or starter.author.bot:
             return
-        if self.cooldowns.retry_after(here, starter.author.id, settings.cooldown_questions,
+        if self.bot.cooldowns.retry_after(here, starter.author.id, settings.cooldown_questions,
                                       settings.cooldown_seconds) is not None:
             log.info("forum post not answered (cooldown) guild=%s thread=%s", thread.guild.id, thread.id)
             return
@@ -76,19 +75,20 @@ class ForumCog(commands.Cog):
             return
         if answer is None:
             return
-        await asyncio.to_thread(record_unanswered, corpus, here, answer)  # for /corpus gaps, replied or not
         if not worth_posting(answer, settings.forum_replies):
             log.info("forum post not answered (%s) guild=%s thread=%s", answer.confidence, thread.guild.id, thread.id)
+            await asyncio.to_thread(keep_answer, corpus, here, answer)  # for /corpus gaps
             return
         try:
             sent = await thread.send(embed=answer_embed(answer), view=answer_buttons(self.bot),
                                      allowed_mentions=NO_PINGS)
         except discord.HTTPException as exc:
             log.warning("cannot answer forum post guild=%s thread=%s: %s", thread.guild.id, thread.id, exc)
-            return
-        log.info("answered forum post guild=%s thread=%s", thread.guild.id, thread.id)
-        # Recorded with the post's id, so a mention in the post is a follow-up read with this question.
-        await asyncio.to_thread(remember_reply, corpus, sent.id, Shown.of(answer, here), thread.id)
+            sent = None
+        else:
+            log.info("answered forum post guild=%s thread=%s", thread.guild.id, thread.id)
+        # Kept with the post's id, so a mention in the post is a follow-up read with this question.
+        await asyncio.to_thread(keep_answer, corpus, here, answer, sent and sent.id, thread.id)
 
 
 async def setup(bot: "CorpusBot") -> None:

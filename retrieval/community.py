@@ -118,6 +118,15 @@ def record_unanswered(corpus: Corpus, scope: str, answer: Answer) -> None:
         log.warning("unanswered question not recorded: %s", exc)
 
 
+def keep_answer(corpus: Corpus, scope: str, answer: Answer, message_id: int | str | None = None,
+                channel_id: int | str | None = None) -> None:
+    """After an answer, whichever way it was asked: what its reply shows (when one was sent), for its
+    buttons and a thread's follow-ups, and the question when unanswered, for /corpus gaps."""
+    if message_id is not None:
+        remember_reply(corpus, message_id, Shown.of(answer, scope), channel_id)
+    record_unanswered(corpus, scope, answer)
+
+
 def shown_in(corpus: Corpus, message_id: int | str, scope: str) -> Shown | None:
     """What the answer message `message_id` showed, as recorded when it was sent; None for a message the
     database does not know (sent by an earlier release, or while read-only)."""
