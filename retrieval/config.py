@@ -103,6 +103,15 @@ class Settings:
     upload_in_child: bool = True
     upload_cpu_seconds: int = 60
     upload_memory_mb: int = 2048
+    # Web sources (retrieval/web/): a source's bounds (a moderator may ask for less), one request's limits, the
+    # pause between two requests to one host, and the inside networks the bot may fetch from (none by default).
+    web_max_pages: int = 200
+    web_max_depth: int = 3
+    web_max_total_bytes: int = 100 * 1024 * 1024
+    web_max_seconds: float = 600.0
+    web_timeout_seconds: float = 20.0
+    web_request_interval: float = 0.5
+    web_allow_networks: tuple = ()
     # Servers whose administrators may change the bundled corpus (besides the bot's application owner).
     operator_guilds: frozenset[int] = frozenset()
     # The engine that ranks passages: "bm25" (retrieval/bm25/), or a module of your own (retrieval/engines.py).
@@ -121,6 +130,10 @@ class Settings:
                   ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
                   ("scorer", self.scorer in ("auto", "numpy", "compiled"), "auto, numpy or compiled"),
                   ("engine", bool(self.engine.strip()), "bm25 or a module name")]
+        checks += [(name, getattr(self, name) >= 1, "1 or more")
+                   for name in ("web_max_pages", "web_max_total_bytes", "web_max_seconds", "web_timeout_seconds")]
+        checks += [("web_max_depth", 0 <= self.web_max_depth <= 20, "0 to 20"),
+                   ("web_request_interval", 0 <= self.web_request_interval <= 60, "0 to 60 seconds")]
         checks += [(name, getattr(self, name) >= 0, "0 (no limit) or more")
                    for name in ("server_max_documents", "server_max_passages", "server_max_chars")]
         for name, ok, wanted in checks:
@@ -137,12 +150,19 @@ class Settings:
             values["corpus_dir"] = folder
         if (guilds := env_ids("RETRIEVAL_OPERATOR_GUILDS")) is not None:
             values["operator_guilds"] = guilds
+        if (networks := env_text("RETRIEVAL_WEB_ALLOW_NETWORKS")) is not None:
+            from .web.address_guard import parse_networks
+
+            values["web_allow_networks"] = parse_networks(networks)
         for name in ("engine", "scorer"):
             if (text := env_text(f"RETRIEVAL_{name.upper()}")) is not None:
                 values[name] = text
         for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),
                            ("synonyms", int), ("server_max_documents", int), ("server_max_passages", int),
-                           ("server_max_chars", int), ("upload_cpu_seconds", int), ("upload_memory_mb", int)):
+                           ("server_max_chars", int), ("upload_cpu_seconds", int), ("upload_memory_mb", int),
+                           ("web_max_pages", int), ("web_max_depth", int), ("web_max_total_bytes", int),
+                           ("web_max_seconds", float), ("web_timeout_seconds", float),
+                           ("web_request_interval", float)):
             if (value := env_number(f"RETRIEVAL_{name.upper()}", cast)) is not None:
                 values[name] = value
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -99,6 +99,8 @@ class Corpus:
         finally:
             lock.release()
 
+    changing = _changing  # public: web sources (retrieval/web/sources.py) hold it around a whole sync
+
     @property
     def busy(self) -> bool:
         return self.keeper.busy or any(lock.locked() for lock in list(self._scope_locks.values()))

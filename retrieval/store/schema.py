@@ -97,6 +97,20 @@ def m008_notices(db: sqlite_utils.Database) -> None:
     db["notices"].create({"scope": str, "kind": str, "sent_at": str}, pk=("scope", "kind"), if_not_exists=True)
 
 
+@MIGRATIONS()
+def m009_web_sources(db: sqlite_utils.Database) -> None:
+    """Each server's web sources (who added them, when, their bounds, the last sync) and the pages each
+    one has, with what a conditional re-fetch needs (ETag, Last-Modified, the body's hash, its links)."""
+    db["web_sources"].create({"id": int, "scope": str, "url": str, "site": int, "max_pages": int, "max_depth": int,
+                              "added_by": str, "added_at": str, "synced_at": str, "summary": str},
+                             pk="id", if_not_exists=True)
+    db["web_sources"].create_index(["scope", "url"], unique=True, if_not_exists=True)
+    db["web_pages"].create({"source_id": int, "url": str, "doc_id": str, "etag": str, "last_modified": str,
+                            "page_hash": str, "links": str, "fetched_at": str},
+                           pk=("source_id", "url"), if_not_exists=True)
+    db["web_pages"].create_index(["doc_id"], if_not_exists=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this database still needs (reads only)."""
     return [m.name for m in MIGRATIONS.pending(db)]

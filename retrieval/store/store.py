@@ -14,11 +14,12 @@ from pathlib import Path
 from ..errors import UnknownDocument
 from ..models import Document, Passage
 from .community_records import CommunityRecords
+from .web_records import WebRecords
 from .connection import SQLiteFile
 from .failures import translating
 
 
-class Store(CommunityRecords, SQLiteFile):
+class Store(CommunityRecords, WebRecords, SQLiteFile):
     """Documents, passages (with their stored tokens) and metadata in one SQLite file; what each server's
     community leaves (replies, votes, settings, gaps, notices) is CommunityRecords."""
 

@@ -1,5 +1,5 @@
 """Which URLs the bot may fetch: http and https only, and never an address inside the operator's network
-(private, loopback, link-local including cloud metadata, multicast, reserved) unless the operator allows it.
+(private, loopback, link-local including cloud metadata, multicast, reserved) unless the operator allows that network.
 Checked after name resolution, and again on every redirect, so a public name cannot point inside.
 
 Hand-written with the standard library's `ipaddress`: the rule is small and the product's own policy.
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from ..errors import RetrievalError
+from ..errors import BadSetting, RetrievalError
 
 SCHEMES = ("http", "https")
 Resolver = Callable[[str, int], list[str]]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class RefusedAddress(RetrievalError):
@@ -38,8 +39,33 @@ def is_public(address: str) -> bool:
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
 
 
-def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = resolve) -> str:
-    """The URL if it may be fetched; RefusedAddress (one line) otherwise."""
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """The operator's allowance ("10.0.0.0/8, 127.0.0.1"): networks the bot may fetch from although they are
+    inside (an intranet wiki; the tests' loopback server). Anything else inside stays refused."""
+    try:
+        return tuple(ipaddress.ip_network(part, strict=False) for part in text.replace(",", " ").split())
+    except ValueError as exc:
+        raise BadSetting(f"RETRIEVAL_WEB_ALLOW_NETWORKS must be addresses or networks (10.0.0.0/8), not {text!r}: "
+                         f"{exc}") from None
+
+
+def permitted(address: str, allowed: Sequence[Network] = ()) -> bool:
+    """Public, or inside a network the operator allows."""
+    if is_public(address):
+        return True
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in allowed if network.version == ip.version)
+
+
+def refuse_inside(host: str, address: str) -> RefusedAddress:
+    return RefusedAddress(f"{host} points inside a private network ({address}); the operator may allow that")
+
+
+def check_url(url: str, *, allowed: Sequence[Network] = (), resolver: Resolver | None = resolve) -> str:
+    """The URL if it may be fetched; RefusedAddress (one line) otherwise. `resolver=None` checks everything
+    but a host name's addresses (the fetcher checks those when it connects: retrieval/web/client.py)."""
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in SCHEMES:
         raise RefusedAddress(f"Only http and https addresses can be added, not {parts.scheme or 'this'!r}")
@@ -51,9 +77,11 @@ def check_url(url: str, *, allow_private: bool = False, resolver: Resolver = res
         port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
     except ValueError:
         raise RefusedAddress("The address has a bad port") from None
-    if not allow_private:
-        for address in resolver(parts.hostname, port):
-            if not is_public(address):
-                raise RefusedAddress(f"{parts.hostname} points inside a private network ({address}); "
-                                     "the operator may allow that")
+    try:
+        literal = [str(ipaddress.ip_address(parts.hostname.split("%", 1)[0]))]
+    except ValueError:
+        literal = []
+    for address in literal or (resolver(parts.hostname, port) if resolver else []):
+        if not permitted(address, allowed):
+            raise refuse_inside(parts.hostname, address)
     return url.strip()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.web.address_guard import RefusedAddress, check_url, is_public
+from retrieval.errors import BadSetting
+from retrieval.web.address_guard import RefusedAddress, check_url, is_public, parse_networks, permitted
 
 
 def fixed(*addresses: str):
@@ -32,6 +33,17 @@ def test_only_http_and_https_without_credentials_and_the_operator_may_allow_insi
                 "http://user:pw@example.org/", "http:///nohost", "http://example.org:99999/"):
         with pytest.raises(RefusedAddress):
             check_url(url, resolver=fixed("93.184.215.14"))
-    assert check_url("http://127.0.0.1:8080/wiki", allow_private=True) == "http://127.0.0.1:8080/wiki"
     with pytest.raises(RefusedAddress):
         check_url("http://localhost:8080/wiki")  # really resolved: loopback
+
+
+def test_the_operator_allows_networks_not_everything_inside() -> None:
+    allowed = parse_networks("10.0.0.0/8, 127.0.0.1")
+    assert check_url("http://127.0.0.1:8080/wiki", allowed=allowed) == "http://127.0.0.1:8080/wiki"
+    assert check_url("http://wiki.corp/", allowed=allowed, resolver=fixed("10.4.4.4")) == "http://wiki.corp/"
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://192.168.1.1/", "http://[::1]/"):
+        with pytest.raises(RefusedAddress):  # a literal address is checked without resolving
+            check_url(url, allowed=allowed, resolver=None)
+    assert permitted("::ffff:10.1.1.1", allowed) and not permitted("127.0.0.2", allowed)
+    with pytest.raises(BadSetting):
+        parse_networks("10.0.0.0/8, intranet")

@@ -1,0 +1,219 @@
+"""One pass over a web source: which pages it has now, which of them changed, and why others were skipped.
+
+A page known from the last pass is asked for conditionally (its ETag and Last-Modified), and a body equal
+to the last one (same hash) is unchanged too: an unchanged page costs one small request and no reading.
+Bounded by pages, link depth, total bytes and time; a pass cut short by a bound says so (`complete` is
+False), so pages it did not reach are not taken for vanished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .address_guard import RefusedAddress
+from .client import FetchFailed, Limits, Response, WebClient
+from .discover import in_section, normalise, page_links, parse_sitemap, section_of
+from .robots import Robots
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+DOCUMENT_TYPES = HTML_TYPES + ("text/plain", "text/markdown", "text/x-markdown", "application/pdf")
+SITEMAP_TYPES = ("application/xml", "text/xml", "application/x-xml", "text/plain")
+MAX_SITEMAP_FILES = 20
+Progress = Callable[[int, int, str], None]  # (pages done, pages known so far, current address)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    max_pages: int = 200
+    max_depth: int = 3  # links followed from the start page (0: the start page and the sitemap's pages)
+    max_total_bytes: int = 100 * 1024 * 1024
+    max_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the last pass kept of a page."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    page_hash: str = ""
+    links: tuple[str, ...] = ()  # its in-section links, followed again when it answers 304
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    content_type: str
+    body: bytes  # empty for an unchanged page
+    known: Known  # validators and links to keep for the next pass
+
+
+@dataclass
+class Pass:
+    changed: list[Page] = field(default_factory=list)  # new, or a body unlike the last one: to read
+    unchanged: list[Page] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)  # 404 or 410 now
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (address, why): not a document, robots, ...
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (address, why): kept as they were
+    stopped: str | None = None  # the bound that cut the pass short
+    sitemap: bool = False  # the pages came from a sitemap
+
+    @property
+    def complete(self) -> bool:
+        return self.stopped is None
+
+    @property
+    def reached(self) -> set[str]:
+        return {p.url for p in self.changed + self.unchanged}
+
+
+def page_hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def content_type_for(response: Response) -> str:
+    """text/plain served for a .md file is Markdown (many servers know no Markdown type)."""
+    if response.content_type == "text/plain" and urlsplit(response.url).path.lower().endswith((".md", ".markdown")):
+        return "text/markdown"
+    return response.content_type
+
+
+class Crawl:
+    def __init__(self, client: WebClient, bounds: Bounds, known: dict[str, Known], progress: Progress | None = None):
+        self.client, self.bounds, self.known = client, bounds, known
+        self.progress = progress or (lambda done, total, url: None)
+        self.deadline = time.monotonic() + bounds.max_seconds
+        self.robots = Robots(client, self.deadline)
+        self.result = Pass()
+
+    async def run(self, start: str, site: bool) -> Pass:
+        start = normalise(start)
+        section = section_of(start)
+        queue: deque[tuple[str, int]] = deque()
+        follow_links = site
+        if site:
+            listed = await self._sitemap_pages(start, section)
+            if listed:
+                self.result.sitemap, follow_links = True, False
+                queue.extend((url, 0) for url in listed)
+        if not queue or (start not in {u for u, _ in queue} and not start.endswith(".xml")):
+            queue.appendleft((start, 0))
+        seen = {url for url, _ in queue}
+        done = 0
+        total_bytes = 0
+        while queue:
+            if done >= self.bounds.max_pages:
+                self.result.stopped = f"the page limit ({self.bounds.max_pages}) was reached"
+                break
+            if time.monotonic() > self.deadline:
+                self.result.stopped = f"the time limit ({self.bounds.max_seconds:.0f} s) was reached"
+                break
+            if total_bytes > self.bounds.max_total_bytes:
+                self.result.stopped = f"the download limit ({self.bounds.max_total_bytes / 1e6:.0f} MB) was reached"
+                break
+            url, depth = queue.popleft()
+            self.progress(done, done + len(queue) + 1, url)
+            page = await self._visit(url, section if site else None)
+            done += 1
+            if page is None:
+                continue
+            total_bytes += len(page.body)
+            if follow_links and depth < self.bounds.max_depth:
+                for link in page.known.links:
+                    if link not in seen:
+                        seen.add(link)
+                        queue.append((link, depth + 1))
+        self.progress(done, done, "")
+        return self.result
+
+    async def _visit(self, url: str, section: str | None) -> Page | None:
+        result = self.result
+        if not await self.robots.allows(url):
+            result.skipped.append((url, "robots.txt asks bots not to read it"))
+            return None
+        known = self.known.get(url)
+        try:
+            response = await self.client.get(url, accept=DOCUMENT_TYPES, deadline=self.deadline,
+                                             etag=known.etag if known else None,
+                                             last_modified=known.last_modified if known else None)
+        except RefusedAddress as exc:
+            result.skipped.append((url, str(exc)))
+            return None
+        except FetchFailed as exc:
+            result.failed.append((url, str(exc)))
+            return None
+        final = normalise(response.url)
+        if final != url:
+            if section is not None and not in_section(final, section):
+                result.skipped.append((url, f"it moved outside the section, to {final}"))
+                return None
+            if final in self.result.reached or not await self.robots.allows(final):
+                return None  # the same page under another address, or one robots.txt keeps away
+        if response.not_modified and known is not None:
+            page = Page(url, "", b"", Known(response.etag or known.etag, response.last_modified or known.last_modified,
+                                            known.page_hash, known.links))
+            result.unchanged.append(page)
+            return page
+        if response.status in (404, 410):
+            result.gone.append(url)
+            return None
+        if response.status >= 400:
+            result.failed.append((url, f"the site answered HTTP {response.status}"))
+            return None
+        kind = content_type_for(response)
+        if kind not in DOCUMENT_TYPES:
+            result.skipped.append((url, f"not a document ({kind or 'no content type'})"))
+            return None
+        links: tuple[str, ...] = ()
+        index = True
+        if kind in HTML_TYPES:
+            found = page_links(response.body, response.url)
+            index = found.index
+            if found.follow and section is not None:
+                links = tuple(link for link in found.links if in_section(link, section))
+        validators = Known(response.etag, response.last_modified, page_hash(response.body), links)
+        if not index:
+            result.skipped.append((url, "the page asks not to be indexed (noindex)"))
+            return Page(url, kind, b"", validators)  # its links are still followed
+        page = Page(final if final != url else url, kind, response.body, validators)
+        same = known is not None and known.page_hash == validators.page_hash
+        (result.unchanged if same else result.changed).append(page)
+        return page
+
+    async def _sitemap_pages(self, start: str, section: str) -> list[str]:
+        """The section's pages listed by its sitemap: the start address itself when it is one, robots.txt's
+        Sitemap lines, then the usual places."""
+        origin = section.split("/", 3)[:3]
+        candidates = ([start] if start.endswith(".xml") else []) + await self.robots.sitemaps(start)
+        candidates += [section + "sitemap.xml", "/".join(origin) + "/sitemap.xml"]
+        pending = deque(dict.fromkeys(normalise(c) for c in candidates))
+        tried: set[str] = set()
+        pages: list[str] = []
+        while pending and len(tried) < MAX_SITEMAP_FILES and time.monotonic() < self.deadline:
+            url = pending.popleft()
+            if url in tried:
+                continue
+            tried.add(url)
+            if not await self.robots.allows(url):
+                continue
+            try:
+                response = await self.client.get(url, accept=SITEMAP_TYPES, deadline=self.deadline)
+            except (FetchFailed, RefusedAddress):
+                continue
+            sitemap = parse_sitemap(response.body) if response.status == 200 else None
+            if sitemap is None:
+                continue
+            pending.extend(normalise(s) for s in sitemap.sitemaps)
+            pages.extend(normalise(p) for p in sitemap.pages if in_section(p, section))
+        return list(dict.fromkeys(pages))
+
+
+async def crawl(start: str, site: bool, limits: Limits, bounds: Bounds, known: dict[str, Known],
+                progress: Progress | None = None) -> Pass:
+    async with WebClient(limits) as client:
+        return await Crawl(client, bounds, known, progress).run(start, site)
