@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 LAST_MODIFIED = "Wed, 02 Dec 2026 10:00:00 GMT"
+SITE = web.AppKey("site", object)
+SLOW_SECONDS = web.AppKey("slow_seconds", float)
+BIG_CHUNKS = web.AppKey("big_chunks", int)
 
 
 def html(title: str, body: str, links: tuple[str, ...] = (), head: str = "") -> str:
@@ -28,6 +31,7 @@ class Site:
 
     pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     robots: str = "User-agent: *\nDisallow: /docs/private/\n"
+    robots_status: int = 200
     sitemap: bool = False  # serve /docs/sitemap.xml listing the section's pages
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (path, user agent, status)
     retry_after_once: set[str] = field(default_factory=set)  # paths answering 429 once first
@@ -69,7 +73,7 @@ def docs_site() -> Site:
 
 @web.middleware
 async def _record(request: web.Request, handler):
-    site: Site = request.app["site"]
+    site = request.app[SITE]
     try:
         response = await handler(request)
     except web.HTTPException as exc:
@@ -80,13 +84,13 @@ async def _record(request: web.Request, handler):
 
 
 async def _serve(request: web.Request) -> web.StreamResponse:
-    site: Site = request.app["site"]
+    site = request.app[SITE]
     path = request.path
     if path in site.retry_after_once:
         site.retry_after_once.discard(path)
         return web.Response(status=429, headers={"Retry-After": "1"})
     if path == "/robots.txt":
-        return web.Response(text=site.robots, content_type="text/plain")
+        return web.Response(text=site.robots, content_type="text/plain", status=site.robots_status)
     if path == "/docs/sitemap.xml" and site.sitemap:
         urls = "".join(f"<url><loc>{site.url(p)}</loc></url>" for p in sorted(site.pages)
                        if p.startswith("/docs/") and site.pages[p][0] == "text/html")
@@ -99,14 +103,17 @@ async def _serve(request: web.Request) -> web.StreamResponse:
     if path == "/docs/evil.html":
         raise web.HTTPFound("http://169.254.169.254/latest/meta-data/")
     if path == "/docs/slow.html":
-        await asyncio.sleep(request.app["slow_seconds"])
+        await asyncio.sleep(request.app[SLOW_SECONDS])
         return web.Response(text=html("Slow", "Too late."), content_type="text/html")
     if path == "/docs/big.html":
         response = web.StreamResponse(headers={"Content-Type": "text/html"})  # no Content-Length: streamed
         await response.prepare(request)
-        for _ in range(request.app["big_chunks"]):
-            await response.write(b"<p>" + b"big " * 16_000 + b"</p>")
-        await response.write_eof()
+        try:
+            for _ in range(request.app[BIG_CHUNKS]):
+                await response.write(b"<p>" + b"big " * 16_000 + b"</p>")
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client stopped reading at its cap, as it should
         return response
     if path not in site.pages:
         raise web.HTTPNotFound()
@@ -129,7 +136,7 @@ class SiteServer:
 
     async def _start(self) -> int:
         app = web.Application(middlewares=[_record])
-        app["site"], app["slow_seconds"], app["big_chunks"] = self.site, self.slow_seconds, self.big_chunks
+        app[SITE], app[SLOW_SECONDS], app[BIG_CHUNKS] = self.site, self.slow_seconds, self.big_chunks
         app.router.add_route("GET", "/{tail:.*}", _serve)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -133,8 +133,8 @@ class Crawl:
 
     async def _visit(self, url: str, section: str | None) -> Page | None:
         result = self.result
-        if not await self.robots.allows(url):
-            result.skipped.append((url, "robots.txt asks bots not to read it"))
+        if (refused := await self.robots.refusal(url)) is not None:
+            result.skipped.append((url, refused))
             return None
         known = self.known.get(url)
         try:

@@ -47,9 +47,15 @@ class Robots:
         text = response.body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
         return Protego.parse(text)
 
-    async def allows(self, url: str) -> bool:
+    async def refusal(self, url: str) -> str | None:
+        """Why robots.txt keeps the bot from `url`, or None when it may be read."""
         rules = await self._for(url)
-        return rules is not None and rules.can_fetch(url, ROBOTS_AGENT)
+        if rules is None:
+            return "the site's robots.txt could not be read (a server error or no answer), so nothing is read for now"
+        return None if rules.can_fetch(url, ROBOTS_AGENT) else "robots.txt asks bots not to read it"
+
+    async def allows(self, url: str) -> bool:
+        return await self.refusal(url) is None
 
     async def sitemaps(self, url: str) -> list[str]:
         rules = await self._for(url)
