@@ -8,16 +8,26 @@ import click
 
 from .app import Context, cli, pass_ctx
 from .output import echo, echo_json, escape, friendly, out
+from .web import ingest_addresses, is_address, refresh_addresses, remove_address
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--site", is_flag=True, help="For an address: also the pages under it (its sitemap, or its links).")
+@click.option("--max-pages", type=click.IntRange(1), default=None, help="For --site: at most this many pages.")
+@click.option("--depth", type=click.IntRange(0), default=None, help="For --site: links followed this deep.")
 @pass_ctx
 @friendly
-def ingest(ctx: Context, paths: tuple[Path, ...]) -> None:
-    """Add or update documents (.txt .md .html .pdf, or folders of them); all or nothing."""
-    report = ctx.corpus.ingest(list(paths))
-    echo(f"ingested: {report.summary()} ({report.passages} passages written)")
+def ingest(ctx: Context, paths: tuple[str, ...], site: bool, max_pages: int | None, depth: int | None) -> None:
+    """Add or update documents: files (.txt .md .html .pdf) or folders of them, all or nothing; or web
+    addresses (http, https), kept as sources that `refresh --web` re-syncs."""
+    urls = [p for p in paths if is_address(p)]
+    files = [Path(p) for p in paths if not is_address(p)]
+    if files:
+        report = ctx.corpus.ingest(files)
+        echo(f"ingested: {report.summary()} ({report.passages} passages written)")
+    if urls:
+        ingest_addresses(ctx.corpus, urls, site, max_pages, depth)
 
 
 @cli.command()
@@ -25,17 +35,23 @@ def ingest(ctx: Context, paths: tuple[Path, ...]) -> None:
 @pass_ctx
 @friendly
 def remove(ctx: Context, doc: str) -> None:
-    """Remove a document by id or exact title."""
+    """Remove a document by id or exact title, or a web source (#N or its address) with its pages."""
+    if remove_address(ctx.corpus, doc):
+        return
     removed = ctx.corpus.remove(doc)
     echo(f"removed: {removed.id} ({removed.title})")
 
 
 @cli.command()
 @click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--web", is_flag=True, help="Re-sync the web sources instead: new, changed and vanished pages.")
 @pass_ctx
 @friendly
-def refresh(ctx: Context, folder: Path | None) -> None:
+def refresh(ctx: Context, folder: Path | None, web: bool) -> None:
     """Re-sync a folder (default: the bundled corpus/): new, changed and deleted files."""
+    if web:
+        refresh_addresses(ctx.corpus)
+        return
     result = ctx.corpus.refresh(folder)
     r = result.report
     echo(f"refreshed: {r.summary()}")
