@@ -32,7 +32,7 @@ NO_TOKEN_HINT = ("DISCORD_TOKEN is not set: put the bot token in the environment
                  "or use the console instead: python -m retrieval ask \"your question\"")
 # The cogs, loaded as discord.py extensions (each module has `setup(bot)`): a new command group is a new
 # module in cogs/ and its name here.
-EXTENSIONS = ("cogs.ask", "cogs.forum", "cogs.documents", "cogs.config", "cogs.notices")
+EXTENSIONS = ("cogs.ask", "cogs.forum", "cogs.documents", "cogs.config", "cogs.notices", "cogs.web_sync")
 HEARTBEAT_SECONDS = 30
 DEFAULT_HEALTH_FILE = "/tmp/corpus-qa-bot.health"
 HEALTHY_WITHIN_SECONDS = 3 * HEARTBEAT_SECONDS
@@ -54,6 +54,7 @@ class BotSettings:
     # here and in the Developer Portal (and, beyond 100 servers, Discord reviews the bot for it).
     message_content: bool = False
     gaps_summary_hours: float = 168.0  # the unanswered questions summary in notices channels; 0: never
+    web_sync_min_hours: float = 1.0  # no server's web sources re-sync more often than this (web_sync_hours)
 
     @classmethod
     def from_env(cls) -> "BotSettings":
@@ -72,14 +73,16 @@ class BotSettings:
             health_file=env_path("HEALTH_FILE") or Path(DEFAULT_HEALTH_FILE),
             message_content=env_flag("MESSAGE_CONTENT_INTENT", False),
             gaps_summary_hours=_hours(env_number("GAPS_SUMMARY_HOURS", float), cls.gaps_summary_hours),
+            web_sync_min_hours=_hours(env_number("WEB_SYNC_MIN_HOURS", float), cls.web_sync_min_hours,
+                                      "WEB_SYNC_MIN_HOURS"),
         )
 
 
-def _hours(value: float | None, default: float) -> float:
+def _hours(value: float | None, default: float, name: str = "GAPS_SUMMARY_HOURS") -> float:
     if value is None:
         return default
     if not 0 <= value <= 24 * 366:  # also refuses nan and inf
-        raise BadSetting("GAPS_SUMMARY_HOURS must be 0 (never) or a number of hours up to a year")
+        raise BadSetting(f"{name} must be 0 or a number of hours up to a year")
     return value
 
 

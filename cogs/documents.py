@@ -1,4 +1,5 @@
-"""/corpus list|stats for everyone; add|remove|refresh|feedback|gaps for moderators.
+"""/corpus list|stats|sources for everyone; add (a file or a web address)|remove|refresh|feedback|gaps for
+moderators.
 
 Discord applies default member permissions to a top-level command only, never to one subcommand, so
 the moderator subcommands cannot be hidden inside /corpus: the run-time check is the guard, and server
@@ -17,6 +18,8 @@ from discord.ext import commands
 
 from retrieval import render
 from retrieval.community import add_upload, check_upload, own_documents, recent_feedback, remove_own
+from retrieval.errors import BadDocument, NotAllowed
+from retrieval.web import sources as web_sources
 
 from .common import NO_PINGS, defer, embed, log, moderator_only, run_or_defer, scope, send, where
 from . import embeds
@@ -27,24 +30,25 @@ if TYPE_CHECKING:
 PROGRESS_EVERY_SECONDS = 2.0
 
 
-@app_commands.guild_only()
-
-class NotOperator(app_commands.CheckFailure):
-    """An operator command (the bundled corpus is the whole bot's) from a server's moderator."""
-
-
-def operator_only():
+async def require_operator(interaction: discord.Interaction) -> None:
     """The bundled corpus serves every server: only the bot's application owner, or a moderator of a server
     the operator lists (RETRIEVAL_OPERATOR_GUILDS), may change it."""
+    settings = interaction.client.corpus.settings
+    if interaction.guild_id in settings.operator_guilds or await interaction.client.is_owner(interaction.user):
+        return
+    raise NotAllowed("Only the bot's operator can change the bundled corpus; your server's own documents "
+                      "are managed with /corpus add and /corpus remove.")
 
-    async def predicate(interaction: discord.Interaction) -> bool:
-        settings = interaction.client.corpus.settings
-        if interaction.guild_id in settings.operator_guilds or await interaction.client.is_owner(interaction.user):
-            return True
-        raise NotOperator("Only the bot's operator can change the bundled corpus; your server's own documents "
-                          "are managed with /corpus add and /corpus remove.")
 
-    return app_commands.check(predicate)
+class Status:
+    """The latest progress of a crawl (written by its worker thread), shown by the reply's progress edits."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.text = label, ""
+
+    def update(self, done: int, total: int, url: str) -> None:
+        self.text = f"{self.label}: {done} of {total} pages read so far" + (f" (now {url[:120]})" if url else "")
+
 
 class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="The documents the bot answers from"):
     def __init__(self, bot: "CorpusBot") -> None:
@@ -74,10 +78,19 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
         await send(interaction, embed=embed(embeds.hits_embed("Corpus", [], text)), ephemeral=True)
 
     # -- moderators -------------------------------------------------------------------------------
-    @app_commands.command(name="add", description="Moderators: add a document (.txt .md .html .pdf) for this server")
-    @app_commands.describe(file="The document to add", title="Its title (default: its first heading or line)")
+    @app_commands.command(name="add", description="Moderators: add a document (.txt .md .html .pdf) or a web page")
+    @app_commands.describe(file="The document to add", title="Its title (default: its first heading or line)",
+                           url="A web page (http or https) to add and keep in sync",
+                           site="With url: also the pages under it (its sitemap, or its links)",
+                           max_pages="With site: at most this many pages")
     @moderator_only()
-    async def add(self, interaction: discord.Interaction, file: discord.Attachment, title: str | None = None) -> None:
+    async def add(self, interaction: discord.Interaction, file: discord.Attachment | None = None,
+                  title: str | None = None, url: str | None = None, site: bool = False,
+                  max_pages: app_commands.Range[int, 1, 10_000] | None = None) -> None:
+        if (file is None) == (url is None):
+            raise BadDocument("Give either a file or a url (not both).")
+        if url is not None:
+            return await self._add_url(interaction, url, site, max_pages)
         check_upload(file.filename, file.size, self.corpus.settings)  # before downloading anything
         self.corpus.check_not_busy(scope(interaction))
         await asyncio.to_thread(self.corpus.check_quota, scope(interaction))  # a full server: refused before the download
@@ -98,11 +111,35 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
             text = f"{verb} **{embeds.short_title(doc.title)}** (`{doc.id}`): {report.passages} passages, searchable now."
         await interaction.edit_original_response(content=embeds.defuse_mentions(text), allowed_mentions=NO_PINGS)
 
-    @app_commands.command(name="remove", description="Moderators: remove a document added in this server")
-    @app_commands.describe(document="The document's title or id")
+    async def _add_url(self, interaction: discord.Interaction, url: str, site: bool, max_pages: int | None) -> None:
+        """A web page or section: fetched and read in a worker thread, with the pages read so far shown."""
+        here = scope(interaction)
+        self.corpus.check_not_busy(here)
+        await defer(interaction, ephemeral=True)
+        status = Status("Fetching")
+        report = await self._with_progress(
+            interaction, "Fetching", web_sources.add_source, self.corpus, url, here,
+            dict(site=site, max_pages=max_pages, added_by=f"{interaction.user} ({interaction.user.id})",
+                 progress=status.update), status=status)
+        log.info("web source %s %s: %s", report.source.url, where(interaction), report.summary())
+        text = web_sources.describe([(report.source, report, None)])
+        if report.changed_anything:
+            text += "\nSearchable now; `/corpus refresh` re-syncs it, and so does the server's schedule."
+        await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900], allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="remove", description="Moderators: remove a document or a web source added here")
+    @app_commands.describe(document="The document's title or id, or a web source (#number or its address)")
     @moderator_only()
     async def remove(self, interaction: discord.Interaction, document: str) -> None:
         await defer(interaction, ephemeral=True)
+        if web_sources.names_source(document):
+            source, removed = await asyncio.to_thread(web_sources.remove_source, self.corpus, scope(interaction),
+                                                      document)
+            log.info("removed web source %s %s", source.url, where(interaction))
+            await interaction.edit_original_response(
+                content=embeds.defuse_mentions(f"Removed the web source #{source.id} ({source.url}) and its "
+                                               f"{removed} pages; they are no longer cited."), allowed_mentions=NO_PINGS)
+            return
         doc = await asyncio.to_thread(remove_own, self.corpus, document, scope(interaction))
         log.info("removed %s %s", doc.id, where(interaction))
         await interaction.edit_original_response(
@@ -111,13 +148,32 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
 
     @remove.autocomplete("document")
     async def remove_autocomplete(self, interaction: discord.Interaction, typed: str) -> list[app_commands.Choice[str]]:
-        docs = await asyncio.to_thread(own_documents, self.corpus, scope(interaction), typed)
-        return [app_commands.Choice(name=render.clean_text(d.title or d.id)[:100], value=d.id[:100]) for d in docs]
+        here = scope(interaction)
+        found = await asyncio.to_thread(self.corpus.store.web_sources, here)
+        sources = [app_commands.Choice(name=render.clean_text(f"web source #{s.id}: {s.url}")[:100], value=f"#{s.id}")
+                   for s in found if typed.strip().casefold() in f"#{s.id} {s.url}".casefold()]
+        docs = await asyncio.to_thread(own_documents, self.corpus, here, typed)
+        return (sources + [app_commands.Choice(name=render.clean_text(d.title or d.id)[:100], value=d.id[:100])
+                           for d in docs])[:25]
 
-    @app_commands.command(name="refresh", description="Operator: re-sync the bundled corpus/ folder")
+    @app_commands.command(name="refresh", description="Moderators: re-sync this server's web sources now")
+    @app_commands.describe(bundled="Operator: re-sync the bundled corpus/ folder instead")
     @moderator_only()
-    @operator_only()
-    async def refresh(self, interaction: discord.Interaction) -> None:
+    async def refresh(self, interaction: discord.Interaction, bundled: bool = False) -> None:
+        if bundled:
+            return await self._refresh_bundled(interaction)
+        here = scope(interaction)
+        self.corpus.check_not_busy(here)
+        await defer(interaction, ephemeral=True)
+        status = Status("Re-syncing")
+        results = await self._with_progress(interaction, "Re-syncing", web_sources.refresh_sources, self.corpus, here,
+                                            status.update, status=status)
+        log.info("web refresh %s: %d sources", where(interaction), len(results))
+        text = web_sources.describe(results)
+        await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900], allowed_mentions=NO_PINGS)
+
+    async def _refresh_bundled(self, interaction: discord.Interaction) -> None:
+        await require_operator(interaction)
         self.corpus.check_not_busy()
         await defer(interaction, ephemeral=True)
         result = await self._with_progress(interaction, "Refreshing the bundled corpus", self.corpus.refresh)
@@ -128,6 +184,11 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
                 f"- {line}" for line in result.failed[:10])
         await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900],
                                                  allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="sources", description="The web sources this server's documents come from")
+    async def sources(self, interaction: discord.Interaction) -> None:
+        found = await run_or_defer(interaction, self.corpus.store.web_sources, scope(interaction), ephemeral=True)
+        await send(interaction, embed=embed(embeds.sources_embed(found)), ephemeral=True)
 
     @app_commands.command(name="feedback", description="Moderators: recent 👍/👎 on answers in this server")
     @moderator_only()
@@ -141,17 +202,23 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
         found = await run_or_defer(interaction, self.corpus.gaps, scope(interaction), ephemeral=True)
         await send(interaction, embed=embed(embeds.gaps_embed(found)), ephemeral=True)
 
-    async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args):
-        """Run a change off the event loop, editing the reply every few seconds until it ends."""
-        task = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args,
+                             status: Status | None = None):
+        """Run a change off the event loop, editing the reply every few seconds until it ends. A trailing
+        dict of `args` is passed as keywords."""
+        kwargs = args[-1] if args and isinstance(args[-1], dict) else {}
+        args = args[:-1] if kwargs else args
+        task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
         started = time.monotonic()
         while True:
             done, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY_SECONDS)
             if done:
                 return task.result()
             try:
+                shown = status.text if status is not None and status.text else label
                 await interaction.edit_original_response(
-                    content=f"{label}… {time.monotonic() - started:.0f} s (questions are still answered meanwhile)")
+                    content=embeds.defuse_mentions(f"{shown}… {time.monotonic() - started:.0f} s (questions are still "
+                                                   "answered meanwhile)"), allowed_mentions=NO_PINGS)
             except discord.HTTPException:
                 pass
 

@@ -187,6 +187,19 @@ def documents_embed(title: str, docs: list[Document], scope: str) -> dict:
     return _embed(title, "\n".join(shown) or "No documents yet.")
 
 
+def sources_embed(sources: list) -> dict:
+    """/corpus sources: each web source with its pages, bounds, who added it and its last sync."""
+    fields = [{"name": _cut(f"#{s.id} {clean_text(s.url)}", 256),
+               "value": _cut(f"{'Section' if s.site else 'Page'}, {s.pages} pages"
+                             + (f" (up to {s.max_pages}, links {s.max_depth} deep)" if s.site else "")
+                             + f"\nAdded by {_escape_markdown(clean_text(s.added_by) or '?')} on {s.added_at[:10]}; "
+                             f"last sync {s.synced_at[:16].replace('T', ' ')} UTC: {_escape_markdown(s.summary)}", 1024)}
+              for s in sources[:25]]
+    text = ("" if sources else "No web sources yet; moderators add one with `/corpus add url:`.") + (
+        f"\n\u2026 and {len(sources) - 25} more" if len(sources) > 25 else "")
+    return _embed("Web sources", text, fields)
+
+
 def feedback_embed(rows: list[dict]) -> dict:
     fields = [{"name": f"{'👍' if r['vote'] > 0 else '👎'} {_escape_markdown(r['question'])}",
                "value": f"{_escape_markdown(r['answer'] or '(no answer)')}\n\u2014 {r['created_at']}"

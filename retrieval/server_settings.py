@@ -3,7 +3,7 @@ database with who changed what and when; the operator's environment variables ar
 
 Only settings that take effect are offered: the moderator role, the channels where mentions are
 answered, the question cooldown, the reply style (in the channel, or in a thread), the forum channels whose
-new posts are answered and when, and a moderators' channel for notices. Values are typed by users in
+new posts are answered and when, a moderators' channel for notices, and how often web sources re-sync. Values are typed by users in
 Discord, so each is parsed here into one clear line on failure ("cooldown_questions must be a whole number
 from 1 to 100").
 """
@@ -31,7 +31,8 @@ class ServerSettings:
     reply_style: str = "reply"  # "thread": a mention is answered in a new thread, where follow-ups continue
     forum_channels: frozenset[int] = frozenset()  # forums whose new posts are answered (Message Content intent)
     forum_replies: str = "confident"  # "always": also say "not sure" / "not found" in a forum post
-    notices_channel: int | None = None  # where moderators get notices (the weekly gaps summary)
+    notices_channel: int | None = None  # where moderators get notices (the weekly gaps summary, web re-syncs)
+    web_sync_hours: float = 24.0  # web sources re-synced this often (0: only by /corpus refresh)
 
     def answers_in(self, channel_id: int | None) -> bool:
         return not self.answer_channels or channel_id in self.answer_channels
@@ -81,6 +82,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _sync_hours(text: str) -> float:
+    try:
+        value = float(text.strip())
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 720.0:  # also refuses nan
+        raise BadSetting("web_sync_hours must be 0 (never; /corpus refresh only) or a number of hours up to 720")
+    return value
+
+
 def _one_of(name: str, *choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text.strip().lower() not in choices:
@@ -99,6 +110,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "forum_channels": _channels("forum_channels"),
     "forum_replies": _one_of("forum_replies", "confident", "always"),
     "notices_channel": _channel,
+    "web_sync_hours": _sync_hours,
 }
 CHANNEL_SETS = ("answer_channels", "forum_channels")
 

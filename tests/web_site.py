@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -154,4 +153,4 @@ class SiteServer:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
-        time.sleep(0)
+        self._loop.close()

@@ -28,6 +28,9 @@ _TECH_NOUNS = ("command|commands|program|tool|utility|package|module|function|me
 _VALUE_NOUNS = "value|level|default|setting"
 _COUNT_NOUNS = ("port|uid|gid|id|number|size|limit|timeout|delay|range|length|count|amount|percentage|share|proportion|fraction|"
                 "exit code|exit status|status code|error code|return code|return value")
+# "Where" asked about something a computer keeps: answered by a path or a name in code, not by a place.
+_WHERE_STORED = re.compile(r"\bwhere\b.*\b(file|directory|dir|folder|path|log|socket|cache|config|configuration|"
+                           r"database|binary|executable|script)s?\b")
 _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:and |so |but )?(?:how (?:do|can|could|should|would|shall|must|may) (?:i|you|we|one|they)|"
                 r"how to|what(?:'s| is) the (?:best |right |easiest )?way to|is there a way to)\b"), HOWTO),
@@ -46,6 +49,7 @@ _TYPE_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(which|what)( [\w.-]+){{0,2}} ({_VALUE_NOUNS})s?\b|\bwhat (is|are) the( [\w.-]+){{0,3}} ({_VALUE_NOUNS})s?\b|"
                 rf"\bwhat (is|are) the value\b"), VALUE),
     (re.compile(rf"\b(which|what)( [\w.-]+){{0,3}} ({_TECH_NOUNS})s?\b|\bname (of|for) the\b"), TECH),
+    (_WHERE_STORED, TECH),  # "where does the config file live?": a path answers, not a place name
     (re.compile(rf"\bwhere\b|\b(which|what)( \w+){{0,2}} ({_PLACE_NOUNS})\b|\bin which (\w+ )?(country|city|state)\b"), PLACE),
     (re.compile(r"\b(which|what) (is|was|are|were)? ?the name\b|\bname the\b|\bwhich\b"), NAME),
 ]
@@ -163,7 +167,7 @@ def _unit_terms(text: str) -> frozenset[str]:
 
 def _type_terms(text: str) -> frozenset[str]:
     lowered = text.lower().replace("\u2019", "'")
-    match = _TYPE_NOUN.search(lowered) or _KEYWORD_QUESTION.match(lowered)
+    match = _TYPE_NOUN.search(lowered) or _KEYWORD_QUESTION.match(lowered) or _WHERE_STORED.search(lowered)
     return frozenset(tokenize(match.group(1))) if match else frozenset()
 
 

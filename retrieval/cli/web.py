@@ -16,7 +16,8 @@ from .output import echo, echo_json, friendly
 
 
 def is_address(arg: str) -> bool:
-    return arg.lower().startswith(("http://", "https://")) or "://" in arg
+    """An ingest argument that is a web address (any scheme: the guard names the ones refused)."""
+    return "://" in arg
 
 
 @contextmanager
@@ -66,9 +67,9 @@ def refresh_addresses(corpus: Corpus) -> None:
 
 def remove_address(corpus: Corpus, key: str) -> bool:
     """Remove the web source named by `key` (its number as #N, or its address); False when none is."""
-    from ..web.sources import remove_source
+    from ..web.sources import names_source, remove_source
 
-    if not (key.startswith("#") or is_address(key)):
+    if not names_source(key):
         return False
     source, removed = remove_source(corpus, GLOBAL_SCOPE, key)
     echo(f"removed web source #{source.id} ({source.url}) and {removed} documents")

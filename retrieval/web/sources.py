@@ -15,6 +15,24 @@ from .crawl import Progress
 from .sync import SyncReport, new_source, sync_source
 
 
+def names_source(key: str) -> bool:
+    """Whether a /corpus remove (or console remove) argument names a web source: "#3" or an address."""
+    key = key.strip()
+    return (key.startswith("#") and key[1:].isdigit()) or key.lower().startswith(("http://", "https://"))
+
+
+def describe(results: list[tuple[WebSource, SyncReport | None, str | None]], limit: int = 10) -> str:
+    """What a re-sync did, for a moderator: one line per source, then its pages worth a look."""
+    lines: list[str] = []
+    for source, report, error in results:
+        if report is None:
+            lines.append(f"#{source.id} {source.url}: failed: {error}")
+            continue
+        lines.append(f"#{source.id} {source.url}: {report.summary()}")
+        lines += [f"- {line}" for line in report.details(limit)]
+    return "\n".join(lines) or "This server has no web sources; add one with /corpus add url:"
+
+
 def add_source(corpus: Corpus, url: str, scope: str, *, site: bool = False, max_pages: int | None = None,
                max_depth: int | None = None, added_by: str = "", progress: Progress | None = None) -> SyncReport:
     """Add a page (or, with `site`, the section under it) and read it now. The same address again re-syncs

@@ -129,7 +129,7 @@ async def test_startup_syncs_commands_and_asks_only_needed_intents(env) -> None:
     assert {"ask", "search", "corpus", "Ask the corpus"} <= commands.keys()
     assert commands["Ask the corpus"]["type"] == 3
     subs = {o["name"] for o in commands["corpus"]["options"]}
-    assert subs == {"list", "stats", "add", "remove", "refresh", "feedback", "gaps"}
+    assert subs == {"list", "stats", "sources", "add", "remove", "refresh", "feedback", "gaps"}
     intents = discord.Intents._from_value(standin.identify_payloads[0]["intents"])
     assert intents.guilds and intents.guild_messages and intents.dm_messages
     assert not (intents.message_content or intents.members or intents.presences)
@@ -451,7 +451,7 @@ async def test_refresh_runs_while_questions_are_answered(env, corpus_dir: Path) 
     sentence = "The {n}th archive note records shipments of sugar, nickel and tobacco from Havana. "
     for n in range(400):
         (corpus_dir / f"note_{n:03d}.txt").write_text(f"Archive note {n}\n\n" + sentence.format(n=n) * 60)
-    itx = standin.make_slash_interaction("corpus", subcommand="refresh", permissions=MANAGE_GUILD)
+    itx = standin.make_slash_interaction("corpus", {"bundled": True}, subcommand="refresh", permissions=MANAGE_GUILD)
     mark = standin.mark()
     await standin.interact(itx)
     for _ in range(200):  # the refresh starts in a worker thread just after the deferral
@@ -466,7 +466,7 @@ async def test_refresh_runs_while_questions_are_answered(env, corpus_dir: Path) 
         reply = await ask(standin, "when did Cuba recognize South Korea?")
         answered_while_busy += bot.corpus.busy and reply["data"]["embeds"][0]["description"].startswith("**1949**")
         if second_refresh is None and bot.corpus.busy:  # a second change of the same corpus is refused at once
-            again = standin.make_slash_interaction("corpus", subcommand="refresh", permissions=MANAGE_GUILD)
+            again = standin.make_slash_interaction("corpus", {"bundled": True}, subcommand="refresh", permissions=MANAGE_GUILD)
             second_refresh = (await standin.interact(again)).json["data"].get("content", "")
         await asyncio.sleep(0.05)
     assert answered_while_busy >= 1
@@ -500,11 +500,11 @@ async def test_health_file_is_written_while_connected(env, tmp_path: Path) -> No
 async def test_only_the_operator_changes_the_bundled_corpus(env) -> None:
     """A server's administrator manages its own uploads, not the corpus every server is answered from."""
     standin, bot = env
-    itx = standin.make_slash_interaction("corpus", subcommand="refresh", user_id=OTHER_USER_ID, permissions=MANAGE_GUILD)
+    itx = standin.make_slash_interaction("corpus", {"bundled": True}, subcommand="refresh", user_id=OTHER_USER_ID, permissions=MANAGE_GUILD)
     reply = (await standin.interact(itx)).json["data"]
     assert reply["flags"] & EPHEMERAL and reply["content"].startswith("Only the bot's operator"), reply
     bot.corpus.settings = bot.corpus.settings.with_(operator_guilds=frozenset({GUILD_ID}))  # listed by the operator
-    itx = standin.make_slash_interaction("corpus", subcommand="refresh", user_id=OTHER_USER_ID, permissions=MANAGE_GUILD)
+    itx = standin.make_slash_interaction("corpus", {"bundled": True}, subcommand="refresh", user_id=OTHER_USER_ID, permissions=MANAGE_GUILD)
     mark = standin.mark()
     assert (await standin.interact(itx)).json["type"] == 5  # deferred: the refresh runs
     edit = await standin.wait_for_request(lambda r: r.is_webhook_for(itx, "PATCH") and "done" in r.json["content"],
