@@ -382,3 +382,17 @@ def test_bounds_said_in_other_words() -> None:
             _hit("r#1", 4.0, "The module is small and requires Lua 5.1 or newer.")]
     answer = build_answer(parse_question("Which Lua version is the minimum the module requires?"), hits, _weight())
     assert answer.guess == "5.1"
+
+
+def test_where_about_a_file_or_folder_is_answered_by_a_path_not_a_place() -> None:
+    from retrieval.answer.question import PLACE, parse_question
+
+    for question in ("Where does the Zephyr configuration file live?", "where are the log files written?",
+                     "Where is the cache directory of apt?"):
+        asked = parse_question(question)
+        assert asked.answer_type == TECH, question
+        assert fits_noun("/etc/zephyr/zephyr.toml", asked.type_terms) or not asked.type_terms & {"file", "directori"}
+    for question in ("Where is Etna?", "where did the summit take place?", "Where is the data of the embassy?"):
+        assert parse_question(question).answer_type == PLACE, question
+    sentence = "The configuration file lives in /etc/zephyr/zephyr.toml and is read at start."
+    assert "/etc/zephyr/zephyr.toml" in [c.text for c in candidates(sentence, TECH)]
