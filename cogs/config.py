@@ -25,7 +25,8 @@ HELP = {
     "reply_style": "reply (in the channel) or thread (a mention is answered in a new thread; ask follow-ups there)",
     "forum_channels": "forums whose new posts are answered (#forums, comma separated; default: none)",
     "forum_replies": "confident (reply in a post only when sure) or always (also say not sure / not found)",
-    "notices_channel": "where moderators get notices, such as the weekly summary of unanswered questions",
+    "notices_channel": "where moderators get notices: the weekly summary of unanswered questions, web re-syncs",
+    "web_sync_hours": "how often web sources re-sync by themselves, in hours (0: only with /corpus refresh)",
 }
 FORUM_OFF = ("Forum auto-answer is off on this bot: it needs the Message Content intent, which the bot's "
              "operator has not turned on (MESSAGE_CONTENT_INTENT).")

@@ -6,6 +6,7 @@ own thread's event loop, so synchronous code (the console's crawl) and async tes
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -104,6 +105,9 @@ async def _serve(request: web.Request) -> web.StreamResponse:
     if path == "/docs/slow.html":
         await asyncio.sleep(request.app[SLOW_SECONDS])
         return web.Response(text=html("Slow", "Too late."), content_type="text/html")
+    if path == "/docs/bomb.html":  # 50 MB of zeros, gzip-encoded into about 50 KB
+        body = gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+        return web.Response(body=body, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"})
     if path == "/docs/big.html":
         response = web.StreamResponse(headers={"Content-Type": "text/html"})  # no Content-Length: streamed
         await response.prepare(request)

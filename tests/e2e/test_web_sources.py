@@ -167,3 +167,33 @@ def test_removing_a_source_removes_its_pages_but_not_anothers(web_corpus: Corpus
         remove_source(web_corpus, SERVER, "1")
     with pytest.raises(UnknownDocument):
         remove_source(web_corpus, "999", site.url("/docs/a.html"))  # another server's source
+
+
+def test_a_name_resolving_inside_is_refused_when_connecting_and_a_gzip_bomb_is_capped(web_corpus, site) -> None:
+    import asyncio
+    import time
+
+    from retrieval.web.client import FetchFailed, Limits, WebClient
+
+    async def get(url: str, allowed=()):
+        async with WebClient(Limits(max_bytes=1_000_000, timeout_seconds=5, interval_seconds=0, allowed=allowed)) as c:
+            return await c.get(url, accept=None, deadline=time.monotonic() + 30)
+
+    # check_url is not asked to resolve names here: the connection's own resolver refuses "localhost"
+    with pytest.raises(RefusedAddress, match="private network"):
+        asyncio.run(get(f"http://localhost:{site.port}/docs/a.html"))
+    assert site.requests == []
+    with pytest.raises(FetchFailed, match="too big"):
+        asyncio.run(get(site.url("/docs/bomb.html"), parse_networks("127.0.0.1")))
+    assert asyncio.run(get(site.url("/docs/a.html"), parse_networks("127.0.0.1"))).status == 200
+
+
+def test_web_pages_count_towards_the_servers_quota(web_corpus: Corpus, site) -> None:
+    from retrieval.errors import QuotaExceeded
+
+    web_corpus.settings = web_corpus.settings.with_(server_max_documents=3)
+    generation = web_corpus.store.generation
+    with pytest.raises(QuotaExceeded, match="the limit is 3"):
+        add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True)
+    assert web_corpus.store.generation == generation and web_corpus.store.web_sources(SERVER) == []
+    assert len(add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True, max_pages=3).added) == 3
