@@ -45,44 +45,51 @@ def _limit(cpu_seconds: int, memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
-def _child(conn: Connection, cpu_seconds: int, memory_bytes: int, data: bytes, name: str, settings: Settings,
-           kwargs: dict[str, Any]) -> None:
-    """Runs in the child: parse, split and tokenize one file under the limits; send back the result or one line."""
+def _read_one(data: bytes, name: str, settings: Settings, kwargs: dict[str, Any], memory_bytes: int
+              ) -> tuple[str, Any]:
     try:
-        _limit(cpu_seconds, memory_bytes)
-        result: tuple[str, Any] = ("ok", prepare(data, name, settings, **kwargs))
+        return "ok", prepare(data, name, settings, **kwargs)
     except BadDocument as exc:
-        result = ("bad", str(exc))
+        return "bad", str(exc)
     except MemoryError:
-        result = ("bad", f"{name}: needs more than {memory_bytes / 2**20:,.0f} MB of memory to read; refused")
+        return "bad", f"{name}: needs more than {memory_bytes / 2**20:,.0f} MB of memory to read; refused"
     except RecursionError:
-        result = ("bad", f"{name}: nested too deeply to read; refused")
+        return "bad", f"{name}: nested too deeply to read; refused"
     except Exception as exc:  # noqa: BLE001 - a parser's own failure is the file's fault, told in one line
-        result = ("bad", f"{name}: could not be read ({type(exc).__name__})")
-    try:
-        conn.send(result)
-    except MemoryError:
-        conn.send(("bad", f"{name}: its text is too large to index; refused"))
+        return "bad", f"{name}: could not be read ({type(exc).__name__})"
+
+
+def _child(conn: Connection, cpu_seconds: int, memory_bytes: int, items: list[tuple[bytes, str, dict[str, Any]]],
+           settings: Settings) -> None:
+    """Runs in the child: parse, split and tokenize each file under the limits; send back each result (or its
+    one line) as soon as it is ready, so a child stopped by a limit has answered for the files before."""
+    _limit(cpu_seconds, memory_bytes)
+    for data, name, kwargs in items:
+        result = _read_one(data, name, settings, kwargs, memory_bytes)
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(("bad", f"{name}: its text is too large to index; refused"))
     conn.close()
 
 
-def prepare_bounded(data: bytes, name: str, settings: Settings, **kwargs: Any) -> Prepared:
-    """`ingest.prepare` in a child process under `settings.upload_cpu_seconds` of CPU and
-    `settings.upload_memory_mb` of address space; raises BadDocument with one line when it fails or overruns."""
-    if not settings.upload_in_child or sys.platform == "win32":
-        return prepare(data, name, settings, **kwargs)
+Item = tuple[bytes, str, dict[str, Any]]  # a file's bytes, its name, and prepare()'s keywords
+
+
+def _run_child(items: list[Item], settings: Settings) -> list[tuple[str, Any] | None]:
+    """One child for `items`, under one set of limits; None for each file it did not answer (it was stopped)."""
     cpu, memory = settings.upload_cpu_seconds, settings.upload_memory_mb * 2**20
     context = _get_context()
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, cpu, memory, data, name, settings, kwargs),
-                            name="read-upload", daemon=True)
+    child = context.Process(target=_child, args=(sender, cpu, memory, items, settings), name="read-upload",
+                            daemon=True)
     child.start()
     sender.close()
-    status, value = None, None
+    results: list[tuple[str, Any] | None] = []
     try:
         # The CPU limit ends a busy child; the wall-clock bound catches one that waits instead.
-        if receiver.poll(3 * cpu + 10 if cpu else None):
-            status, value = receiver.recv()
+        while len(results) < len(items) and receiver.poll(3 * cpu + 10 if cpu else None):
+            results.append(receiver.recv())
     except (EOFError, OSError):
         pass  # the child died before answering: killed at its CPU limit, or out of memory
     finally:
@@ -91,10 +98,38 @@ def prepare_bounded(data: bytes, name: str, settings: Settings, **kwargs: Any) -
         if child.is_alive():
             child.kill()
             child.join()
-    if status == "ok":
-        return value
-    if status == "bad":
-        raise BadDocument(value)
-    log.warning("reading %s stopped: exit code %s", name, child.exitcode)
-    raise BadDocument(f"{name}: reading it took more than the limits ({cpu} s of CPU, {settings.upload_memory_mb} MB); "
-                      "refused")
+    if len(results) < len(items):
+        log.warning("reading %s stopped: exit code %s", items[len(results)][1], child.exitcode)
+    return results + [None] * (len(items) - len(results))
+
+
+def _outcome(result: tuple[str, Any] | None, name: str, settings: Settings) -> Prepared | BadDocument:
+    if result is not None and result[0] == "ok":
+        return result[1]
+    if result is not None:
+        return BadDocument(result[1])
+    return BadDocument(f"{name}: reading it took more than the limits ({settings.upload_cpu_seconds} s of CPU, "
+                       f"{settings.upload_memory_mb} MB); refused")
+
+
+def prepare_bounded(data: bytes, name: str, settings: Settings, **kwargs: Any) -> Prepared:
+    """`ingest.prepare` in a child process under `settings.upload_cpu_seconds` of CPU and
+    `settings.upload_memory_mb` of address space; raises BadDocument with one line when it fails or overruns."""
+    if not settings.upload_in_child or sys.platform == "win32":
+        return prepare(data, name, settings, **kwargs)
+    outcome = _outcome(_run_child([(data, name, kwargs)], settings)[0], name, settings)
+    if isinstance(outcome, BadDocument):
+        raise outcome
+    return outcome
+
+
+def prepare_many_bounded(items: list[Item], settings: Settings) -> list[Prepared | BadDocument]:
+    """Many small files (a web source's pages) read in one child under one set of limits, so a page costs its
+    reading rather than a process start; the files a stopped child did not answer are read again one per
+    child, so a hostile one is refused under its own limits and the others are read."""
+    if not settings.upload_in_child or sys.platform == "win32":
+        return [_outcome(_read_one(data, name, settings, kwargs, 0), name, settings) for data, name, kwargs in items]
+    results = _run_child(items, settings) if items else []
+    return [_outcome(result, name, settings) if result is not None
+            else _outcome(_run_child([(data, name, kwargs)], settings)[0], name, settings)
+            for result, (data, name, kwargs) in zip(results, items)]

@@ -12,20 +12,21 @@ import asyncio
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from ..config import Settings
 from ..errors import BadDocument
-from ..files.sandbox import prepare_bounded
+from ..files.sandbox import prepare_many_bounded
 from ..models import IngestReport
 from ..store import Store
 from ..store.web_records import PageRecord, WebSource
 from .client import Limits
-from .crawl import Bounds, Known, Pass, Progress, crawl
+from .crawl import Bounds, Known, Page, Pass, Progress, crawl
 from .discover import normalise
 
+BATCH_PAGES, BATCH_BYTES = 25, 8 * 1024 * 1024  # pages read in one child process
 SUFFIXES = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "text/markdown": ".md",
             "text/x-markdown": ".md", "application/pdf": ".pdf"}
 
@@ -109,12 +110,14 @@ def sync_source(store: Store, settings: Settings, source: WebSource, progress: P
 
     failed = list(result.failed)
     prepared, pages, added, changed, added_ids, changed_ids = [], [], [], [], [], []
-    for page in result.changed:
-        try:
-            item = prepare_bounded(page.body, _file_name(page.url, page.content_type), settings, scope=source.scope,
-                                   source=page.url, doc_id=doc_id_of(page.url))
-        except BadDocument as exc:
-            failed.append((page.url, str(exc).split(": ", 1)[-1]))
+    read = []
+    for batch in _batches(result.changed):
+        read += prepare_many_bounded([(page.body, _file_name(page.url, page.content_type),
+                                       dict(scope=source.scope, source=page.url, doc_id=doc_id_of(page.url)))
+                                      for page in batch], settings)
+    for page, item in zip(result.changed, read):
+        if isinstance(item, BadDocument):
+            failed.append((page.url, str(item).split(": ", 1)[-1]))
             continue
         prepared.append(item)
         (changed if page.url in records else added).append(page.url)
@@ -142,6 +145,20 @@ def sync_source(store: Store, settings: Settings, source: WebSource, progress: P
         return replace(report, source=replace(source, id=source_id))
 
     return report, commit
+
+
+def _batches(pages: list[Page]) -> Iterator[list[Page]]:
+    """Pages read together in one child: at most BATCH_PAGES of them and BATCH_BYTES of bodies."""
+    batch: list[Page] = []
+    size = 0
+    for page in pages:
+        if batch and (len(batch) >= BATCH_PAGES or size + len(page.body) > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(page)
+        size += len(page.body)
+    if batch:
+        yield batch
 
 
 def _record(url: str, doc_id: str, known: Known) -> PageRecord:

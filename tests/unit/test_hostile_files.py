@@ -167,3 +167,18 @@ def test_a_giant_word_is_a_bounded_term_that_still_matches() -> None:
     giant = "q" * 50_000
     assert [len(t) for t in tokenize(f"{giant} plain")] == [MAX_TERM_CHARS, 5]
     assert tokenize(giant) == tokenize(giant + "q")  # cut the same way in passages and questions
+
+
+def test_many_pages_share_a_child_and_a_hostile_one_is_refused_under_its_own_limits(empty_corpus) -> None:
+    """A web source's pages are read together (a process start per batch, not per page); when a page stops the
+    child, the pages after it are read again one per child: the hostile one is refused, the others kept."""
+    from retrieval.files.sandbox import prepare_many_bounded
+
+    tight = empty_corpus.settings.with_(upload_memory_mb=300, upload_cpu_seconds=2)
+    heavy = "".join(f"Entry {n} names the field{n} and value{n}.\n" for n in range(300_000)).encode()
+    items = [(b"Basalt is volcanic.", "a.txt", {"doc_id": "a"}), (heavy, "heavy.txt", {"doc_id": "h"}),
+             (b"", "empty.txt", {"doc_id": "e"}), (b"Granite is plutonic.", "b.txt", {"doc_id": "b"})]
+    results = prepare_many_bounded(items, tight)
+    assert [type(r).__name__ for r in results] == ["Prepared", "BadDocument", "BadDocument", "Prepared"]
+    assert str(results[1]).startswith("heavy.txt: ") and "\n" not in str(results[1])
+    assert results[3].document.id == "b" and "empty" in str(results[2])
