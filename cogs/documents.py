@@ -122,10 +122,10 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
             dict(site=site, max_pages=max_pages, added_by=f"{interaction.user} ({interaction.user.id})",
                  progress=status.update), status=status)
         log.info("web source %s %s: %s", report.source.url, where(interaction), report.summary())
-        text = web_sources.describe([(report.source, report, None)])
+        text = embeds.web_report(web_sources.describe([(report.source, report, None)]), 1800)
         if report.changed_anything:
             text += "\nSearchable now; `/corpus refresh` re-syncs it, and so does the server's schedule."
-        await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900], allowed_mentions=NO_PINGS)
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="remove", description="Moderators: remove a document or a web source added here")
     @app_commands.describe(document="The document's title or id, or a web source (#number or its address)")
@@ -137,8 +137,8 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
                                                       document)
             log.info("removed web source %s %s", source.url, where(interaction))
             await interaction.edit_original_response(
-                content=embeds.defuse_mentions(f"Removed the web source #{source.id} ({source.url}) and its "
-                                               f"{removed} pages; they are no longer cited."), allowed_mentions=NO_PINGS)
+                content=embeds.web_report(f"Removed the web source #{source.id} ({source.url}) and its "
+                                          f"{removed} pages; they are no longer cited."), allowed_mentions=NO_PINGS)
             return
         doc = await asyncio.to_thread(remove_own, self.corpus, document, scope(interaction))
         log.info("removed %s %s", doc.id, where(interaction))
@@ -169,8 +169,8 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
         results = await self._with_progress(interaction, "Re-syncing", web_sources.refresh_sources, self.corpus, here,
                                             status.update, status=status)
         log.info("web refresh %s: %d sources", where(interaction), len(results))
-        text = web_sources.describe(results)
-        await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900], allowed_mentions=NO_PINGS)
+        await interaction.edit_original_response(content=embeds.web_report(web_sources.describe(results)),
+                                                 allowed_mentions=NO_PINGS)
 
     async def _refresh_bundled(self, interaction: discord.Interaction) -> None:
         await require_operator(interaction)

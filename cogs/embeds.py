@@ -40,6 +40,22 @@ def defuse_mentions(text: str) -> str:
     return _MENTION.sub(lambda m: m.group().replace("@", "@\u200b"), text)
 
 
+_ADDRESS = re.compile(r"https?://[^\s<>]+?(?=[:,;.)]*(?:\s|$))")
+
+
+def web_report(text: str, limit: int = 1900) -> str:
+    """A web sync's report as a message: mentions defused, markdown shown as typed, and each address in <...> so
+    Discord shows no preview card for every page listed; cut at a line end within `limit`."""
+    parts, last = [], 0
+    for m in _ADDRESS.finditer(text):
+        parts += [_escape_markdown(text[last:m.start()]), f"<{clean_text(m.group())}>"]
+        last = m.end()
+    text = defuse_mentions("".join(parts) + _escape_markdown(text[last:]))
+    if len(text) <= limit:
+        return text
+    return text[: text.rfind("\n", 0, limit - 2) if "\n" in text[:limit] else limit - 2] + "\n…"
+
+
 def _escape_markdown(text: str) -> str:
     """Discord markdown shown as typed: `[click](http://evil)` is no masked link, `**` no bold. Cleaned
     first: removing a control after escaping could take an escaping backslash with it."""

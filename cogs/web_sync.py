@@ -84,7 +84,7 @@ class WebSyncCog(commands.Cog):
         channel = guild.get_channel(channel_id) if channel_id is not None else None
         if not isinstance(channel, discord.abc.Messageable):
             return
-        body = embeds.defuse_mentions("**Web sources re-synced**\n" + text)[:1900]
+        body = "**Web sources re-synced**\n" + embeds.web_report(text)
         try:
             await channel.send(body, allowed_mentions=NO_PINGS)
         except discord.HTTPException as exc:

@@ -154,8 +154,12 @@ class Crawl:
                 return None
             if final in self.result.reached or not await self.robots.allows(final):
                 return None  # the same page under another address, or one robots.txt keeps away
-        if response.not_modified and known is not None:
-            page = Page(url, "", b"", Known(response.etag or known.etag, response.last_modified or known.last_modified,
+            known = self.known.get(final)  # the page is known by where it is
+        if response.not_modified and known is None:
+            result.failed.append((url, "the site answered 304 to a request that was not conditional"))
+            return None
+        if response.not_modified:
+            page = Page(final, "", b"", Known(response.etag or known.etag, response.last_modified or known.last_modified,
                                             known.page_hash, known.links))
             result.unchanged.append(page)
             return page

@@ -93,7 +93,7 @@ async def test_the_schedule_resyncs_and_posts_a_changed_and_a_vanished_page(leak
                 posted = await standin.wait_for_channel_message(OTHER_CHANNEL_ID, timeout=20, after=mark)
                 text = posted.json["content"]
                 assert text.startswith("**Web sources re-synced**") and "0 added, 1 changed, 1 removed" in text
-                assert f"changed: {site.url('/docs/a.html')}" in text and f"removed: {site.url('/docs/b.html')}" in text
+                assert f"changed: <{site.url('/docs/a.html')}>" in text and f"removed: <{site.url('/docs/b.html')}>" in text
                 assert posted.json["allowed_mentions"]["parse"] == []
                 for _ in range(100):
                     if not bot.corpus.busy:

@@ -134,3 +134,13 @@ def test_sources_are_paged_after_the_cited_ones(corpus) -> None:
     assert not {h.passage_id for h in page1} & {h.passage_id for h in page2}
     last, more = sources_page(corpus, "Cuba", "A", cited, 100, n=2)  # past the end: the last page, no Next
     assert not more
+
+
+def test_a_web_report_pings_nobody_previews_nothing_and_fits_a_message() -> None:
+    from cogs.embeds import web_report
+
+    text = web_report("#1 http://h.org/a_b.html: 1 added @everyone **x**\n- skipped http://h.org/x: robots.txt")
+    assert text.startswith("#1 <http://h.org/a_b.html>: 1 added @\u200beveryone \\*\\*x\\*\\*")
+    assert "- skipped <http://h.org/x>: robots.txt" in text
+    long = web_report("".join(f"- added: https://docs.example.org/page{n}.html\n" for n in range(200)))
+    assert len(long) <= 1900 and long.endswith("\n…") and long.count("<https://") == long.count(">")
