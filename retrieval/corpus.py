@@ -23,7 +23,7 @@ from .answer.rewording import ask_in_other_words
 from .answer.spelling import correct_question
 from .config import Settings
 from .engines import open_keeper
-from .errors import BadQuestion, CorpusBusy, QuotaExceeded, UnknownDocument
+from .errors import BadQuestion, CorpusBusy, NotAllowed, QuotaExceeded, UnknownDocument
 from .files.sandbox import prepare_bounded
 from .ingest import DocIds, RefreshReport, ingest_paths, prepare_text, refresh_folder, tokens_string, write
 from .models import Answer, Document, Hit, IngestReport, Passage
@@ -212,6 +212,9 @@ class Corpus:
     def remove(self, doc_id: str, scope: str | None = None) -> Document:
         with self._changing(scope or GLOBAL_SCOPE), self.keeper.writing():
             doc = self.resolve_document(doc_id, scope)
+            if (source := self.store.web_source_of(doc.id)) is not None:  # the next sync would bring it back
+                raise NotAllowed(f"{doc.title!r} is a page of the web source #{source.id} ({source.url}); remove "
+                                 f"the source (#{source.id}) instead, or add only the pages you want")
             report = write(self.store, [], [doc.id])
             self.keeper.changed(report)
             return doc

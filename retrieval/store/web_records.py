@@ -60,6 +60,18 @@ class WebRecords:
         raise UnknownDocument(f"No web source {key!r} in this server; /corpus sources lists them")
 
     @translating
+    def web_source_of(self, doc_id: str) -> WebSource | None:
+        """The web source a document is a page of, if any."""
+        if "web_pages" not in self.tables:
+            return None
+        rows = list(self._read.query("select s.* from web_pages p join web_sources s on s.id = p.source_id "
+                                     "where p.doc_id = ? limit 1", [doc_id]))
+        if not rows:
+            return None
+        r = rows[0]
+        return WebSource(r["id"], r["scope"], r["url"], bool(r["site"]), r["max_pages"], r["max_depth"])
+
+    @translating
     def web_pages(self, source_id: int | None) -> dict[str, PageRecord]:
         if source_id is None:
             return {}

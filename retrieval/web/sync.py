@@ -95,6 +95,8 @@ def sync_source(store: Store, settings: Settings, source: WebSource, progress: P
     """Crawl and read a source; returns the report and the write to run under the index's lock (so the
     slow part runs while other servers' changes and every question go on)."""
     records = store.web_pages(source.id)
+    stored = store.content_hashes(sorted({r.doc_id for r in records.values()}))
+    records = {url: r for url, r in records.items() if r.doc_id in stored}  # a page without its document: new
     known = {url: Known(r.etag, r.last_modified, r.page_hash, r.links) for url, r in records.items()}
     bounds = Bounds(max_pages=source.max_pages, max_depth=source.max_depth,
                     max_total_bytes=settings.web_max_total_bytes, max_seconds=settings.web_max_seconds)

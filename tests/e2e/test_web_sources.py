@@ -197,3 +197,13 @@ def test_web_pages_count_towards_the_servers_quota(web_corpus: Corpus, site) -> 
         add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True)
     assert web_corpus.store.generation == generation and web_corpus.store.web_sources(SERVER) == []
     assert len(add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True, max_pages=3).added) == 3
+
+
+def test_one_page_of_a_source_is_not_removed_alone(web_corpus: Corpus, site) -> None:
+    from retrieval.errors import NotAllowed
+
+    report = add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True)
+    page = report.documents.added[1]
+    with pytest.raises(NotAllowed, match="web source #1"):
+        web_corpus.remove(page, SERVER)
+    assert web_corpus.document(page) is not None
