@@ -40,7 +40,7 @@ def defuse_mentions(text: str) -> str:
     return _MENTION.sub(lambda m: m.group().replace("@", "@\u200b"), text)
 
 
-_ADDRESS = re.compile(r"https?://[^\s<>]+?(?=[:,;.)]*(?:\s|$))")
+_ADDRESS = re.compile(r"https?://[^\s<>]+")  # greedy and linear; trailing punctuation is given back below
 
 
 def web_report(text: str, limit: int = 1900) -> str:
@@ -48,8 +48,9 @@ def web_report(text: str, limit: int = 1900) -> str:
     Discord shows no preview card for every page listed; cut at a line end within `limit`."""
     parts, last = [], 0
     for m in _ADDRESS.finditer(text):
-        parts += [_escape_markdown(text[last:m.start()]), f"<{clean_text(m.group())}>"]
-        last = m.end()
+        address = m.group().rstrip(":,;.)")
+        parts += [_escape_markdown(text[last:m.start()]), f"<{clean_text(address)}>"]
+        last = m.start() + len(address)
     text = defuse_mentions("".join(parts) + _escape_markdown(text[last:]))
     if len(text) <= limit:
         return text

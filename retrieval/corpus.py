@@ -40,12 +40,12 @@ BUSY_MESSAGE = "The corpus is being changed right now; try again in a moment."
 
 @dataclass(frozen=True)
 class Addition:
-    """What an upload adds, for the quota check (`replaces`: the document it updates, not counted twice)."""
+    """What an upload adds, for the quota check (`replaces`: the documents it updates, not counted twice)."""
 
     documents: int = 0
     passages: int = 0
     chars: int = 0
-    replaces: str | None = None
+    replaces: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ class Site:
     sitemap: bool = False  # serve /docs/sitemap.xml listing the section's pages
     requests: list[tuple[str, str, int]] = field(default_factory=list)  # (path, user agent, status)
     retry_after_once: set[str] = field(default_factory=set)  # paths answering 429 once first
+    retry_after_value: str = "1"
+    redirects: dict[str, str] = field(default_factory=dict)  # path -> Location, sent as is
     port: int = 0
 
     @property
@@ -88,7 +90,9 @@ async def _serve(request: web.Request) -> web.StreamResponse:
     path = request.path
     if path in site.retry_after_once:
         site.retry_after_once.discard(path)
-        return web.Response(status=429, headers={"Retry-After": "1"})
+        return web.Response(status=429, headers={"Retry-After": site.retry_after_value})
+    if path in site.redirects:
+        return web.Response(status=302, headers={"Location": site.redirects[path]})
     if path == "/robots.txt":
         return web.Response(text=site.robots, content_type="text/plain", status=site.robots_status)
     if path == "/docs/sitemap.xml" and site.sitemap:

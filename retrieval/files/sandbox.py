@@ -125,11 +125,15 @@ def prepare_bounded(data: bytes, name: str, settings: Settings, **kwargs: Any) -
 
 def prepare_many_bounded(items: list[Item], settings: Settings) -> list[Prepared | BadDocument]:
     """Many small files (a web source's pages) read in one child under one set of limits, so a page costs its
-    reading rather than a process start; the files a stopped child did not answer are read again one per
-    child, so a hostile one is refused under its own limits and the others are read."""
+    reading rather than a process start. When a limit stops the child, the file it was reading is refused if it
+    was the child's first (the limits were all its own); otherwise it and the files after it go to a new child.
+    A hostile file is so read at most twice, and every other file is read."""
     if not settings.upload_in_child or sys.platform == "win32":
         return [_outcome(_read_one(data, name, settings, kwargs, 0), name, settings) for data, name, kwargs in items]
     results = _run_child(items, settings) if items else []
-    return [_outcome(result, name, settings) if result is not None
-            else _outcome(_run_child([(data, name, kwargs)], settings)[0], name, settings)
-            for result, (data, name, kwargs) in zip(results, items)]
+    answered = [_outcome(r, name, settings) for r, (_, name, _) in zip(results, items) if r is not None]
+    if len(answered) == len(items):
+        return answered
+    if answered:  # the files before may have used up part of the limits: the rest starts afresh
+        return answered + prepare_many_bounded(items[len(answered):], settings)
+    return [_outcome(None, items[0][1], settings)] + prepare_many_bounded(items[1:], settings)

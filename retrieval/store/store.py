@@ -179,16 +179,17 @@ class Store(CommunityRecords, WebRecords, SQLiteFile):
         return {"documents": q("select count(*) n from documents"), "passages": q("select count(*) n from passages"),
                 "feedback": q("select count(*) n from feedback")}
 
-    def scope_usage(self, scope: str, excluding: str | None = None) -> dict[str, int]:
+    def scope_usage(self, scope: str, excluding: str | Sequence[str] | None = None) -> dict[str, int]:
         """What one scope (a server) holds: documents, passages and characters of text, leaving out
-        `excluding` (a document about to be replaced)."""
-        skip = excluding or ""
+        `excluding` (documents about to be replaced)."""
+        skip = [excluding] if isinstance(excluding, str) else list(excluding or ()) or [""]
+        marks = ", ".join("?" for _ in skip)
         row = next(iter(self._read.query(
-            "select count(*) documents, coalesce(sum(length(text)), 0) chars from documents "
-            "where scope = ? and id != ?", [scope, skip])))
+            f"select count(*) documents, coalesce(sum(length(text)), 0) chars from documents "
+            f"where scope = ? and id not in ({marks})", [scope, *skip])))
         passages = next(iter(self._read.query(
-            "select count(*) n from passages p join documents d on d.id = p.doc_id where d.scope = ? and d.id != ?",
-            [scope, skip])))["n"]
+            f"select count(*) n from passages p join documents d on d.id = p.doc_id where d.scope = ? "
+            f"and d.id not in ({marks})", [scope, *skip])))["n"]
         return {"documents": row["documents"], "passages": passages, "chars": row["chars"]}
 
 

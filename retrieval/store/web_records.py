@@ -54,8 +54,10 @@ class WebRecords:
     @translating
     def web_source(self, scope: str, key: str) -> WebSource:
         """A source of the server by its number or its address."""
+        from ..web.discover import normalise  # the address as typed: "HTTPS://Docs.Example.org/a#top"
+
         for source in self.web_sources(scope):
-            if key.strip() in (str(source.id), source.url, f"#{source.id}"):
+            if key.strip() in (str(source.id), f"#{source.id}") or normalise(key) == source.url:
                 return source
         raise UnknownDocument(f"No web source {key!r} in this server; /corpus sources lists them")
 
@@ -115,6 +117,12 @@ class WebRecords:
                   "last_modified": p.last_modified, "page_hash": p.page_hash, "links": "\n".join(p.links),
                   "fetched_at": now} for p in pages), pk=("source_id", "url"))
             return int(source_id)
+
+    @translating
+    def record_failed_sync(self, source_id: int, summary: str) -> None:
+        """A sync that failed as a whole counts as the period's attempt (the schedule waits a period to retry)."""
+        with self._writing():
+            self.db["web_sources"].update(source_id, {"synced_at": utc_now(), "summary": summary[:500]})
 
     @translating
     def remove_web_source(self, source: WebSource, removals: Sequence[str]) -> None:

@@ -33,9 +33,10 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 def is_public(address: str) -> bool:
+    """A global unicast address; an IPv6 address that carries an IPv4 one (mapped, 6to4) is judged by that."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour) is not None:
+        ip = ip.ipv4_mapped or ip.sixtofour
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
 
 
@@ -66,7 +67,11 @@ def refuse_inside(host: str, address: str) -> RefusedAddress:
 def check_url(url: str, *, allowed: Sequence[Network] = (), resolver: Resolver | None = resolve) -> str:
     """The URL if it may be fetched; RefusedAddress (one line) otherwise. `resolver=None` checks everything
     but a host name's addresses (the fetcher checks those when it connects: retrieval/web/client.py)."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises for a bad port
+    except ValueError:
+        raise RefusedAddress("That is not a valid web address") from None
     if parts.scheme.lower() not in SCHEMES:
         raise RefusedAddress(f"Only http and https addresses can be added, not {parts.scheme or 'this'!r}")
     if not parts.hostname:

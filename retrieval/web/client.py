@@ -110,7 +110,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value).timestamp()
@@ -139,30 +139,31 @@ class WebClient:
             await self._session.close()
 
     async def get(self, url: str, *, accept: tuple[str, ...] | None, deadline: float, etag: str | None = None,
-                  last_modified: str | None = None) -> Response:
+                  last_modified: str | None = None, max_bytes: int | None = None) -> Response:
         """GET with redirects checked hop by hop; `accept`: content types read (None: any); a 304 is returned
-        as is. Raises FetchFailed (or RefusedAddress) with one line."""
+        as is; `max_bytes`: a smaller cap than the limits' (robots.txt, sitemaps). Raises FetchFailed (or
+        RefusedAddress) with one line."""
         headers = {"If-None-Match": etag} if etag else {}
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         for _ in range(MAX_REDIRECTS + 1):
             check_url(url, allowed=self.limits.allowed, resolver=None)  # scheme, credentials, literal addresses
-            response = await self._once(url, headers, accept, deadline)
+            response = await self._once(url, headers, accept, deadline, max_bytes or self.limits.max_bytes)
             if isinstance(response, Response):
                 return response
-            url = response  # a redirect's target
+            url = response  # a redirect's target (checked at the top of the loop)
         raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
 
     async def _once(self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None,
-                    deadline: float) -> Response | str:
+                    deadline: float, max_bytes: int) -> Response | str:
         host = urlsplit(url).netloc.lower()
         for attempt in range(2):  # a second try only after a Retry-After
             await self.gate.acquire(host, deadline)
             pause = max(self.limits.interval_seconds, self.crawl_delay.get(host, 0.0))
             try:
-                result = await self._request(url, headers, accept)
+                result = await self._request(url, headers, accept, max_bytes)
             except Retry as retry:
-                pause = max(pause, retry.seconds)
+                pause = max(pause, min(retry.seconds, self.limits.max_wait_seconds))
                 if attempt or retry.seconds > self.limits.max_wait_seconds or time.monotonic() + retry.seconds > deadline:
                     raise FetchFailed(f"the site is busy (HTTP {retry.status}); try again later") from None
                 continue
@@ -171,7 +172,8 @@ class WebClient:
             return result
         raise AssertionError("unreachable")
 
-    async def _request(self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None) -> Response | str:
+    async def _request(self, url: str, headers: dict[str, str], accept: tuple[str, ...] | None,
+                       max_bytes: int) -> Response | str:
         assert self._session is not None, "use WebClient as an async context manager"
         try:
             async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
@@ -188,10 +190,10 @@ class WebClient:
                     raise FetchFailed(f"unexpected answer HTTP {resp.status}")
                 if accept is not None and content_type not in accept:
                     return Response(**common)  # the caller says why it is skipped; the body is never read
-                if (resp.content_length or 0) > self.limits.max_bytes:
+                if (resp.content_length or 0) > max_bytes:
                     raise FetchFailed(f"too big ({resp.content_length / 1e6:.1f} MB; the limit is "
-                                      f"{self.limits.max_bytes / 1e6:.0f} MB)")
-                body = await self._read_capped(resp, url)
+                                      f"{max_bytes / 1e6:.1f} MB)")
+                body = await self._read_capped(resp, max_bytes)
                 return Response(**common, body=body)
         except RefusedAddress:
             raise
@@ -203,15 +205,17 @@ class WebClient:
             raise FetchFailed(f"no complete answer within {self.limits.timeout_seconds:.0f} s") from None
         except aiohttp.ClientError as exc:
             raise FetchFailed(f"the connection failed ({type(exc).__name__})") from None
+        except (ValueError, UnicodeError):  # an address yarl or the resolver cannot take ("http://a..b/")
+            raise FetchFailed("not a valid address") from None
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse, url: str) -> bytes:
+    async def _read_capped(self, resp: aiohttp.ClientResponse, max_bytes: int) -> bytes:
         """The body, refused as soon as it passes the cap (a lying or absent Content-Length, a gzip bomb)."""
         parts: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(CHUNK):
             size += len(chunk)
-            if size > self.limits.max_bytes:
-                raise FetchFailed(f"too big (over the {self.limits.max_bytes / 1e6:.0f} MB limit)")
+            if size > max_bytes:
+                raise FetchFailed(f"too big (over the {max_bytes / 1e6:.1f} MB limit)")
             parts.append(chunk)
         return b"".join(parts)
 

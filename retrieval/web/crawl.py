@@ -9,6 +9,7 @@ False), so pages it did not reach are not taken for vanished.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -18,12 +19,14 @@ from urllib.parse import urlsplit
 from .address_guard import RefusedAddress
 from .client import FetchFailed, Limits, Response, WebClient
 from .discover import in_section, normalise, page_links, parse_sitemap, section_of
-from .robots import Robots
+from .robots import UNREADABLE, Robots
 
+log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 DOCUMENT_TYPES = HTML_TYPES + ("text/plain", "text/markdown", "text/x-markdown", "application/pdf")
 SITEMAP_TYPES = ("application/xml", "text/xml", "application/x-xml", "text/plain")
 MAX_SITEMAP_FILES = 20
+MAX_SITEMAP_BYTES = 10 * 1024 * 1024  # one sitemap file, parsed in this process
 Progress = Callable[[int, int, str], None]  # (pages done, pages known so far, current address)
 
 
@@ -90,6 +93,8 @@ class Crawl:
         self.deadline = time.monotonic() + bounds.max_seconds
         self.robots = Robots(client, self.deadline)
         self.result = Pass()
+        self.visited: set[str] = set()  # addresses asked for, and where they redirected
+        self.downloaded = 0  # bytes of pages and sitemaps
 
     async def run(self, start: str, site: bool) -> Pass:
         start = normalise(start)
@@ -103,27 +108,22 @@ class Crawl:
                 queue.extend((url, 0) for url in listed)
         if not queue or (start not in {u for u, _ in queue} and not start.endswith(".xml")):
             queue.appendleft((start, 0))
+        # Pages of the last pass not found this time are asked for again at the end: a page is removed
+        # only when the site says it is gone (or now refuses it), never because a link or a sitemap was missing.
+        rechecks = [url for url in self.known if url not in {u for u, _ in queue}]
         seen = {url for url, _ in queue}
         done = 0
-        total_bytes = 0
-        while queue:
-            if done >= self.bounds.max_pages:
-                self.result.stopped = f"the page limit ({self.bounds.max_pages}) was reached"
+        while queue or rechecks:
+            if (stopped := self._bound_reached(done)) is not None:
+                self.result.stopped = stopped
                 break
-            if time.monotonic() > self.deadline:
-                self.result.stopped = f"the time limit ({self.bounds.max_seconds:.0f} s) was reached"
-                break
-            if total_bytes > self.bounds.max_total_bytes:
-                self.result.stopped = f"the download limit ({self.bounds.max_total_bytes / 1e6:.0f} MB) was reached"
-                break
-            url, depth = queue.popleft()
-            self.progress(done, done + len(queue) + 1, url)
-            page = await self._visit(url, section if site else None)
+            url, depth = queue.popleft() if queue else (rechecks.pop(0), self.bounds.max_depth)
+            if url in self.visited:
+                continue  # reached already, as where another address redirected
+            self.progress(done, done + len(queue) + len(rechecks) + 1, url)
+            page = await self._visit_safely(url, section if site else None)
             done += 1
-            if page is None:
-                continue
-            total_bytes += len(page.body)
-            if follow_links and depth < self.bounds.max_depth:
+            if page is not None and follow_links and depth < self.bounds.max_depth:
                 for link in page.known.links:
                     if link not in seen:
                         seen.add(link)
@@ -131,10 +131,29 @@ class Crawl:
         self.progress(done, done, "")
         return self.result
 
+    def _bound_reached(self, done: int) -> str | None:
+        if done >= self.bounds.max_pages:
+            return f"the page limit ({self.bounds.max_pages}) was reached"
+        if time.monotonic() > self.deadline:
+            return f"the time limit ({self.bounds.max_seconds:.0f} s) was reached"
+        if self.downloaded > self.bounds.max_total_bytes:
+            return f"the download limit ({self.bounds.max_total_bytes / 1e6:.0f} MB) was reached"
+        return None
+
+    async def _visit_safely(self, url: str, section: str | None) -> Page | None:
+        """One page; whatever goes wrong with it is that page's failure (kept as it was), not the pass's."""
+        self.visited.add(url)
+        try:
+            return await self._visit(url, section)
+        except Exception as exc:  # noqa: BLE001 - logged for the operator, one line for the report
+            log.warning("web page %s failed", url, exc_info=True)
+            self.result.failed.append((url, f"could not be read ({type(exc).__name__})"))
+            return None
+
     async def _visit(self, url: str, section: str | None) -> Page | None:
         result = self.result
         if (refused := await self.robots.refusal(url)) is not None:
-            result.skipped.append((url, refused))
+            (result.failed if refused == UNREADABLE else result.skipped).append((url, refused))
             return None
         known = self.known.get(url)
         try:
@@ -152,8 +171,9 @@ class Crawl:
             if section is not None and not in_section(final, section):
                 result.skipped.append((url, f"it moved outside the section, to {final}"))
                 return None
-            if final in self.result.reached or not await self.robots.allows(final):
+            if final in self.visited or not await self.robots.allows(final):
                 return None  # the same page under another address, or one robots.txt keeps away
+            self.visited.add(final)
             known = self.known.get(final)  # the page is known by where it is
         if response.not_modified and known is None:
             result.failed.append((url, "the site answered 304 to a request that was not conditional"))
@@ -169,6 +189,7 @@ class Crawl:
         if response.status >= 400:
             result.failed.append((url, f"the site answered HTTP {response.status}"))
             return None
+        self.downloaded += len(response.body)
         kind = content_type_for(response)
         if kind not in DOCUMENT_TYPES:
             result.skipped.append((url, f"not a document ({kind or 'no content type'})"))
@@ -195,7 +216,8 @@ class Crawl:
         origin = section.split("/", 3)[:3]
         candidates = ([start] if start.endswith(".xml") else []) + await self.robots.sitemaps(start)
         candidates += [section + "sitemap.xml", "/".join(origin) + "/sitemap.xml"]
-        pending = deque(dict.fromkeys(normalise(c) for c in candidates))
+        host = urlsplit(start).netloc
+        pending = deque(dict.fromkeys(u for c in candidates if (u := normalise(c)) and urlsplit(u).netloc == host))
         tried: set[str] = set()
         pages: list[str] = []
         while pending and len(tried) < MAX_SITEMAP_FILES and time.monotonic() < self.deadline:
@@ -206,14 +228,16 @@ class Crawl:
             if not await self.robots.allows(url):
                 continue
             try:
-                response = await self.client.get(url, accept=SITEMAP_TYPES, deadline=self.deadline)
+                response = await self.client.get(url, accept=SITEMAP_TYPES, deadline=self.deadline,
+                                                 max_bytes=min(MAX_SITEMAP_BYTES, self.client.limits.max_bytes))
             except (FetchFailed, RefusedAddress):
                 continue
+            self.downloaded += len(response.body)
             sitemap = parse_sitemap(response.body) if response.status == 200 else None
             if sitemap is None:
                 continue
-            pending.extend(normalise(s) for s in sitemap.sitemaps)
-            pages.extend(normalise(p) for p in sitemap.pages if in_section(p, section))
+            pending.extend(u for s in sitemap.sitemaps if (u := normalise(s)) and urlsplit(u).netloc == host)
+            pages.extend(u for p in sitemap.pages if (u := normalise(p)) and in_section(u, section))
         return list(dict.fromkeys(pages))
 
 

@@ -2,22 +2,26 @@
 (same scheme and host, under the start address's folder) and written one way (no fragment, lowercase host,
 no default port), so one page is one document however it is linked.
 
-Links are read with the standard library's streaming HTMLParser (only <a href>, <base href> and robots
-meta tags are wanted, in bounded HTML); sitemaps with defusedxml, which refuses entity expansion tricks.
+Links are read by a small linear scan of tags, by hand: only <a href>, <base href> and robots meta tags are
+wanted, and the standard library's HTMLParser takes quadratic time on hostile markup ("<a<a<a...": 256 KB
+took 45 s), on the crawl's thread. Sitemaps are read with defusedxml, which refuses entity expansion tricks.
 """
 
 from __future__ import annotations
 
+import html
 import posixpath
+import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 MAX_LINK_HTML = 2 * 1024 * 1024  # links are read from the first 2 MB of a page
-MAX_LINKS = 5_000  # per page
+MAX_LINKS = 1_000  # per page
+MAX_URL = 2_048  # characters; a longer address (or <base>) is ignored
+MAX_TAG = 4_096  # characters of one tag read for its attributes
 MAX_SITEMAP_URLS = 50_000  # the sitemap protocol's own limit per file
 # Addresses that are never documents: not requested at all when met as links.
 SKIPPED_SUFFIXES = frozenset(".png .jpg .jpeg .gif .webp .svg .ico .bmp .tif .tiff .css .js .mjs .json .map .woff "
@@ -26,17 +30,20 @@ SKIPPED_SUFFIXES = frozenset(".png .jpg .jpeg .gif .webp .svg .ico .bmp .tif .ti
 
 
 def normalise(url: str) -> str:
-    """One spelling per page: lowercase scheme and host, no default port, no fragment, "/" for an empty path."""
-    parts = urlsplit(url.strip())
-    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    """One spelling per page: lowercase scheme and host, no default port, no fragment, no dot segments ("/a/../b"
+    is "/b"), "/" for an empty path. "" for what is not an address (a bad port, "http://[::1")."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return ""
+    if len(url) > MAX_URL or not scheme or not host:
+        return ""
     if ":" in host:
         host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    path = urlsplit(urljoin("http://h/", parts.path or "/")).path  # resolves "." and ".." segments
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
 
 
 def section_of(url: str) -> str:
@@ -63,34 +70,56 @@ class PageLinks:
     index: bool = True  # "noindex": the page is not added
 
 
-class _LinkParser(HTMLParser):
-    def __init__(self, base: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base, self.found = base, PageLinks()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "base" and values.get("href"):
-            self.base = urljoin(self.base, values["href"])
-        elif tag == "a" and values.get("href") and len(self.found.links) < MAX_LINKS:
-            if "nofollow" not in values.get("rel", "").lower().split():
-                self.found.links.append(urljoin(self.base, values["href"].strip()))
-        elif tag == "meta" and values.get("name", "").lower() in ("robots", "corpus-qa-bot"):
-            content = values.get("content", "").lower().replace(",", " ").split()
-            self.found.follow = self.found.follow and "nofollow" not in content and "none" not in content
-            self.found.index = self.found.index and "noindex" not in content and "none" not in content
+_ATTRIBUTE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
 
-def page_links(html: bytes, url: str) -> PageLinks:
+def _tags(text: str):
+    """(name, attributes) of each tag, in one pass: a "<" is a tag's start only when no other "<" comes before
+    the next ">", and the next ">" is found once for every "<" before it (linear on "<<<<...>")."""
+    pos, close = 0, -1
+    while (start := text.find("<", pos)) != -1:
+        if close < start:
+            close = text.find(">", start)
+            if close == -1:
+                return
+        following = text.find("<", start + 1, close)
+        if following != -1:
+            pos = following
+            continue
+        pos = close + 1
+        tag = text[start + 1 : close]
+        if not tag[:1].isalpha() or len(tag) > MAX_TAG:
+            continue
+        name, _, rest = tag.replace("\n", " ").replace("\t", " ").partition(" ")
+        attributes = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
+                      for m in _ATTRIBUTE.finditer(rest)}
+        yield name.lower().rstrip("/"), attributes
+
+
+def page_links(body: bytes, url: str) -> PageLinks:
     """The page's links (absolute, normalised, in order, once each) and its robots meta tags."""
-    parser = _LinkParser(url)
-    try:
-        parser.feed(html[:MAX_LINK_HTML].decode("utf-8", errors="replace"))
-        parser.close()
-    except (AssertionError, ValueError):  # what HTMLParser raises on hopeless markup: keep what was read
-        pass
-    found = parser.found
-    found.links = list(dict.fromkeys(normalise(link) for link in found.links if worth_requesting(link)))
+    found, base, links = PageLinks(), url, []
+    for name, attributes in _tags(body[:MAX_LINK_HTML].decode("utf-8", errors="replace")):
+        href = attributes.get("href", "").strip()
+        if name == "base" and href and len(href) <= MAX_URL:
+            try:
+                base = urljoin(base, href) if normalise(urljoin(base, href)) else base
+            except ValueError:
+                pass
+        elif name == "a" and href and len(href) <= MAX_URL and len(links) < MAX_LINKS:
+            if "nofollow" not in attributes.get("rel", "").lower().split():
+                links.append(href)
+        elif name == "meta" and attributes.get("name", "").lower() in ("robots", "corpus-qa-bot"):
+            content = attributes.get("content", "").lower().replace(",", " ").split()
+            found.follow = found.follow and "nofollow" not in content and "none" not in content
+            found.index = found.index and "noindex" not in content and "none" not in content
+    absolute = []
+    for href in links:
+        try:
+            absolute.append(normalise(urljoin(base, href)))
+        except ValueError:
+            continue
+    found.links = list(dict.fromkeys(link for link in absolute if link and worth_requesting(link)))
     return found
 
 

@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from ..errors import RetrievalError
 from .client import FetchFailed, WebClient
 
 log = logging.getLogger(__name__)
 ROBOTS_AGENT = "corpus-qa-bot"
-MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309: parse at least 500 KiB
+MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309: parse at least 500 KiB (the rest of a longer file is ignored)
+UNREADABLE = "the site's robots.txt could not be read (a server error or no answer), so nothing is read for now"
 
 
 class Robots:
@@ -36,10 +38,13 @@ class Robots:
 
     async def _fetch(self, origin: str) -> Protego | None:
         try:
-            response = await self.client.get(f"{origin}/robots.txt", accept=None, deadline=self.deadline)
+            response = await self.client.get(f"{origin}/robots.txt", accept=None, deadline=self.deadline,
+                                             max_bytes=4 * MAX_ROBOTS_BYTES)
         except FetchFailed as exc:
             log.info("robots.txt of %s unreadable (%s): nothing fetched from it", origin, exc)
             return None
+        except RetrievalError:  # it redirects to an address the bot never fetches: as if there were none
+            return Protego.parse("")
         if 400 <= response.status < 500:
             return Protego.parse("")
         if response.status != 200:
@@ -48,10 +53,10 @@ class Robots:
         return Protego.parse(text)
 
     async def refusal(self, url: str) -> str | None:
-        """Why robots.txt keeps the bot from `url`, or None when it may be read."""
+        """Why robots.txt keeps the bot from `url` (UNREADABLE: for now), or None when it may be read."""
         rules = await self._for(url)
         if rules is None:
-            return "the site's robots.txt could not be read (a server error or no answer), so nothing is read for now"
+            return UNREADABLE
         return None if rules.can_fetch(url, ROBOTS_AGENT) else "robots.txt asks bots not to read it"
 
     async def allows(self, url: str) -> bool:

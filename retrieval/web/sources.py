@@ -4,6 +4,7 @@ time (the corpus's lock); the crawl runs outside the index's lock, so questions 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 
 from ..corpus import Addition, Corpus
@@ -12,7 +13,10 @@ from ..models import IngestReport
 from ..store.web_records import WebSource
 from .address_guard import check_url
 from .crawl import Progress
+from .discover import normalise
 from .sync import SyncReport, new_source, sync_source
+
+log = logging.getLogger(__name__)
 
 
 def names_source(key: str) -> bool:
@@ -56,8 +60,12 @@ def refresh_sources(corpus: Corpus, scope: str, progress: Progress | None = None
         for source in corpus.store.web_sources(scope):
             try:
                 out.append((source, _sync(corpus, source, progress), None))
-            except RetrievalError as exc:  # one source's failure leaves the others' syncs
-                out.append((source, None, str(exc)))
+            except Exception as exc:  # noqa: BLE001 - one source's failure leaves the others' syncs
+                if not isinstance(exc, RetrievalError):
+                    log.warning("web source %s failed", source.url, exc_info=True)
+                why = str(exc) if isinstance(exc, RetrievalError) else f"failed unexpectedly ({type(exc).__name__})"
+                corpus.store.record_failed_sync(source.id, f"failed: {why}")
+                out.append((source, None, why))
     return out
 
 
@@ -88,8 +96,8 @@ def sources_due(corpus: Corpus, scope: str, every: timedelta, now: datetime | No
 
 
 def _sync(corpus: Corpus, source: WebSource, progress: Progress | None) -> SyncReport:
-    def quota(documents: int, passages: int, chars: int) -> None:
-        corpus.check_quota(source.scope, Addition(documents, passages, chars))
+    def quota(documents: int, passages: int, chars: int, replaces: tuple[str, ...]) -> None:
+        corpus.check_quota(source.scope, Addition(documents, passages, chars, replaces))
 
     report, commit = sync_source(corpus.store, corpus.settings, source, progress, quota)
     with corpus.keeper.writing():

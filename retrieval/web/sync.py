@@ -2,8 +2,8 @@
 process under limits: a page is untrusted), then one transaction for the documents and the pages' records.
 
 A page that fails (an error, a timeout, a body that cannot be read) keeps its previous version; a page
-that is gone (404/410), now refused (robots.txt, noindex, not a document) or, after a complete pass, no
-longer linked or listed, is removed. Called by Corpus under its one-change-per-server lock.
+that is gone (404/410) or now refused (robots.txt, noindex, not a document, moved out of the section) is
+removed; a known page no longer linked or listed is asked for again, and stays while it is served. Called by Corpus under its one-change-per-server lock.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import posixpath
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -55,11 +56,15 @@ class SyncReport:
 
     def details(self, limit: int = 10) -> list[str]:
         """One line per page worth a moderator's look: what changed, and why others were skipped or failed."""
-        lines = [f"{label}: {url}" for label, urls in (("added", self.added), ("changed", self.changed),
-                                                       ("removed", self.removed)) for url in urls]
-        lines += [f"skipped {url}: {why}" for url, why in self.skipped]
-        lines += [f"failed {url}: {why}" for url, why in self.failed]
+        lines = [f"{label}: {_short(url)}" for label, urls in (("added", self.added), ("changed", self.changed),
+                                                               ("removed", self.removed)) for url in urls]
+        lines += [f"skipped {_short(url)}: {_short(why)}" for url, why in self.skipped]
+        lines += [f"failed {_short(url)}: {_short(why)}" for url, why in self.failed]
         return lines[:limit] + ([f"… and {len(lines) - limit} more"] if len(lines) > limit else [])
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def web_limits(settings: Settings) -> Limits:
@@ -90,7 +95,7 @@ def _file_name(url: str, content_type: str) -> str:
 
 
 def sync_source(store: Store, settings: Settings, source: WebSource, progress: Progress | None = None,
-                check_quota: Callable[[int, int, int], None] | None = None
+                check_quota: Callable[[int, int, int, tuple[str, ...]], None] | None = None
                 ) -> tuple[SyncReport, Callable[[], SyncReport]]:
     """Crawl and read a source; returns the report and the write to run under the index's lock (so the
     slow part runs while other servers' changes and every question go on)."""
@@ -112,30 +117,38 @@ def sync_source(store: Store, settings: Settings, source: WebSource, progress: P
 
     failed = list(result.failed)
     prepared, pages, added, changed, added_ids, changed_ids = [], [], [], [], [], []
-    read = []
+    read: list = []
+    reading_until = time.monotonic() + settings.web_max_seconds  # reading is bounded like fetching
     for batch in _batches(result.changed):
+        if time.monotonic() > reading_until:
+            read += [BadDocument(f"{page.url}: not read, the sync's time limit was reached") for page in batch]
+            continue
         read += prepare_many_bounded([(page.body, _file_name(page.url, page.content_type),
                                        dict(scope=source.scope, source=page.url, doc_id=doc_id_of(page.url)))
                                       for page in batch], settings)
+    seen_ids: set[str] = set()
     for page, item in zip(result.changed, read):
         if isinstance(item, BadDocument):
             failed.append((page.url, str(item).split(": ", 1)[-1]))
             continue
+        if item.document.id in seen_ids:
+            continue  # one page under two addresses
+        seen_ids.add(item.document.id)
         prepared.append(item)
         (changed if page.url in records else added).append(page.url)
         (changed_ids if page.url in records else added_ids).append(item.document.id)
         pages.append(_record(page.url, doc_id_of(page.url), page.known))
     pages += [_record(p.url, doc_id_of(p.url), p.known) for p in result.unchanged]
-    kept = result.reached | {url for url, _ in failed}
-    vanished = {url for url in records if url not in kept}
-    if not result.complete:  # pages the pass did not reach may still be there
-        vanished &= set(result.gone) | {url for url, _ in result.skipped}
+    # Removed: what the site now says is gone (404/410) or refuses (robots.txt, noindex, not a document, moved
+    # away); a page that failed, or that the pass did not reach, is kept as it was.
+    vanished = {url for url in records if url in set(result.gone) | {u for u, _ in result.skipped}}
+    vanished -= result.reached
     vanished_ids = [records[url].doc_id for url in sorted(vanished)]
     shared = store.page_doc_ids_elsewhere(source.id, vanished_ids)
     removals = [doc_id for doc_id in vanished_ids if doc_id not in shared]
-    if check_quota is not None:
-        new = [p for p in prepared if p.document.id in added_ids]
-        check_quota(len(new), sum(len(p.passages) for p in new), sum(len(p.document.text) for p in new))
+    if check_quota is not None:  # new pages, and the new size of changed ones in place of their old
+        check_quota(len(added_ids), sum(len(p.passages) for p in prepared), sum(len(p.document.text) for p in prepared),
+                    tuple(changed_ids))
     report = SyncReport(source, tuple(added), tuple(changed), tuple(sorted(vanished)), len(result.unchanged),
                         tuple(result.skipped), tuple(failed), result.stopped, sum(len(p.passages) for p in prepared),
                         IngestReport(tuple(added_ids), tuple(changed_ids), tuple(removals), (),

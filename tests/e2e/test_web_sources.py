@@ -74,11 +74,12 @@ def test_a_resync_costs_a_304_per_unchanged_page_and_reports_changed_and_vanishe
     [(_, report, error)] = refresh_sources(web_corpus, SERVER)
     assert error is None
     assert [u.removeprefix(site.base) for u in report.changed] == ["/docs/b.html"]
-    assert sorted(u.removeprefix(site.base) for u in report.removed) == ["/docs/sub/c.html", "/docs/sub/deeper.html"]
-    assert report.added == () and report.unchanged == 3
+    # c.html is gone (404); deeper.html, linked only from it, is asked for again and kept while it is served
+    assert [u.removeprefix(site.base) for u in report.removed] == ["/docs/sub/c.html"]
+    assert report.added == () and report.unchanged == 4
     again = site.requests[before:]
     assert sorted(p for p, _, status in again if status == 304) == ["/docs/a.html", "/docs/index.html",
-                                                                   "/docs/notes.md"]
+                                                                   "/docs/notes.md", "/docs/sub/deeper.html"]
     assert cited_sources(web_corpus, "Where did the Zephyr configuration file move?")[0] == site.url("/docs/b.html")
     assert "main.toml" in web_corpus.ask("Where did the Zephyr configuration file move?", scope=SERVER).citations[0].hit.text
     assert cited_sources(web_corpus, "How do I upgrade Zephyr?") == [] or \
@@ -86,7 +87,7 @@ def test_a_resync_costs_a_304_per_unchanged_page_and_reports_changed_and_vanishe
     # Nothing changed since: no page is read again, nothing is written.
     generation = web_corpus.store.generation
     [(_, quiet, _)] = refresh_sources(web_corpus, SERVER)
-    assert not quiet.changed_anything and quiet.unchanged == 4
+    assert not quiet.changed_anything and quiet.unchanged == 5
     assert web_corpus.store.generation == generation + 1  # only the sync's time and summary
 
 
@@ -207,3 +208,48 @@ def test_one_page_of_a_source_is_not_removed_alone(web_corpus: Corpus, site) -> 
     with pytest.raises(NotAllowed, match="web source #1"):
         web_corpus.remove(page, SERVER)
     assert web_corpus.document(page) is not None
+
+
+def test_a_site_that_is_down_or_without_its_sitemap_loses_no_page(web_corpus: Corpus, site) -> None:
+    """Only a page the site says is gone is removed: an unreadable robots.txt, a vanished sitemap or a page no
+    longer linked keeps what was read."""
+    site.sitemap = True
+    first = add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True)
+    kept = set(web_corpus.store.web_pages(first.source.id))
+    site.robots_status = 500
+    [(_, down, _)] = refresh_sources(web_corpus, SERVER)
+    assert down.removed == () and down.failed and all("robots.txt could not be read" in w for _, w in down.failed)
+    site.robots_status, site.sitemap = 200, False
+    site.put("/docs/index.html", html("Handbook", "The handbook, without links now."))
+    [(_, unlinked, _)] = refresh_sources(web_corpus, SERVER)
+    assert unlinked.removed == () and set(web_corpus.store.web_pages(first.source.id)) == kept
+    assert unlinked.changed == (site.url("/docs/index.html"),)
+
+
+def test_a_redirect_to_a_page_linked_later_and_hostile_answers_fail_one_page_only(web_corpus: Corpus, site) -> None:
+    site.put("/docs/index.html", html("Handbook", "Zephyr.", ("moved.html", "a.html", "odd.html", "busy.html")))
+    site.put("/docs/odd.html", b"", "text/html")
+    site.redirects["/docs/odd.html"] = "http://[::1"  # not an address
+    site.retry_after_once.add("/docs/busy.html")
+    site.retry_after_value = "\u00b2"  # a digit to str.isdigit, not to float()
+    site.put("/docs/busy.html", html("Busy", "Answered after a while."))
+    report = add_source(web_corpus, site.url("/docs/index.html"), SERVER, site=True)
+    added = sorted(u.removeprefix(site.base) for u in report.added)
+    assert added == ["/docs/a.html", "/docs/b.html", "/docs/busy.html", "/docs/index.html"]
+    assert [u.removeprefix(site.base) for u, _ in report.failed] == ["/docs/odd.html"]
+    assert site.hits("/docs/a.html") == [200]  # read once, through the redirect
+
+
+def test_a_source_that_fails_waits_a_period_before_it_is_due_again(web_corpus: Corpus, site) -> None:
+    from datetime import timedelta
+
+    from retrieval.web.sources import sources_due
+
+    add_source(web_corpus, site.url("/docs/a.html"), SERVER)
+    web_corpus.settings = web_corpus.settings.with_(server_max_documents=0, server_max_chars=10)  # now over quota
+    site.put("/docs/a.html", html("Installing Zephyr", "Zephyr installs itself now, in one longer sentence."))
+    [(_, report, error)] = refresh_sources(web_corpus, SERVER)
+    assert report is None and "characters of text" in error
+    assert not sources_due(web_corpus, SERVER, timedelta(hours=1))
+    assert web_corpus.store.web_sources(SERVER)[0].summary.startswith("failed: ")
+    assert remove_source(web_corpus, SERVER, site.url("/docs/a.html#top").replace("http://", "HTTP://"))[1] == 1

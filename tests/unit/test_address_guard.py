@@ -47,3 +47,12 @@ def test_the_operator_allows_networks_not_everything_inside() -> None:
     assert permitted("::ffff:10.1.1.1", allowed) and not permitted("127.0.0.2", allowed)
     with pytest.raises(BadSetting):
         parse_networks("10.0.0.0/8, intranet")
+
+
+def test_ipv6_forms_carrying_an_inside_ipv4_address_and_bad_addresses_are_refused() -> None:
+    for address in ("2002:7f00:1::", "2002:a9fe:a9fe::1", "::ffff:169.254.169.254"):
+        assert not is_public(address), address
+    assert is_public("2002:5db8:d70e::1")  # 6to4 of a public address
+    for url in ("http://[::1", "http://[2002:7f00:1::]/", "http://2130706433/"):
+        with pytest.raises(RefusedAddress):
+            check_url(url)

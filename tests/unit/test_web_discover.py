@@ -99,3 +99,21 @@ def test_sources_are_due_when_the_oldest_sync_is_old_enough(empty_corpus) -> Non
     assert not sources_due(empty_corpus, "7", every, now)
     assert sources_due(empty_corpus, "7", every, now + timedelta(hours=25))
     assert not sources_due(empty_corpus, "7", timedelta(0), now + timedelta(days=9))  # 0: never
+
+
+def test_links_are_found_in_linear_time_on_hostile_markup() -> None:
+    """Inputs on which the standard library's HTMLParser takes minutes; here each is one pass."""
+    for body in (b"<a" * 131_072, b"</" * 1_000_000, b"<!" * 1_000_000, b"<" * 2_000_000):
+        assert page_links(body, "http://h.org/d/").links == []
+    mixed = b'1 < 2 and <a href="y.html">y</a> <a\nhref=z.html>z</a> <A HREF="w.html?a=1&amp;b=2">'
+    assert page_links(mixed, "http://h.org/d/").links == ["http://h.org/d/y.html", "http://h.org/d/z.html",
+                                                          "http://h.org/d/w.html?a=1&b=2"]
+
+
+def test_long_addresses_and_bad_ones_are_dropped_not_multiplied() -> None:
+    huge_base = b'<base href="http://h.org/' + b"x" * 3000 + b'/">' + b"<a href=y.html>" * 5000
+    found = page_links(huge_base, "http://h.org/d/")
+    assert found.links == ["http://h.org/d/y.html"]  # the overlong <base> is ignored; 5,000 links are one
+    assert page_links(b'<a href="http://[::1">x</a><a href="http://h.org:99999/">y</a>', "http://h.org/").links == []
+    assert normalise("http://[::1") == "" and normalise("http://h.org/docs/../admin/./x") == "http://h.org/admin/x"
+    assert not in_section("http://h.org/docs/../admin", "http://h.org/docs/")
