@@ -200,7 +200,7 @@ class WebClient:
         except aiohttp.ClientConnectorDNSError as exc:
             if isinstance(exc.os_error, RefusedAddress):
                 raise exc.os_error from None
-            raise FetchFailed(f"the host name cannot be resolved") from None
+            raise FetchFailed("the host name cannot be resolved") from None
         except (asyncio.TimeoutError, TimeoutError):
             raise FetchFailed(f"no complete answer within {self.limits.timeout_seconds:.0f} s") from None
         except aiohttp.ClientError as exc:

@@ -13,7 +13,6 @@ from ..models import IngestReport
 from ..store.web_records import WebSource
 from .address_guard import check_url
 from .crawl import Progress
-from .discover import normalise
 from .sync import SyncReport, new_source, sync_source
 
 log = logging.getLogger(__name__)
