@@ -40,6 +40,8 @@ class SQLiteFile:
         self.path = Path(path)
         self._memory = str(path) == ":memory:"
         self._write_lock = threading.RLock()
+        self._calls = 0  # store calls in flight, on any thread
+        self._calls_done = threading.Condition()
         self._local = threading.local()
         self._readers: list[sqlite_utils.Database] = []
         self._target, self._uri = str(path), False
@@ -113,11 +115,26 @@ class SQLiteFile:
         conn.execute("select count(*) from sqlite_master").fetchone()
         return conn
 
-    def close(self) -> None:
-        """After the write in flight (a thread may still be recording a reply when the bot stops): closing
-        a connection another thread is writing on can crash the process, not just fail."""
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        with self._calls_done:
+            self._calls += 1
+        try:
+            yield
+        finally:
+            with self._calls_done:
+                self._calls -= 1
+                self._calls_done.notify_all()
+
+    def close(self, wait_seconds: float = 10.0) -> None:
+        """After the calls in flight (a thread may still be reading settings or recording a reply when the bot
+        stops): closing a connection another thread is using can crash the process, not just fail. New calls
+        are refused from the start of the close."""
+        self._closed = True
+        with self._calls_done:
+            if not self._calls_done.wait_for(lambda: self._calls == 0, timeout=wait_seconds):
+                log.warning("%s: closing with %d database calls still running", self.path, self._calls)
         with self._write_lock:
-            self._closed = True
             for reader in self._readers:
                 reader.close()
             self.db.close()

@@ -45,12 +45,15 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def translating(method: _F) -> _F:
-    """A Store method (or generator method) whose sqlite3 errors become `DatabaseFailure`s."""
+    """A Store method (or generator method) whose sqlite3 errors become `DatabaseFailure`s, counted as a call in
+    flight (`SQLiteFile.in_flight`): closing the store waits for those, as closing a connection another thread
+    is reading on crashes the process."""
     if inspect.isgeneratorfunction(method):
         @functools.wraps(method)
         def generator(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
-                return (yield from method(self, *args, **kwargs))
+                with self.in_flight():
+                    return (yield from method(self, *args, **kwargs))
             except DatabaseFailure:
                 raise
             except sqlite3.Error as exc:
@@ -61,7 +64,8 @@ def translating(method: _F) -> _F:
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(self, *args, **kwargs)
+            with self.in_flight():
+                return method(self, *args, **kwargs)
         except DatabaseFailure:
             raise
         except sqlite3.Error as exc:

@@ -287,3 +287,39 @@ async def test_the_bot_says_one_private_line_when_the_database_is_locked(env) ->
     assert data["flags"] & (1 << 6) and data["content"] == DatabaseLocked.public, data
     assert bot.corpus.store.feedback(str(GUILD_ID)) == []
 
+
+
+def test_closing_the_store_waits_for_reads_on_other_threads(tmp_path) -> None:
+    """Closing a connection another thread is reading on crashed the whole process (a segfault in CI when the
+    bot stopped during a settings read); a close now waits for the calls in flight and refuses new ones."""
+    import threading
+
+    from retrieval.errors import DatabaseFailure
+    from retrieval.store import Store
+
+    from retrieval.models import Document
+
+    for n in range(20):
+        store = Store(tmp_path / f"race{n}.db")
+        docs = [Document(id=f"d{i}", title=f"T{i}", source="s", content_hash="h", added_at="", updated_at="",
+                         text="x" * 2000, scope="s") for i in range(3000)]
+        store.apply((d, [], []) for d in docs)  # reads that take a while: a close lands in the middle of one
+        started, refused = threading.Barrier(5), []
+
+        def read() -> None:
+            started.wait()
+            try:
+                while True:
+                    store.server_settings("s")
+                    store.documents()
+            except DatabaseFailure:
+                refused.append(True)  # after the close: one named failure, not a crash
+
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        started.wait()
+        store.close()
+        for thread in threads:
+            thread.join(10)
+        assert refused == [True] * 4
