@@ -179,6 +179,18 @@ class SQLiteFile:
             self._readers.append(reader)
         return reader
 
+    @contextmanager
+    def _snapshot_connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own inside one read transaction (a consistent state while writers go on)."""
+        if self._memory:
+            raise ValueError("an in-memory database has no second connection")
+        conn = self._connect(isolation_level=None)
+        try:
+            conn.execute("begin")
+            yield conn
+        finally:
+            conn.close()
+
     # -- schema -------------------------------------------------------------------------------------
     def _readable(self) -> bool:
         """The tables and columns reads need (a database of an earlier release, opened read-only)."""

@@ -19,9 +19,10 @@ from .connection import SQLiteFile
 from .failures import translating
 
 
-class Store(CommunityRecords, WebRecords, SQLiteFile):
-    """Documents, passages (with their stored tokens) and metadata in one SQLite file; what each server's
-    community leaves (replies, votes, settings, gaps, notices) is CommunityRecords."""
+class DocumentRecords:
+    """Documents, passages (with their stored tokens) and metadata, in SQL both backends speak (`?` marks,
+    `[column]` quoting): mixed into Store (SQLite) and PostgresStore (postgres.py), which provide db, _read,
+    _writing, _snapshot_connection and the metadata."""
 
     # -- writes -------------------------------------------------------------------------------------
     @translating
@@ -150,16 +151,10 @@ class Store(CommunityRecords, WebRecords, SQLiteFile):
     def index_snapshot(self, batch: int = 10_000) -> Iterator[tuple[int, Iterator[tuple[str, str, str, str, str | None]]]]:
         """(generation, every index row) read in one transaction on a connection of its own, so a
         background merge sees one consistent state while writers go on."""
-        if self._memory:
-            raise ValueError("an in-memory database has no second connection")
-        conn = self._connect(isolation_level=None)
-        try:
-            conn.execute("begin")
+        with self._snapshot_connection() as conn:
             row = conn.execute("select value from meta where key = 'generation'").fetchone()
             rows = conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal")
             yield int(row[0]) if row else 0, _fetch(rows, batch)
-        finally:
-            conn.close()
 
     @translating
     def passage_rows(self, passage_ids: list[str]) -> dict[str, dict]:
@@ -196,3 +191,8 @@ class Store(CommunityRecords, WebRecords, SQLiteFile):
 def _fetch(cursor: sqlite3.Cursor, batch: int) -> Iterator[tuple]:
     while rows := cursor.fetchmany(batch):
         yield from rows
+
+
+class Store(DocumentRecords, CommunityRecords, WebRecords, SQLiteFile):
+    """The embedded default: documents, passages and metadata in one SQLite file; what each server's community
+    leaves (replies, votes, settings, gaps, notices) is CommunityRecords, its web sources WebRecords."""
