@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -152,14 +152,14 @@ class PostgresServer:
         if as_service and self.account is not None:
             extra = {"user": self.account.pw_uid, "group": self.account.pw_gid, "extra_groups": []}
         result = subprocess.run([str(self.bin_dir / tool), *args], capture_output=True, text=True,
-                                env=_clean_env(), cwd=self.root, timeout=timeout, **extra)
+                                env=_clean_env(), cwd=self.root, timeout=timeout, check=False, **extra)
         if check and result.returncode != 0:
             reason = (result.stderr or result.stdout).strip().replace("\n", " | ")
             raise RuntimeError(f"{tool} failed (exit {result.returncode}): {reason}")
         return result
 
     # -- lifecycle -----------------------------------------------------------------------------------
-    def __enter__(self) -> PostgresServer:
+    def __enter__(self) -> Self:
         if self.bin_dir is None or not all(os.access(self.bin_dir / name, os.X_OK) for name in NEEDED):
             raise RuntimeError(INSTALL_HINT if self.bin_dir is None
                                else f"{self.bin_dir} lacks one of {', '.join(NEEDED)}; {INSTALL_HINT}")

@@ -6,9 +6,13 @@ import os
 import socket
 from pathlib import Path
 
+import pg_server
 import pytest
+from pg_server import PostgresServer, find_binaries
 
-from pg_server import PostgresServer, find_binaries, postgres_dsn, postgres_server  # noqa: F401
+# The fixtures, shared through the helper module (tests/ is on sys.path via tests/conftest.py).
+postgres_server = pg_server.postgres_server
+postgres_dsn = pg_server.postgres_dsn
 
 
 def test_binaries_found() -> None:
