@@ -74,6 +74,11 @@ class Settings:
     """Every tunable of the product; defaults are justified in BENCHMARKS.md."""
 
     db_path: Path = field(default_factory=_default_db)
+    # A PostgreSQL address (RETRIEVAL_DB=postgresql://...) instead of the SQLite file: the store several processes
+    # share. Each process keeps its index in index_path (RETRIEVAL_INDEX_DIR; default: beside the SQLite file, or
+    # in the data folder under the PostgreSQL database's name).
+    db_url: str | None = None
+    index_path: Path | None = None
     corpus_dir: Path = BUNDLED_CORPUS
     # BM25 Okapi, rank-bm25's definition. On SciFact k1=1.2 (the usual value) matches 1.5's nDCG@10 with a higher
     # Recall@100; Pyserini's k1=0.9, b=0.4 loses nDCG@10 over passages (BENCHMARKS.md, Quality).
@@ -144,8 +149,13 @@ class Settings:
     def from_env(cls, **overrides: object) -> "Settings":
         """Read RETRIEVAL_* variables; explicit overrides win. A bad value is one BadSetting line."""
         values: dict[str, object] = {}
-        if (db := env_path("RETRIEVAL_DB")) is not None:
-            values["db_path"] = db
+        if (db := env_text("RETRIEVAL_DB")) is not None:
+            if db.startswith(("postgresql://", "postgres://")):
+                values["db_url"] = db
+            else:
+                values["db_path"] = Path(db).expanduser()
+        if (index := env_path("RETRIEVAL_INDEX_DIR")) is not None:
+            values["index_path"] = index
         if (folder := env_path("RETRIEVAL_CORPUS_DIR")) is not None:
             values["corpus_dir"] = folder
         if (guilds := env_ids("RETRIEVAL_OPERATOR_GUILDS")) is not None:
@@ -167,6 +177,11 @@ class Settings:
                 values[name] = value
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def database(self) -> "Path | str":
+        """What the store opens: the PostgreSQL address when there is one, else the SQLite file."""
+        return self.db_url or self.db_path
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ from .scopes import GLOBAL_SCOPE, scopes_for
 from .search import Searcher
 from . import follow_up, gaps
 from .server_settings import ServerSettings, ServerSettingsBook
-from .store import Store
+from .store import open_store
 from .text.tokenize import TOKENIZER_VERSION
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class PassageContext:
 class Corpus:
     def __init__(self, settings: Settings, *, seed: bool = True) -> None:
         self.settings = settings
-        self.store = Store(settings.db_path)
+        self.store = open_store(settings.database)
         self._scope_locks: dict[str, threading.Lock] = {}  # one change at a time per server
         self._scope_locks_guard = threading.Lock()
         if self.store.get_meta("tokenizer_version") not in (None, TOKENIZER_VERSION):
@@ -251,7 +251,7 @@ class Corpus:
 
     def stats(self, scope: str | None = None) -> dict[str, object]:
         return {**self.counts(), "visible_documents": len(self.documents(scope)), **self.keeper.describe(),
-                "generation": self.store.generation, "database": str(self.settings.db_path),
+                "generation": self.store.generation, "database": str(getattr(self.store, "path", self.settings.db_path)),
                 "k1": self.settings.k1, "b": self.settings.b}
 
     def context(self, passage_id: str, scope: str | None = None, chars: int = 400) -> PassageContext:

@@ -40,7 +40,15 @@ def keeper(store: Store, settings: Settings) -> "IndexKeeper":
 
 
 def index_dir(settings: Settings) -> Path:
-    """Where the index of a database lives: `<db>.index/` beside it."""
+    """Where the index of a database lives: RETRIEVAL_INDEX_DIR, else `<db>.index/` beside the SQLite file, or
+    for PostgreSQL `<database name>.index/` in the data folder (each process keeps its own copy)."""
+    if settings.index_path is not None:
+        return settings.index_path
+    if settings.db_url:
+        from urllib.parse import urlsplit
+
+        name = urlsplit(settings.db_url).path.strip("/") or "postgres"
+        return settings.db_path.parent / f"{name}.pg.index"
     return settings.db_path.with_name(settings.db_path.name + ".index")
 
 

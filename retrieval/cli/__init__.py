@@ -1,4 +1,4 @@
-"""The console: `python -m retrieval ask|chat|ingest|remove|refresh|sources|list|stats|show|feedback|eval|eval-qa`.
+"""The console: `python -m retrieval ask|chat|ingest|remove|refresh|sources|list|stats|show|feedback|eval|eval-qa|copy-db`.
 
 Thin over `Corpus`; this is the only place (with the bot) where errors become messages. Everything printed
 that a document or a user wrote goes through `render.clean_text` here, at the output edge (`escape` for
@@ -8,7 +8,7 @@ control reaches the terminal.
 
 from __future__ import annotations
 
-from . import documents, evaluation, questions, web  # noqa: F401 - each registers its commands on the group
+from . import database, documents, evaluation, questions, web  # noqa: F401 - each registers its commands on the group
 from .app import cli
 
 

@@ -174,10 +174,13 @@ class SQLiteFile:
             return self.db
         reader = getattr(self._local, "reader", None)
         if reader is None:
-            reader = sqlite_utils.Database(self._connect())
+            reader = self._new_reader()
             self._local.reader = reader
             self._readers.append(reader)
         return reader
+
+    def _new_reader(self) -> sqlite_utils.Database:
+        return sqlite_utils.Database(self._connect())
 
     @contextmanager
     def _snapshot_connection(self) -> Iterator[sqlite3.Connection]:

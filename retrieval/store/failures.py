@@ -41,6 +41,22 @@ def database_failure(exc: sqlite3.Error, path: Path | str) -> DatabaseFailure:
     return DatabaseFailure(f"{where}: the database failed ({text})", where)
 
 
+def _is_driver_error(exc: BaseException) -> bool:
+    """An error of the PostgreSQL driver (psycopg), told apart without importing it."""
+    return type(exc).__module__.split(".")[0] == "psycopg"
+
+
+def driver_failure(exc: BaseException, where: Any) -> DatabaseFailure:
+    """A PostgreSQL failure as one line: a lost connection or a server that refuses, named by its address."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    kind = type(exc).__name__
+    if kind in ("OperationalError", "InterfaceError"):
+        return DatabaseFailure(f"{where}: PostgreSQL cannot be reached or refused ({text})", str(where))
+    if kind == "ReadOnlySqlTransaction":
+        return DatabaseReadOnly(f"{where}: the PostgreSQL server is read-only (a standby?); {text}", str(where))
+    return DatabaseFailure(f"{where}: the database failed ({text})", str(where))
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -58,6 +74,10 @@ def translating(method: _F) -> _F:
                 raise
             except sqlite3.Error as exc:
                 raise database_failure(exc, self.path) from exc
+            except Exception as exc:
+                if _is_driver_error(exc):
+                    raise driver_failure(exc, self.path) from exc
+                raise
 
         return generator  # type: ignore[return-value]
 
@@ -70,5 +90,9 @@ def translating(method: _F) -> _F:
             raise
         except sqlite3.Error as exc:
             raise database_failure(exc, self.path) from exc
+        except Exception as exc:
+            if _is_driver_error(exc):
+                raise driver_failure(exc, self.path) from exc
+            raise
 
     return wrapper  # type: ignore[return-value]

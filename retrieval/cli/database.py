@@ -1,0 +1,34 @@
+"""The database: `copy-db` moves the SQLite database into PostgreSQL (issue 14), the step from the embedded
+default to the store several bot processes share."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import BadSetting
+from .app import Context, cli, pass_ctx
+from .output import echo, friendly
+
+
+@cli.command(name="copy-db")
+@click.argument("target")
+@pass_ctx
+@friendly
+def copy_db(ctx: Context, target: str) -> None:
+    """Copy this SQLite database (--db / RETRIEVAL_DB) into an empty PostgreSQL database (postgresql://...)."""
+    from ..store import Store, open_store  # here: only this command loads psycopg
+    from ..store.copy import copy_database
+
+    if not target.startswith(("postgresql://", "postgres://")):
+        raise BadSetting(f"the target must be a postgresql:// address, not {target!r}")
+    if ctx.settings.db_url:
+        raise BadSetting("the source is already PostgreSQL; give the SQLite file with --db")
+    if not ctx.settings.db_path.is_file():
+        raise BadSetting(f"{ctx.settings.db_path}: no SQLite database here")
+    source, destination = Store(ctx.settings.db_path), open_store(target)
+    try:
+        copied = copy_database(source, destination)
+    finally:
+        source.close()
+        destination.close()
+    echo(f"copied into {destination.path}: " + ", ".join(f"{n} {table}" for table, n in copied.items() if n))

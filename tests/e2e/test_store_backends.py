@@ -1,0 +1,120 @@
+"""The store on both backends (issue 14): the embedded SQLite file and a real PostgreSQL server started by the
+tests (tests/pg_server.py). The same records, the same answers with the same scores, one process's change
+seen by another process's store, failures as one line, and the copy from SQLite into PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pg_server
+from paths import ROOT
+from retrieval.config import BUNDLED_CORPUS, Settings
+from retrieval.corpus import Corpus
+from retrieval.errors import DatabaseFailure
+from retrieval.store.web_records import PageRecord, WebSource
+
+postgres_server = pg_server.postgres_server
+postgres_dsn = pg_server.postgres_dsn
+QUESTION = "when did Cuba recognize South Korea?"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_settings(request, tmp_path: Path) -> Settings:
+    base = Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=BUNDLED_CORPUS)
+    if request.param == "sqlite":
+        return base
+    return base.with_(db_url=request.getfixturevalue("postgres_dsn"))
+
+
+@pytest.fixture
+def backend(backend_settings: Settings):
+    corpus = Corpus(backend_settings)
+    yield corpus
+    corpus.close()
+
+
+def test_answers_and_scores_are_the_same_on_both_backends(backend: Corpus, tmp_path: Path) -> None:
+    """The engine's parity with rank-bm25 is tests/engine's; here the PostgreSQL store gives it the same rows."""
+    reference = Corpus(Settings(db_path=tmp_path / "reference.db", corpus_dir=BUNDLED_CORPUS))
+    try:
+        for question in (QUESTION, "Who is the Korean ambassador?", "what is the capital of Australia?"):
+            got, want = backend.ask(question), reference.ask(question)
+            assert (got.short_answer, got.confidence) == (want.short_answer, want.confidence)
+            assert [(c.hit.passage_id, c.hit.score) for c in got.citations] == \
+                [(c.hit.passage_id, c.hit.score) for c in want.citations]
+        assert list(backend.store.iter_index_rows()) == list(reference.store.iter_index_rows())
+    finally:
+        reference.close()
+
+
+def test_documents_community_and_web_records_on_both_backends(backend: Corpus) -> None:
+    store = backend.store
+    generation = store.generation
+    backend.add_bytes(b"Mount Etna erupted in 2021 and again in 2023.", "etna.txt", scope="s")
+    assert store.generation == generation + 1 and backend.ask("when did Etna erupt?", scope="s").found
+    assert store.scope_usage("s")["documents"] == 1 and store.scope_usage("s", excluding=["s/etna"])["documents"] == 0
+    store.set_server_setting("s", "reply_style", "thread", "mod")
+    assert store.server_settings("s") == {"reply_style": "thread"}
+    assert store.server_setting_changes("s")[0]["changed_by"] == "mod"
+    store.remember_reply("m1", "s", "q1", "a1", ["p#1"], "thread-1")
+    store.remember_reply("m2", "s", "q2", "a2", ["p#2"], "thread-1")
+    assert store.last_question_in("thread-1", "s") == "q2" and store.reply("m1")["passage_ids"] == ["p#1"]
+    assert store.add_feedback("s", "u", "q1", "a1", ["p#1"], 1, "m1")
+    assert not store.add_feedback("s", "u", "q1", "a1", ["p#1"], 1, "m1")  # the same vote again
+    assert store.add_feedback("s", "u", "q1", "a1", ["p#1"], -1, "m1") and store.feedback("s")[0]["vote"] == -1
+    store.record_unanswered("s", "what is the capital?", "capit", "not_found")
+    assert store.unanswered("s")[0]["terms"] == "capit"
+    store.record_notice("s", "gaps", "2026-12-01T00:00:00+00:00")
+    assert store.last_notice("s", "gaps") == "2026-12-01T00:00:00+00:00"
+    source_id = store.apply_web_sync(WebSource(None, "s", "https://h.org/", True, 5, 1, "mod"), [], [],
+                                     [PageRecord("https://h.org/a", "s/etna", '"e1"', None, "hash", ("https://h.org/b",))],
+                                     [], "1 added")
+    assert store.web_pages(source_id)["https://h.org/a"].links == ("https://h.org/b",)
+    assert store.web_source_of("s/etna").id == source_id and store.web_sources("s")[0].pages == 1
+    with pytest.raises(Exception):
+        backend.remove("s/etna", "s")  # a page of a web source is not removed alone
+    store.remove_web_source(store.web_source("s", "#1"), ["s/etna"])
+    assert store.web_sources("s") == [] and backend.document("s/etna") is None
+
+
+def test_a_change_through_one_process_is_read_by_another(postgres_dsn: str, tmp_path: Path) -> None:
+    """Two Corpus objects over one PostgreSQL database, each with its own index (as two bot processes): the
+    store is shared; the second sees the first's document once its index follows the change."""
+    first = Corpus(Settings(db_url=postgres_dsn, db_path=tmp_path / "one" / "x.db", corpus_dir=BUNDLED_CORPUS))
+    second = Corpus(Settings(db_url=postgres_dsn, db_path=tmp_path / "two" / "x.db", corpus_dir=BUNDLED_CORPUS))
+    try:
+        first.add_bytes(b"Mount Etna erupted in 2021.", "etna.txt", scope="s")
+        assert second.document("s/etna") is not None and second.store.generation == first.store.generation
+        assert first.store.counts() == second.store.counts()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseFailure) as failed:
+        Corpus(Settings(db_url="postgresql://nobody:secret@127.0.0.1:9/none", db_path=tmp_path / "x.db"))
+    message = str(failed.value)
+    assert "cannot connect to PostgreSQL" in message and "secret" not in message and "\n" not in message
+
+
+def test_copy_db_moves_an_sqlite_database_into_postgresql(tmp_path: Path, postgres_dsn: str, docs_dir: Path) -> None:
+    db = tmp_path / "local.db"
+    run = lambda *args, **env: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "retrieval", "--db", str(db), *args], capture_output=True, text=True, cwd=ROOT,
+        env={**__import__("os").environ, **env})
+    assert run("ingest", str(docs_dir)).returncode == 0
+    local = run("ask", "--json", "Where does the Danube rise?").stdout
+    copied = run("copy-db", postgres_dsn)
+    assert copied.returncode == 0 and "documents" in copied.stdout and "passages" in copied.stdout, copied
+    again = run("copy-db", postgres_dsn)
+    assert again.returncode == 2 and "already holds documents" in again.stderr
+    shared = subprocess.run([sys.executable, "-m", "retrieval", "ask", "--json", "Where does the Danube rise?"],
+                            capture_output=True, text=True, cwd=ROOT,
+                            env={**__import__("os").environ, "RETRIEVAL_DB": postgres_dsn,
+                                 "RETRIEVAL_INDEX_DIR": str(tmp_path / "pg-index")})
+    assert shared.returncode == 0 and shared.stdout == local  # the same answer, citations and scores
