@@ -71,8 +71,16 @@ class Corpus:
                 log.warning("seeding from %s: skipped %s", settings.corpus_dir, failure)
         self.keeper = open_keeper(self.store, settings)  # the engine's index, loaded or built
         self._searcher = Searcher(self.store, self.keeper.retriever)
+        self.follower = None  # a shared store: this process's index follows the others' changes
+        if settings.db_url and hasattr(self.keeper, "follow"):
+            from .index_follower import ChangeFollower
+            from .store.postgres import CHANGES_CHANNEL
+
+            self.follower = ChangeFollower(settings.db_url, self.keeper, CHANGES_CHANNEL)
 
     def close(self) -> None:
+        if self.follower is not None:
+            self.follower.close()
         self.keeper.close()
         self.store.close()
 

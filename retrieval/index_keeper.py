@@ -176,6 +176,33 @@ class IndexKeeper:
         if index.drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
             self._schedule_merge()
 
+    def follow(self) -> bool:
+        """Catch up with what other processes committed to a shared store (PostgreSQL): their logged changes
+        applied as one delta, or a rebuild when the log does not reach back far enough. Skipped while this
+        process writes (its own change brings the index up to date). True when the index changed."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            index = self.retriever
+            have, latest = index.header.get("generation"), self.store.generation
+            if have == latest:
+                return False
+            changes = self.store.changes_since(have) if isinstance(have, int) else None
+            if not changes:
+                self._serve(self._build_index())
+                return True
+            fresh = set().union(*(f for _, f, _ in changes))
+            gone = set().union(*(g for _, _, g in changes))
+            rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
+            index = index.with_changes(remove_docs=fresh | gone, add=rows, header=self._index_header(changes[-1][0]))
+            self._save(index)
+            self._serve(index)
+            self._weigh_in_background(index)
+            self._changes.append((changes[-1][0], fresh | gone))
+            return True
+        finally:
+            self._lock.release()
+
     def refreshed(self, report: IngestReport) -> None:
         """A refresh merges: a full rebuild when it changed anything or the index holds a delta."""
         if report.changed_anything or self.retriever.delta_share():

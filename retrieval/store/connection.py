@@ -179,6 +179,9 @@ class SQLiteFile:
             self._readers.append(reader)
         return reader
 
+    def _announce(self, generation: int) -> None:
+        """Tell other processes a change committed (PostgreSQL NOTIFYs; one SQLite process has nobody to tell)."""
+
     def _new_reader(self) -> sqlite_utils.Database:
         return sqlite_utils.Database(self._connect())
 

@@ -25,6 +25,7 @@ from .store import DocumentRecords
 from .web_records import WebRecords
 
 log = logging.getLogger(__name__)
+CHANGES_CHANNEL = "corpus_changes"
 SCHEMA_LOCK = 7_270_013  # pg_advisory_xact_lock key: one process creates the tables, the others wait
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -84,8 +85,13 @@ class PostgresFile(SQLiteFile):
             conn.close()
 
     def _bump_generation(self) -> None:
-        """In the database itself: two processes' changes never take the same generation."""
+        """In the database itself: two processes' changes never take the same generation (the row lock orders
+        them)."""
         self.db.conn.execute("update meta set value = (value::bigint + 1)::text where key = 'generation'")
+
+    def _announce(self, generation: int) -> None:
+        """NOTIFY on commit: every process LISTENing (retrieval/store/follower.py) applies the change at once."""
+        self.db.conn.execute("select pg_notify(?, ?)", [CHANGES_CHANNEL, str(generation)])
 
 
 class PostgresStore(DocumentRecords, CommunityRecords, WebRecords, PostgresFile):

@@ -111,6 +111,14 @@ def m009_web_sources(db: sqlite_utils.Database) -> None:
     db["web_pages"].create_index(["doc_id"], if_not_exists=True)
 
 
+@MIGRATIONS()
+def m010_changes(db: sqlite_utils.Database) -> None:
+    """What each generation changed (documents added or changed, removed), so another process's index follows
+    a shared store by applying deltas instead of rebuilding."""
+    db["changes"].create({"generation": int, "fresh": str, "gone": str, "at": str}, pk="generation",
+                         if_not_exists=True)
+
+
 def pending(db: sqlite_utils.Database) -> list[str]:
     """Names of the migrations this database still needs (reads only)."""
     return [m.name for m in MIGRATIONS.pending(db)]

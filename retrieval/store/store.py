@@ -15,7 +15,9 @@ from ..errors import UnknownDocument
 from ..models import Document, Passage
 from .community_records import CommunityRecords
 from .web_records import WebRecords
-from .connection import SQLiteFile
+
+CHANGES_KEPT = 10_000  # generations of changes kept for other processes' indexes to catch up
+from .connection import SQLiteFile, utc_now
 from .failures import translating
 
 
@@ -30,14 +32,44 @@ class DocumentRecords:
               removals: Iterable[str] = (), meta: dict[str, str] | None = None) -> None:
         """Replace documents (with their passages and tokens) and remove others, all or nothing."""
         with self._writing():
+            removals = list(removals)
+            fresh: list[str] = []
             for doc_id in removals:
                 self._delete_document(doc_id)
             upserts = iter(upserts)
             while chunk := list(itertools.islice(upserts, 500)):
                 self._upsert_chunk(chunk)
+                fresh += [doc.id for doc, _, _ in chunk]
             for key, value in (meta or {}).items():
                 self._set_meta(key, value)
             self._bump_generation()
+            self._log_change(fresh, removals)
+
+    def _log_change(self, fresh: Sequence[str], gone: Sequence[str]) -> None:
+        """What this generation changed, for other processes' indexes to follow (changes_since); `gone` of
+        ["*"]: everything (a rebuild). Announced to them on commit (PostgreSQL's NOTIFY)."""
+        if "changes" not in self.tables:
+            return
+        generation = self.generation
+        self.db["changes"].insert({"generation": generation, "fresh": "\n".join(fresh), "gone": "\n".join(gone),
+                                   "at": utc_now()}, replace=True)
+        self.db.conn.execute("delete from changes where generation < ?", [generation - CHANGES_KEPT])
+        self._announce(generation)
+
+    @translating
+    def changes_since(self, generation: int) -> list[tuple[int, set[str], set[str]]] | None:
+        """(generation, documents added or changed, documents removed) after `generation`, oldest first; None
+        when the log no longer reaches back that far (a full rebuild is then needed)."""
+        if "changes" not in self.tables:
+            return None
+        rows = [(r["generation"], set(filter(None, (r["fresh"] or "").split("\n"))),
+                 set(filter(None, (r["gone"] or "").split("\n"))))
+                for r in self._read.query("select * from changes where generation > ? order by generation",
+                                          [generation])]
+        expected = list(range(generation + 1, generation + 1 + len(rows)))
+        if [g for g, _, _ in rows] != expected or any("*" in gone for _, _, gone in rows):
+            return None
+        return rows
 
     _DOC_COLUMNS = ("id", "scope", "title", "source", "path", "content_hash", "added_at", "updated_at", "text")
     _PASSAGE_COLUMNS = ("id", "doc_id", "ordinal", "text", "start", "end", "tokens", "heading")
@@ -88,6 +120,7 @@ class DocumentRecords:
             for key, value in meta.items():
                 self._set_meta(key, value)
             self._bump_generation()
+            self._log_change([], ["*"])
         return done
 
     # -- reads --------------------------------------------------------------------------------------
