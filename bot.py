@@ -55,6 +55,9 @@ class BotSettings:
     message_content: bool = False
     gaps_summary_hours: float = 168.0  # the unanswered questions summary in notices channels; 0: never
     web_sync_min_hours: float = 1.0  # no server's web sources re-sync more often than this (web_sync_hours)
+    # Discord shards this process runs (SHARD_IDS of SHARD_COUNT); None: Discord's recommended count, all here.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     @classmethod
     def from_env(cls) -> "BotSettings":
@@ -75,6 +78,7 @@ class BotSettings:
             gaps_summary_hours=_hours(env_number("GAPS_SUMMARY_HOURS", float), cls.gaps_summary_hours),
             web_sync_min_hours=_hours(env_number("WEB_SYNC_MIN_HOURS", float), cls.web_sync_min_hours,
                                       "WEB_SYNC_MIN_HOURS"),
+            **_shards(env_number("SHARD_COUNT", int), env_text("SHARD_IDS")),
         )
 
 
@@ -84,6 +88,26 @@ def _hours(value: float | None, default: float, name: str = "GAPS_SUMMARY_HOURS"
     if not 0 <= value <= 24 * 366:  # also refuses nan and inf
         raise BadSetting(f"{name} must be 0 or a number of hours up to a year")
     return value
+
+
+def _shards(count: int | None, ids: str | None) -> dict[str, object]:
+    """SHARD_COUNT=4 SHARD_IDS=0,1 (or 0-1): this process runs shards 0 and 1 of 4; another runs 2-3."""
+    if count is None:
+        if ids:
+            raise BadSetting("SHARD_IDS needs SHARD_COUNT (the total number of shards of every process)")
+        return {}
+    if count < 1:
+        raise BadSetting("SHARD_COUNT must be 1 or more")
+    try:
+        chosen: list[int] = []
+        for part in (ids or f"0-{count - 1}").replace(" ", "").split(","):
+            low, _, high = part.partition("-")
+            chosen += range(int(low), int(high or low) + 1)
+    except ValueError:
+        raise BadSetting(f"SHARD_IDS must be shard numbers such as 0,1 or 0-3, not {ids!r}") from None
+    if not chosen or any(not 0 <= i < count for i in chosen) or len(set(chosen)) != len(chosen):
+        raise BadSetting(f"SHARD_IDS must be distinct numbers from 0 to {count - 1}, not {ids!r}")
+    return {"shard_count": count, "shard_ids": tuple(chosen)}
 
 
 def intents(message_content: bool = False) -> discord.Intents:
@@ -102,9 +126,14 @@ def intents(message_content: bool = False) -> discord.Intents:
     return wanted
 
 
-class CorpusBot(commands.Bot):
+class CorpusBot(commands.AutoShardedBot):
+    """The bot: the shards this process is given (BotSettings.shard_ids of shard_count), or all of Discord's
+    recommended count. Several processes share the work over one PostgreSQL store (README, "Several processes")."""
+
     def __init__(self, config: BotSettings, retrieval: Settings, corpus: Corpus | None = None,
                  **options: object) -> None:
+        if config.shard_count is not None:
+            options = {"shard_count": config.shard_count, "shard_ids": list(config.shard_ids or ()), **options}
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(config.message_content),
                          help_command=None, allowed_mentions=discord.AllowedMentions.none(), **options)
         self.config = config
@@ -155,6 +184,10 @@ class CorpusBot(commands.Bot):
         if self.heartbeat.is_running():
             self.heartbeat.cancel()
         self.config.health_file.unlink(missing_ok=True)
+        if not hasattr(self, "_AutoShardedClient__queue"):
+            # discord.py's AutoShardedClient makes its event queue in connect(), and its close() needs it: a bot
+            # closed before it connected (a refused token, a test that never runs it) would fail to close.
+            self._AutoShardedClient__queue = asyncio.PriorityQueue()
         await super().close()
         if self.corpus is not None:
             self.corpus.close()

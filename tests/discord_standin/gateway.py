@@ -57,6 +57,21 @@ class GatewaySide:
                 return conn
         return None
 
+    def connection_for(self, guild_id: Optional[int]) -> Optional[GatewayConnection]:
+        """The open connection whose shard has this guild, as Discord routes: shard = (guild_id >> 22) % count;
+        direct messages (no guild) go to shard 0. Unsharded bots have one connection: the most recent."""
+        for conn in reversed(self._conns):
+            if conn.identify is None or conn.ws.closed:
+                continue
+            shard_id, count = conn.identify.get("shard") or [0, 1]
+            if count <= 1 or shard_id == ((guild_id or 0) >> 22) % count:
+                return conn
+        return None
+
+    def guilds_of(self, conn: GatewayConnection) -> list[Json]:
+        shard_id, count = (conn.identify or {}).get("shard") or [0, 1]
+        return [g for gid, g in self.guilds.items() if count <= 1 or (int(gid) >> 22) % count == shard_id]
+
     async def wait_until_identified(self, timeout: float = 5.0) -> None:
         """Wait until a bot has IDENTIFYed and been sent READY."""
         assert self._ready_sent is not None, "stand-in not started"
@@ -71,7 +86,8 @@ class GatewaySide:
         INTERACTION_CREATE payloads are remembered so their callbacks/webhooks know channel and type;
         MESSAGE_CREATE payloads are stored so the bot can fetch/reply to them.
         """
-        conn = self.connection
+        guild = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        conn = self.connection_for(int(guild) if guild else None)
         if conn is None:
             raise RuntimeError("no identified gateway connection; is the bot running?")
         data = copy.deepcopy(data)
@@ -84,11 +100,13 @@ class GatewaySide:
                 mentioned = any(int(u["id"]) == self.bot_id for u in data.get("mentions", []))
                 if data.get("guild_id") and not mentioned and int(data["author"]["id"]) != self.bot_id:
                     data.update(content="", embeds=[], attachments=[], components=[])
-        return await self.send_op(0, data, event=event)
+        return await self.send_op(0, data, event=event, conn=conn)
 
-    async def send_op(self, op: int, data: Any, *, event: Optional[str] = None) -> int:
-        """Send a raw gateway payload (e.g. op 7 RECONNECT, op 9 INVALID_SESSION); returns the seq (0 if none)."""
-        conn = self.connection
+    async def send_op(self, op: int, data: Any, *, event: Optional[str] = None,
+                      conn: Optional[GatewayConnection] = None) -> int:
+        """Send a raw gateway payload (e.g. op 7 RECONNECT, op 9 INVALID_SESSION) on `conn` (default: the most
+        recent connection); returns the seq (0 if none)."""
+        conn = conn or self.connection
         if conn is None:
             raise RuntimeError("no identified gateway connection")
         seq = 0
@@ -138,7 +156,7 @@ class GatewaySide:
             ready = {
                 "v": 10,
                 "user": self.bot_user,
-                "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
+                "guilds": [{"id": str(g["id"]), "unavailable": True} for g in self.guilds_of(conn)],
                 "session_id": conn.session_id,
                 "session_type": "normal",
                 "resume_gateway_url": self.gateway_url,
@@ -152,9 +170,9 @@ class GatewaySide:
                 "user_settings": {},
                 "auth_session_id_hash": "",
             }
-            await self.send_op(0, ready, event="READY")
-            for g in self.guilds.values():
-                await self.send_op(0, g, event="GUILD_CREATE")
+            await self.send_op(0, ready, event="READY", conn=conn)
+            for g in self.guilds_of(conn):
+                await self.send_op(0, g, event="GUILD_CREATE", conn=conn)
             assert self._ready_sent is not None
             self._ready_sent.set()
         elif op == 6:  # RESUME
