@@ -17,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from retrieval import render
-from retrieval.community import add_upload, check_upload, own_documents, recent_feedback, remove_own
+from retrieval import jobs
+from retrieval.community import check_upload, own_documents, recent_feedback, remove_own
 from retrieval.errors import BadDocument, NotAllowed
 from retrieval.web import sources as web_sources
 
@@ -99,8 +100,10 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
         data = await file.read()
         await interaction.edit_original_response(content=f"Reading and indexing {file.filename}…")
         source = f"{file.filename} (added by {interaction.user} on Discord)"
-        report = await self._with_progress(interaction, f"Indexing {file.filename}", add_upload, self.corpus, data,
-                                           file.filename, scope(interaction), title, source)
+        result = await self._with_progress(interaction, f"Indexing {file.filename}", jobs.run, self.corpus, "upload",
+                                           scope(interaction), {"name": file.filename, "title": title or None,
+                                                                "source": source}, data)
+        report = jobs.ingest_report(result)
         log.info("added %s %s: %s", file.filename, where(interaction), report.summary())
         if report.unchanged:
             text = f"{file.filename} is already in the corpus, unchanged."
@@ -117,13 +120,13 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
         self.corpus.check_not_busy(here)
         await defer(interaction, ephemeral=True)
         status = Status("Fetching")
-        report = await self._with_progress(
-            interaction, "Fetching", web_sources.add_source, self.corpus, url, here,
-            dict(site=site, max_pages=max_pages, added_by=f"{interaction.user} ({interaction.user.id})",
-                 progress=status.update), status=status)
-        log.info("web source %s %s: %s", report.source.url, where(interaction), report.summary())
-        text = embeds.web_report(web_sources.describe([(report.source, report, None)]), 1800)
-        if report.changed_anything:
+        params = {"url": url, "site": site, "max_pages": max_pages,
+                  "added_by": f"{interaction.user} ({interaction.user.id})"}
+        result = await self._with_progress(interaction, "Fetching", jobs.run, self.corpus, "web_add", here, params,
+                                           None, status.update, status=status)
+        log.info("web source %s %s: %s", result["url"], where(interaction), result["summary"])
+        text = embeds.web_report(result["text"], 1800)
+        if result["changed"]:
             text += "\nSearchable now; `/corpus refresh` re-syncs it, and so does the server's schedule."
         await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
 
@@ -166,22 +169,23 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
         self.corpus.check_not_busy(here)
         await defer(interaction, ephemeral=True)
         status = Status("Re-syncing")
-        results = await self._with_progress(interaction, "Re-syncing", web_sources.refresh_sources, self.corpus, here,
-                                            status.update, status=status)
-        log.info("web refresh %s: %d sources", where(interaction), len(results))
-        await interaction.edit_original_response(content=embeds.web_report(web_sources.describe(results)),
-                                                 allowed_mentions=NO_PINGS)
+        result = await self._with_progress(interaction, "Re-syncing", jobs.run, self.corpus, "web_refresh", here, {},
+                                           None, status.update, status=status)
+        log.info("web refresh %s: %d sources", where(interaction), result["sources"])
+        await interaction.edit_original_response(content=embeds.web_report(result["text"]), allowed_mentions=NO_PINGS)
 
     async def _refresh_bundled(self, interaction: discord.Interaction) -> None:
         await require_operator(interaction)
         self.corpus.check_not_busy()
         await defer(interaction, ephemeral=True)
-        result = await self._with_progress(interaction, "Refreshing the bundled corpus", self.corpus.refresh)
-        log.info("refresh %s: %s", where(interaction), result.report.summary())
-        text = f"Refresh done: {result.report.summary()}."
-        if result.failed:
+        result = await self._with_progress(interaction, "Refreshing the bundled corpus", jobs.run, self.corpus,
+                                           "bundled_refresh", "", {})
+        report = jobs.ingest_report(result)
+        log.info("refresh %s: %s", where(interaction), report.summary())
+        text = f"Refresh done: {report.summary()}."
+        if result["failed"]:
             text += "\nKept the old version of files that could not be read:\n" + "\n".join(
-                f"- {line}" for line in result.failed[:10])
+                f"- {line}" for line in result["failed"][:10])
         await interaction.edit_original_response(content=embeds.defuse_mentions(text)[:1900],
                                                  allowed_mentions=NO_PINGS)
 
@@ -204,11 +208,9 @@ class DocumentsCog(commands.GroupCog, group_name="corpus", group_description="Th
 
     async def _with_progress(self, interaction: discord.Interaction, label: str, func, *args,
                              status: Status | None = None):
-        """Run a change off the event loop, editing the reply every few seconds until it ends. A trailing
-        dict of `args` is passed as keywords."""
-        kwargs = args[-1] if args and isinstance(args[-1], dict) else {}
-        args = args[:-1] if kwargs else args
-        task = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+        """Run a change off the event loop (here, or queued for a worker: retrieval/jobs.py), editing the reply
+        every few seconds until it ends."""
+        task = asyncio.ensure_future(asyncio.to_thread(func, *args))
         started = time.monotonic()
         while True:
             done, _ = await asyncio.wait({task}, timeout=PROGRESS_EVERY_SECONDS)

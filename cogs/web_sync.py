@@ -13,6 +13,7 @@ from discord.ext import commands, tasks
 
 from retrieval.community import scope_of
 from retrieval.errors import CorpusBusy, RetrievalError
+from retrieval import jobs
 from retrieval.web import sources as web_sources
 
 from . import embeds
@@ -65,7 +66,7 @@ class WebSyncCog(commands.Cog):
 
     async def _sync(self, guild: discord.Guild, here: str) -> None:
         try:
-            results = await asyncio.to_thread(web_sources.refresh_sources, self.bot.corpus, here)
+            result = await asyncio.to_thread(jobs.run, self.bot.corpus, "web_refresh", here, {})
         except CorpusBusy:
             return  # a moderator's change is running; the next check tries again
         except RetrievalError as exc:
@@ -74,10 +75,10 @@ class WebSyncCog(commands.Cog):
         except Exception:  # logged with its traceback for the operator; the next period tries again
             log.exception("scheduled web sync failed guild=%s", guild.id)
             return
-        changed = any(r is None or r.changed_anything or r.failed for _, r, _ in results)
-        log.info("scheduled web sync guild=%s: %d sources%s", guild.id, len(results), ", changes" if changed else "")
-        if changed:
-            await self._post(guild, here, web_sources.describe(results))
+        log.info("scheduled web sync guild=%s: %d sources%s", guild.id, result["sources"],
+                 ", changes" if result["changed"] else "")
+        if result["changed"]:
+            await self._post(guild, here, result["text"])
 
     async def _post(self, guild: discord.Guild, here: str, text: str) -> None:
         channel_id = (await settings_of(self.bot, here)).notices_channel

@@ -79,6 +79,9 @@ class Settings:
     # in the data folder under the PostgreSQL database's name).
     db_url: str | None = None
     index_path: Path | None = None
+    # Where heavy changes run: "inline" in the process that received them, or "worker": queued in the PostgreSQL
+    # store for `python -m retrieval worker` (retrieval/jobs.py).
+    jobs: str = "inline"
     corpus_dir: Path = BUNDLED_CORPUS
     # BM25 Okapi, rank-bm25's definition. On SciFact k1=1.2 (the usual value) matches 1.5's nDCG@10 with a higher
     # Recall@100; Pyserini's k1=0.9, b=0.4 loses nDCG@10 over passages (BENCHMARKS.md, Quality).
@@ -134,7 +137,9 @@ class Settings:
                   ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
                   ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
                   ("scorer", self.scorer in ("auto", "numpy", "compiled"), "auto, numpy or compiled"),
-                  ("engine", bool(self.engine.strip()), "bm25 or a module name")]
+                  ("engine", bool(self.engine.strip()), "bm25 or a module name"),
+                  ("jobs", self.jobs in ("inline", "worker") and (self.jobs == "inline" or bool(self.db_url)),
+                   "inline, or worker with a postgresql:// RETRIEVAL_DB")]
         checks += [(name, getattr(self, name) >= 1, "1 or more")
                    for name in ("web_max_pages", "web_max_total_bytes", "web_max_seconds", "web_timeout_seconds")]
         checks += [("web_max_depth", 0 <= self.web_max_depth <= 20, "0 to 20"),
@@ -164,7 +169,7 @@ class Settings:
             from .web.address_guard import parse_networks
 
             values["web_allow_networks"] = parse_networks(networks)
-        for name in ("engine", "scorer"):
+        for name in ("engine", "scorer", "jobs"):
             if (text := env_text(f"RETRIEVAL_{name.upper()}")) is not None:
                 values[name] = text
         for name, cast in (("k1", float), ("b", float), ("top_k", int), ("min_coverage", float),

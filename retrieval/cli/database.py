@@ -1,5 +1,5 @@
 """The database: `copy-db` moves the SQLite database into PostgreSQL (issue 14), the step from the embedded
-default to the store several bot processes share."""
+default to the store several bot processes share; `worker` takes the heavy changes queued there."""
 
 from __future__ import annotations
 
@@ -32,3 +32,27 @@ def copy_db(ctx: Context, target: str) -> None:
         source.close()
         destination.close()
     echo(f"copied into {destination.path}: " + ", ".join(f"{n} {table}" for table, n in copied.items() if n))
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Stop when no job is queued (for scripts and tests).")
+@pass_ctx
+@friendly
+def worker(ctx: Context, once: bool) -> None:
+    """Take uploads, web sources and re-syncs queued in the PostgreSQL store (RETRIEVAL_JOBS=worker), one at a
+    time; run one or more, on any machine. Ctrl-C stops it after the job in hand."""
+    import signal
+    import threading
+
+    from ..jobs import work
+
+    if not ctx.settings.db_url:
+        raise BadSetting("the worker takes jobs from a PostgreSQL store: set RETRIEVAL_DB=postgresql://...")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        done = work(ctx.corpus, stop, once=once)
+    except KeyboardInterrupt:
+        stop.set()
+        done = None
+    echo(f"worker stopped{'' if done is None else f' after {done} jobs'}")

@@ -21,7 +21,7 @@ def copy_database(source: Store, target: PostgresStore, progress: Callable[[str,
     copied: dict[str, int] = {}
     with target._writing():
         for table, (_, keys) in SCHEMA.items():
-            if table not in source.tables:
+            if table not in source.tables or table == "jobs":
                 continue
             columns = [c for c in source._read[table].columns_dict if c in _columns(table)]
             if table == "meta":

@@ -19,6 +19,7 @@ import psycopg
 
 from ..errors import DatabaseFailure
 from .community_records import CommunityRecords
+from .job_records import JobRecords
 from .connection import SQLiteFile
 from .postgres_sql import PgConnection, PgDatabase, create_schema
 from .store import DocumentRecords
@@ -94,8 +95,8 @@ class PostgresFile(SQLiteFile):
         self.db.conn.execute("select pg_notify(?, ?)", [CHANGES_CHANNEL, str(generation)])
 
 
-class PostgresStore(DocumentRecords, CommunityRecords, WebRecords, PostgresFile):
-    """The shared store: documents, passages, community and web records in PostgreSQL."""
+class PostgresStore(DocumentRecords, CommunityRecords, WebRecords, JobRecords, PostgresFile):
+    """The shared store: documents, passages, community and web records in PostgreSQL, and the jobs queue."""
 
 
 def _first_line(exc: BaseException) -> str:

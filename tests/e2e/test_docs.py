@@ -84,3 +84,12 @@ def test_the_readme_example_is_what_the_console_prints(tmp_path: Path) -> None:
                               "when did Cuba recognize South Korea?"], cwd=ROOT, capture_output=True, text=True,
                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}, timeout=120).stdout.rstrip()
     assert shown == printed
+
+
+def test_the_compose_file_runs_postgresql_two_shards_and_a_worker() -> None:
+    compose = (ROOT / "compose.yaml").read_text()
+    for needed in ("image: postgres:", "bot-0:", "bot-1:", "worker:", 'SHARD_COUNT: "2"', 'SHARD_IDS: "0"',
+                   'SHARD_IDS: "1"', "RETRIEVAL_DB: postgresql://", "RETRIEVAL_JOBS: worker", "RETRIEVAL_INDEX_DIR",
+                   '["python", "-m", "retrieval", "worker"]', "condition: service_healthy"):
+        assert needed in compose, needed
+    assert "compose.yaml" in README and "docker compose up" in README

@@ -1,0 +1,111 @@
+"""The heavy changes (an upload, a web source added, a server's re-sync, the bundled folder's refresh) as
+jobs: one function per kind, whose result is what to tell the asker, so the same code runs in the process that
+received the command (the default) or in a worker that took the job from the shared store
+(`RETRIEVAL_JOBS=worker` with PostgreSQL; `python -m retrieval worker`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from .corpus import Corpus
+from .errors import RetrievalError
+from .models import IngestReport
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]
+WAIT_SECONDS = 0.2
+MAX_ATTEMPTS = 3  # a job that stopped its worker this often is failed, not tried again
+
+
+def _upload(corpus: Corpus, scope: str, params: dict, data: bytes | None, progress: Progress | None) -> dict:
+    report = corpus.add_bytes(data or b"", params["name"], scope=scope, title=params.get("title"),
+                              source=params.get("source"))
+    return asdict(report)
+
+
+def _web_add(corpus: Corpus, scope: str, params: dict, data: bytes | None, progress: Progress | None) -> dict:
+    from .web import sources
+
+    report = sources.add_source(corpus, params["url"], scope, site=params.get("site", False),
+                                max_pages=params.get("max_pages"), added_by=params.get("added_by", ""),
+                                progress=progress)
+    return {"text": sources.describe([(report.source, report, None)]), "changed": report.changed_anything,
+            "summary": report.summary(), "url": report.source.url}
+
+
+def _web_refresh(corpus: Corpus, scope: str, params: dict, data: bytes | None, progress: Progress | None) -> dict:
+    from .web import sources
+
+    results = sources.refresh_sources(corpus, scope, progress)
+    return {"text": sources.describe(results), "sources": len(results),
+            "changed": any(r is None or r.changed_anything or r.failed for _, r, _ in results)}
+
+
+def _bundled_refresh(corpus: Corpus, scope: str, params: dict, data: bytes | None, progress: Progress | None) -> dict:
+    result = corpus.refresh()
+    return {**asdict(result.report), "failed": list(result.failed)}
+
+
+KINDS: dict[str, Callable[..., dict]] = {"upload": _upload, "web_add": _web_add, "web_refresh": _web_refresh,
+                                         "bundled_refresh": _bundled_refresh}
+
+
+def ingest_report(result: dict) -> IngestReport:
+    return IngestReport(**{k: tuple(v) if isinstance(v, list) else v for k, v in result.items()
+                           if k in IngestReport.__dataclass_fields__})
+
+
+def uses_worker(corpus: Corpus) -> bool:
+    return corpus.settings.jobs == "worker" and hasattr(corpus.store, "submit_job")
+
+
+def run(corpus: Corpus, kind: str, scope: str, params: dict[str, Any], data: bytes | None = None,
+        progress: Progress | None = None) -> dict:
+    """Do the job here, or queue it for a worker and wait for its result; a failure is one RetrievalError line."""
+    if not uses_worker(corpus):
+        return KINDS[kind](corpus, scope, params, data, progress)
+    job_id = corpus.store.submit_job(kind, scope, params, data)
+    log.info("queued job %s (%s) for a worker", job_id, kind)
+    progress and progress(0, 0, "queued for a worker")
+    while True:
+        job = corpus.store.job(job_id)
+        if job.status == "done":
+            return job.result or {}
+        if job.status == "failed":
+            raise RetrievalError((job.result or {}).get("error") or "the job failed")
+        time.sleep(WAIT_SECONDS)
+
+
+def work(corpus: Corpus, stop: threading.Event, worker: str | None = None, once: bool = False) -> int:
+    """Take jobs from the shared store until `stop` (or, with `once`, until none is queued); the jobs done."""
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    done = 0
+    while not stop.is_set():
+        with corpus.store.claimed_job(worker) as job:
+            if job is None:
+                if once:
+                    return done
+                stop.wait(WAIT_SECONDS * 5)
+                continue
+            log.info("job %s (%s, server %s), attempt %d", job.id, job.kind, job.scope or "-", job.attempts + 1)
+            if job.attempts >= MAX_ATTEMPTS:
+                corpus.store.finish_job(job, error=f"stopped its worker {job.attempts} times; not tried again")
+                continue
+            try:
+                result = KINDS[job.kind](corpus, job.scope, job.params, job.data, None)
+            except RetrievalError as exc:
+                corpus.store.finish_job(job, error=str(exc))
+            except Exception as exc:  # noqa: BLE001 - logged for the operator, one line for the asker
+                log.exception("job %s failed", job.id)
+                corpus.store.finish_job(job, error=f"the job failed on the worker ({type(exc).__name__})")
+            else:
+                corpus.store.finish_job(job, result)
+            done += 1
+    return done
