@@ -68,3 +68,55 @@ async def test_two_shard_processes_share_one_store(leak_check: None, postgres_ds
                 [(h.passage_id, h.score) for h in first.corpus.search(question, scope=str(GUILD_ID))]
             assert first.corpus.keeper.retriever.header["generation"] == \
                 second.corpus.keeper.retriever.header["generation"]
+
+
+async def test_two_bot_processes_with_their_own_shards(leak_check: None, postgres_dsn: str, tmp_path: Path,
+                                                       corpus_dir: Path) -> None:
+    """The same, with two real OS processes running bot.py's main() (tests/bot_process.py points discord.py
+    at the stand-in): each process gets its shard's servers, and the operator's document added through one
+    process is cited by the other within a second."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from discord_standin import StandinTimeout
+    from paths import ROOT
+
+    async with DiscordStandin(guilds=guilds() + [make_guild(GUILD_C, "Server C")]) as standin:
+        def start(shard: int) -> subprocess.Popen:
+            env = {**os.environ, "DISCORD_TOKEN": standin.token, "RETRIEVAL_DB": postgres_dsn,
+                   "RETRIEVAL_INDEX_DIR": str(tmp_path / f"index-{shard}"), "RETRIEVAL_CORPUS_DIR": str(corpus_dir),
+                   "RETRIEVAL_OPERATOR_GUILDS": str(GUILD_ID), "SHARD_COUNT": "2", "SHARD_IDS": str(shard),
+                   "HEALTH_FILE": str(tmp_path / f"health-{shard}"), "MODERATOR_ROLE": "Librarian",
+                   "ASK_COOLDOWN_QUESTIONS": "1000", "LOG_LEVEL": "WARNING"}
+            return subprocess.Popen([sys.executable, str(ROOT / "tests" / "bot_process.py"), standin.base_url],
+                                    cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        processes = [start(0), start(1)]
+        try:
+            for guild in (GUILD_ID, GUILD_C):  # each process answers once it is ready
+                started = time.monotonic()
+                while True:
+                    try:
+                        await ask(standin, "when did Cuba recognize South Korea?", guild_id=guild)
+                        break
+                    except (StandinTimeout, RuntimeError):
+                        assert time.monotonic() - started < 60 and all(p.poll() is None for p in processes)
+                        await asyncio.sleep(0.2)
+            shards = sorted(tuple(p["shard"]) for p in standin.identify_payloads)
+            assert shards == [(0, 2), (1, 2)]  # one connection per process, each with its own shard
+            (corpus_dir / "etna.txt").write_text(ETNA, encoding="utf-8")
+            done = await command(standin, "refresh", {"bundled": True}, permissions=MANAGE_GUILD)
+            assert done.startswith("Refresh done: 1 added"), done
+            started = time.monotonic()
+            while "March 2021" not in str((await ask(standin, "When did Etna's last big eruption begin?",
+                                                     guild_id=GUILD_C))["data"].get("embeds")):
+                assert time.monotonic() - started < 1.0, "the other process did not cite it within a second"
+                await asyncio.sleep(0.02)
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+            for process in processes:
+                out, err = process.communicate(timeout=30)
+                assert "Traceback" not in err, err
