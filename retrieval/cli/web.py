@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
-from ..corpus import Corpus
 from ..scopes import GLOBAL_SCOPE
-from ..web.sync import SyncReport
 from .app import Context, cli, pass_ctx
 from .output import echo, echo_json, friendly
+
+if TYPE_CHECKING:  # a question never loads the web client (aiohttp): these are imported where used
+    from ..corpus import Corpus
+    from ..web.sync import SyncReport
 
 
 def is_address(arg: str) -> bool:
@@ -35,13 +38,13 @@ def progress_bar(label: str) -> Iterator:
         yield update
 
 
-def show_report(report: SyncReport) -> None:
+def show_report(report: "SyncReport") -> None:
     echo(f"{report.source.url}: {report.summary()} ({report.passages} passages written)")
     for line in report.details(limit=50):
         echo(f"  {line}")
 
 
-def ingest_addresses(corpus: Corpus, urls: list[str], site: bool, max_pages: int | None, depth: int | None) -> None:
+def ingest_addresses(corpus: "Corpus", urls: list[str], site: bool, max_pages: int | None, depth: int | None) -> None:
     from ..web.sources import add_source  # here: a question never loads the web client
 
     for url in urls:
@@ -51,7 +54,7 @@ def ingest_addresses(corpus: Corpus, urls: list[str], site: bool, max_pages: int
         show_report(report)
 
 
-def refresh_addresses(corpus: Corpus) -> None:
+def refresh_addresses(corpus: "Corpus") -> None:
     from ..web.sources import refresh_sources
 
     with progress_bar("re-sync") as progress:
@@ -65,7 +68,7 @@ def refresh_addresses(corpus: Corpus) -> None:
             echo(f"{source.url}: failed: {error}", err=True)
 
 
-def remove_address(corpus: Corpus, key: str) -> bool:
+def remove_address(corpus: "Corpus", key: str) -> bool:
     """Remove the web source named by `key` (its number as #N, or its address); False when none is."""
     from ..web.sources import names_source, remove_source
 

@@ -42,13 +42,15 @@ def test_ask_json_interface(db):
 
 def test_ask_imports_only_what_it_needs(db):
     """A question on a small corpus never needs numba (big segments only), scipy, bm25s (its stopwords are
-    copied), tqdm (ingest), ir_measures (eval), nor rich for --json: each costs tens of ms of every start."""
+    copied), tqdm (ingest), ir_measures (eval), rich for --json, the web client (aiohttp, robots and sitemap
+    parsers) nor PostgreSQL's driver: each costs tens of ms of every start (aiohttp alone cost 130 ms)."""
     run(["ask", "--json", "seed the database first"], db)
     result = run(["ask", "--json", "when did Cuba recognize South Korea?"], db, extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert result.returncode == 0, result.stderr
     imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert "retrieval.cli" in imported
-    heavy = {"numba", "llvmlite", "scipy", "bm25s", "tqdm", "ir_measures", "rich"}
+    heavy = {"numba", "llvmlite", "scipy", "bm25s", "tqdm", "ir_measures", "rich", "aiohttp", "protego",
+             "defusedxml", "psycopg"}
     assert not {name.split(".")[0] for name in imported} & heavy
 
 
