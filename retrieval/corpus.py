@@ -66,9 +66,11 @@ class Corpus:
             n = self.store.retokenize(tokens_string, {"tokenizer_version": TOKENIZER_VERSION})
             log.info("tokenizer changed: re-tokenized %d stored passages", n)
         if seed and self.store.generation == 0 and settings.corpus_dir.is_dir():
-            seeded = refresh_folder(self.store, settings.corpus_dir, settings)
-            for failure in seeded.failed:  # a bad file is skipped, the rest is served
-                log.warning("seeding from %s: skipped %s", settings.corpus_dir, failure)
+            with self.store.exclusive("seed"):  # processes starting together on a new shared store: one seeds
+                if self.store.generation == 0:
+                    seeded = refresh_folder(self.store, settings.corpus_dir, settings)
+                    for failure in seeded.failed:  # a bad file is skipped, the rest is served
+                        log.warning("seeding from %s: skipped %s", settings.corpus_dir, failure)
         self.keeper = open_keeper(self.store, settings)  # the engine's index, loaded or built
         self._searcher = Searcher(self.store, self.keeper.retriever)
         self.follower = None  # a shared store: this process's index follows the others' changes

@@ -73,8 +73,6 @@ class IndexKeeper:
         self.store, self.settings = store, settings
         self.index_dir = index_dir(settings)
         self._lock = threading.Lock()  # the write and index update, for every server
-        self._generation_before = -1
-        self._changes: list[tuple[int, set[str]]] = []  # (generation, documents touched) since the last merge
         self._merge_thread: threading.Thread | None = None
         self._weigh_thread: threading.Thread | None = None
         self._weigh_stop = threading.Event()
@@ -92,7 +90,6 @@ class IndexKeeper:
     def writing(self) -> Iterator[None]:
         """The store write and the index update: one at a time for every server (the index is shared)."""
         with self._lock:
-            self._generation_before = self.store.generation
             yield
 
     @property
@@ -151,57 +148,52 @@ class IndexKeeper:
         generation = self.store.generation
         index = self._new_index(self.store.iter_index_rows(), self._index_header(generation))
         self._save(index)
-        self._rebuilt_at, self._changes = generation, []
+        self._rebuilt_at = generation
         return index
 
     def changed(self, report: IngestReport) -> None:
         """Apply a store change to the index: incrementally (a delta segment plus deletions over the
         untouched base, then only those small files saved) unless the change is big or the index no
-        longer matches the store, then a full rebuild. A big enough drift schedules a merge."""
+        longer matches the store, then a full rebuild. A big enough drift schedules a merge.
+
+        The delta is read from the store's change log from the index's own generation on, so changes another
+        process committed in between (a shared PostgreSQL store) are applied with this one, never skipped."""
         if not report.changed_anything:
             return
-        index = self.retriever
         gone = set(report.changed) | set(report.removed)
-        fresh = set(report.added) | set(report.changed)
-        in_step = index.header.get("generation") == self._generation_before
-        if not in_step or report.passages + len(gone) > DELTA_MAX_FRACTION * len(index):
-            self._serve(self._build_index())
-            return
-        rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
-        index = index.with_changes(remove_docs=gone, add=rows, header=self._index_header())
-        self._save(index)
-        self._serve(index)
-        self._weigh_in_background(index)
-        self._changes.append((self.store.generation, gone | fresh))
-        if index.drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
-            self._schedule_merge()
+        self._apply_logged(rebuild=report.passages + len(gone) > DELTA_MAX_FRACTION * len(self.retriever))
 
     def follow(self) -> bool:
-        """Catch up with what other processes committed to a shared store (PostgreSQL): their logged changes
-        applied as one delta, or a rebuild when the log does not reach back far enough. Skipped while this
-        process writes (its own change brings the index up to date). True when the index changed."""
+        """Catch up with what other processes committed to a shared store (PostgreSQL). Skipped while this
+        process writes (its own change catches up too). True when the index changed."""
         if not self._lock.acquire(blocking=False):
             return False
         try:
-            index = self.retriever
-            have, latest = index.header.get("generation"), self.store.generation
-            if have == latest:
-                return False
-            changes = self.store.changes_since(have) if isinstance(have, int) else None
-            if not changes:
-                self._serve(self._build_index())
-                return True
-            fresh = set().union(*(f for _, f, _ in changes))
-            gone = set().union(*(g for _, _, g in changes))
-            rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
-            index = index.with_changes(remove_docs=fresh | gone, add=rows, header=self._index_header(changes[-1][0]))
-            self._save(index)
-            self._serve(index)
-            self._weigh_in_background(index)
-            self._changes.append((changes[-1][0], fresh | gone))
-            return True
+            return self._apply_logged()
         finally:
             self._lock.release()
+
+    def _apply_logged(self, rebuild: bool = False) -> bool:
+        """The logged changes after the index's generation, as one delta (a rebuild when asked, or when the log
+        does not reach back); the header then names the last generation applied."""
+        index = self.retriever
+        have = index.header.get("generation")
+        if have == self.store.generation and not rebuild:
+            return False
+        changes = None if rebuild or not isinstance(have, int) else self.store.changes_since(have)
+        if not changes:
+            self._serve(self._build_index())
+            return True
+        fresh = set().union(*(f for _, f, _ in changes))
+        gone = set().union(*(g for _, _, g in changes))
+        rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
+        index = index.with_changes(remove_docs=fresh | gone, add=rows, header=self._index_header(changes[-1][0]))
+        self._save(index)
+        self._serve(index)
+        self._weigh_in_background(index)
+        if index.drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
+            self._schedule_merge()
+        return True
 
     def refreshed(self, report: IngestReport) -> None:
         """A refresh merges: a full rebuild when it changed anything or the index holds a delta."""
@@ -247,15 +239,17 @@ class IndexKeeper:
             with self._lock:
                 if self._closing.is_set() or self._rebuilt_at > generation:
                     return  # closing, or a full rebuild since our read already holds everything
-                touched = set().union(*(docs for gen, docs in self._changes if gen > generation))
-                if touched:
-                    rows = index_rows(self.store.iter_index_rows(doc_ids=touched), self.settings)
-                    index = index.with_changes(remove_docs=touched, add=rows, header=self._index_header())
-                elif index.header["generation"] != self.store.generation:
-                    return  # changed behind our back (another process): leave it to the next start
+                changes = self.store.changes_since(generation)
+                if changes is None:
+                    return  # the log does not reach back to our read: the next change rebuilds
+                if changes:  # committed since our read, here or by another process
+                    fresh = set().union(*(f for _, f, _ in changes))
+                    touched = fresh | set().union(*(g for _, _, g in changes))
+                    rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
+                    index = index.with_changes(remove_docs=touched, add=rows,
+                                               header=self._index_header(changes[-1][0]))
                 self._save(index)
                 self._serve(index)
-                self._changes = [c for c in self._changes if c[0] > self.store.generation]
         except _Cancelled:
             pass
         except Exception:  # noqa: BLE001 - a failed merge leaves the current (correct) snapshot serving

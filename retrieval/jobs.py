@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .corpus import Corpus
+from . import errors
 from .errors import RetrievalError
 from .models import IngestReport
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 WAIT_SECONDS = 0.2
 MAX_ATTEMPTS = 3  # a job that stopped its worker this often is failed, not tried again
+NO_WORKER_SECONDS = 60.0  # a job no worker took in this time: the asker is told (it stays queued)
+MAX_WAIT_SECONDS = 30 * 60.0
 
 
 def _upload(corpus: Corpus, scope: str, params: dict, data: bytes | None, progress: Progress | None) -> dict:
@@ -74,13 +77,37 @@ def run(corpus: Corpus, kind: str, scope: str, params: dict[str, Any], data: byt
     job_id = corpus.store.submit_job(kind, scope, params, data)
     log.info("queued job %s (%s) for a worker", job_id, kind)
     progress and progress(0, 0, "queued for a worker")
+    queued_at = time.monotonic()
     while True:
         job = corpus.store.job(job_id)
         if job.status == "done":
             return job.result or {}
         if job.status == "failed":
-            raise RetrievalError((job.result or {}).get("error") or "the job failed")
+            raise _failure(job.result or {})
+        waited = time.monotonic() - queued_at
+        if job.attempts == 0 and waited > NO_WORKER_SECONDS:
+            raise JobWaiting(f"No worker has taken this yet (job {job_id}); it stays queued and is done when "
+                             "the bot's worker runs (python -m retrieval worker).")
+        if waited > MAX_WAIT_SECONDS:
+            raise JobWaiting(f"The worker has not finished this within {MAX_WAIT_SECONDS // 60:.0f} minutes "
+                             f"(job {job_id}); it may still finish.")
         time.sleep(WAIT_SECONDS)
+
+
+class JobWaiting(RetrievalError):
+    """A queued job whose result did not come back in time (no worker, or a very long job)."""
+
+
+def _failure(result: dict) -> RetrievalError:
+    """The worker's failure as the same named error here (CorpusBusy, QuotaExceeded, a database failure whose
+    public line is shown to users, ...), so the bot treats it as if it had happened in this process."""
+    cls = getattr(errors, result.get("type", ""), RetrievalError)
+    if not (isinstance(cls, type) and issubclass(cls, RetrievalError)):
+        cls = RetrievalError
+    try:
+        return cls(result.get("error") or "the job failed")
+    except TypeError:
+        return RetrievalError(result.get("error") or "the job failed")
 
 
 def work(corpus: Corpus, stop: threading.Event, worker: str | None = None, once: bool = False) -> int:
@@ -101,7 +128,7 @@ def work(corpus: Corpus, stop: threading.Event, worker: str | None = None, once:
             try:
                 result = KINDS[job.kind](corpus, job.scope, job.params, job.data, None)
             except RetrievalError as exc:
-                corpus.store.finish_job(job, error=str(exc))
+                corpus.store.finish_job(job, error=str(exc), error_type=type(exc).__name__)
             except Exception as exc:  # noqa: BLE001 - logged for the operator, one line for the asker
                 log.exception("job %s failed", job.id)
                 corpus.store.finish_job(job, error=f"the job failed on the worker ({type(exc).__name__})")

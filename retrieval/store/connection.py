@@ -119,12 +119,18 @@ class SQLiteFile:
     def in_flight(self) -> Iterator[None]:
         with self._calls_done:
             self._calls += 1
+        self._local.depth = getattr(self._local, "depth", 0) + 1
         try:
             yield
         finally:
+            self._local.depth -= 1
             with self._calls_done:
                 self._calls -= 1
                 self._calls_done.notify_all()
+
+    def calls_on_this_thread(self) -> int:
+        """Store calls this thread is inside (0: a failed call is the outermost, and may be tried again)."""
+        return getattr(self._local, "depth", 0)
 
     def close(self, wait_seconds: float = 10.0) -> None:
         """After the calls in flight (a thread may still be reading settings or recording a reply when the bot
@@ -178,6 +184,11 @@ class SQLiteFile:
             self._local.reader = reader
             self._readers.append(reader)
         return reader
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """One process at a time in the block (PostgreSQL locks across processes; one SQLite process needs none)."""
+        yield
 
     def _announce(self, generation: int) -> None:
         """Tell other processes a change committed (PostgreSQL NOTIFYs; one SQLite process has nobody to tell)."""

@@ -28,7 +28,8 @@ def copy_database(source: Store, target: PostgresStore, progress: Callable[[str,
                 target.db.conn.execute("delete from meta")
             marks = ", ".join("?" for _ in columns)
             names = ", ".join(f"[{c}]" for c in columns)
-            cursor = source._read.conn.execute(f"select {names} from {table} order by {', '.join(keys)}")
+            # in insertion order (rowid), so identity columns (replies' and passages' seq) keep SQLite's order
+            cursor = source._read.conn.execute(f"select {names} from {table} order by rowid")
             n = 0
             while rows := cursor.fetchmany(BATCH):
                 target.db.conn.executemany(f"insert into {table} ({names}) values ({marks})", rows)

@@ -46,6 +46,10 @@ def _is_driver_error(exc: BaseException) -> bool:
     return type(exc).__module__.split(".")[0] == "psycopg"
 
 
+def _connection_lost(exc: BaseException) -> bool:
+    return any(c.__name__ in ("OperationalError", "InterfaceError") for c in type(exc).__mro__)
+
+
 def driver_failure(exc: BaseException, where: Any) -> DatabaseFailure:
     """A PostgreSQL failure as one line: a lost connection or a server that refuses, named by its address."""
     text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -83,16 +87,20 @@ def translating(method: _F) -> _F:
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            with self.in_flight():
-                return method(self, *args, **kwargs)
-        except DatabaseFailure:
-            raise
-        except sqlite3.Error as exc:
-            raise database_failure(exc, self.path) from exc
-        except Exception as exc:
-            if _is_driver_error(exc):
+        for attempt in (1, 2):
+            try:
+                with self.in_flight():
+                    return method(self, *args, **kwargs)
+            except DatabaseFailure:
+                raise
+            except sqlite3.Error as exc:
+                raise database_failure(exc, self.path) from exc
+            except Exception as exc:
+                if not _is_driver_error(exc):
+                    raise
+                if attempt == 1 and _connection_lost(exc) and not self.calls_on_this_thread():
+                    continue  # the server dropped the connection (a restart, a failover): once more, reconnected
                 raise driver_failure(exc, self.path) from exc
-            raise
+        raise AssertionError("unreachable")
 
     return wrapper  # type: ignore[return-value]

@@ -87,10 +87,12 @@ class JobRecords:
                 self._local.claim = None
             conn.raw.commit()
 
-    def finish_job(self, job: Job, result: dict[str, Any] | None = None, error: str | None = None) -> None:
+    def finish_job(self, job: Job, result: dict[str, Any] | None = None, error: str | None = None,
+                   error_type: str = "RetrievalError") -> None:
         """Inside `claimed_job`: done (with what to tell the asker) or failed (one line), and the data freed."""
         conn = self._local.claim
         conn.raw.execute("update jobs set status = %s, result = %s, data = null, finished_at = %s where id = %s",
-                         [FAILED if error else DONE, json.dumps({"error": error} if error else result or {}),
+                         [FAILED if error else DONE,
+                          json.dumps({"error": error, "type": error_type} if error else result or {}),
                           utc_now(), job.id])
         conn.raw.execute("select pg_notify(%s, %s)", [JOBS_CHANNEL, f"done {job.id}"])

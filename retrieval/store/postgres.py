@@ -27,6 +27,7 @@ from .web_records import WebRecords
 
 log = logging.getLogger(__name__)
 CHANGES_CHANNEL = "corpus_changes"
+PG_SCHEMA_VERSION = 1  # bumped with every change to postgres_sql.SCHEMA: the next process to start applies it
 SCHEMA_LOCK = 7_270_013  # pg_advisory_xact_lock key: one process creates the tables, the others wait
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -38,10 +39,8 @@ def is_postgres_url(target: object) -> bool:
 def redact(url: str) -> str:
     """The address without its password, for messages and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    netloc = parts.netloc if parts.password is None else parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))  # the query may hold a password too
 
 
 class PostgresFile(SQLiteFile):
@@ -58,15 +57,58 @@ class PostgresFile(SQLiteFile):
         self._local = threading.local()
         self._readers: list[PgDatabase] = []
         try:
-            conn = self._connect()
+            self.db = PgDatabase(self._connect())
+            if not self.read_only:
+                self._ensure_pg_schema()
+            self.tables = frozenset(self.db.table_names())
         except psycopg.Error as exc:
-            raise DatabaseFailure(f"{self.path}: cannot connect to PostgreSQL ({_first_line(exc)})", self.path) from None
-        self.db = PgDatabase(conn)
-        if not self.read_only:
-            with conn.transaction():
-                conn.execute("select pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
-                create_schema(conn)
-        self.tables = frozenset(self.db.table_names())
+            raise DatabaseFailure(f"{self.path}: cannot open the PostgreSQL store ({_first_line(exc)})",
+                                  self.path) from None
+
+    def _ensure_pg_schema(self) -> None:
+        """Create the tables once, under an advisory lock; a store already at this schema is opened without
+        any lock (creating an index takes a table lock even when it exists, which would wait for every write)."""
+        conn = self.db.conn.raw
+
+        def current() -> bool:
+            exists = conn.execute("select to_regclass('meta') is not null").fetchone()[0]
+            row = exists and conn.execute("select value from meta where key = 'pg_schema'").fetchone()
+            return bool(row) and row[0] == str(PG_SCHEMA_VERSION)
+
+        if current():
+            return
+        with conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+            if current():  # another process made it while this one waited: its tables are in use already
+                return
+            create_schema(conn)
+            conn.execute("insert into meta (key, value) values ('pg_schema', %s) on conflict (key) do update "
+                         "set value = excluded.value", [str(PG_SCHEMA_VERSION)])
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """One process at a time in the block, across machines: seeding a new store. The same advisory lock as
+        the schema's, so no process creates tables or indexes (table locks) while another seeds (row locks)."""
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            conn.execute("select pg_advisory_lock(%s)", [SCHEMA_LOCK])
+            yield
+
+    @property
+    def _read(self) -> PgDatabase:
+        """SQLiteFile's reader rule, with a connection the server dropped (a restart, a failover) replaced."""
+        db = super()._read
+        if db is not self.db and (db.conn.raw.closed or db.conn.raw.broken):
+            self._local.reader = None
+            db = super()._read
+        return db
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self._write_lock:
+            if not getattr(self._local, "writing", 0) and (self.db.conn.raw.closed or self.db.conn.raw.broken):
+                self.db = PgDatabase(self._connect())  # the server dropped the writer's connection
+            with super()._writing():
+                yield
 
     def _connect(self, **options: object) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, **options)

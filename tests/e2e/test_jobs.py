@@ -134,3 +134,15 @@ async def test_discord_uploads_go_through_the_worker(leak_check: None, postgres_
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.communicate(timeout=20)
+
+
+def test_a_failure_keeps_its_kind_and_a_job_nobody_takes_is_said(queueing: Corpus, monkeypatch) -> None:
+    from retrieval.errors import DatabaseReadOnly, QuotaExceeded
+
+    assert isinstance(jobs._failure({"error": "over", "type": "QuotaExceeded"}), QuotaExceeded)
+    read_only = jobs._failure({"error": "postgresql://u:***@h/db: read-only", "type": "DatabaseReadOnly"})
+    assert isinstance(read_only, DatabaseReadOnly) and "postgresql" not in read_only.public
+    assert type(jobs._failure({"error": "x", "type": "ValueError"})) is RetrievalError  # only named failures
+    monkeypatch.setattr(jobs, "NO_WORKER_SECONDS", 0.5)
+    with pytest.raises(jobs.JobWaiting, match="No worker has taken this yet"):
+        jobs.run(queueing, "upload", "s", {"name": "etna.txt"}, b"Mount Etna erupted in 2021.")

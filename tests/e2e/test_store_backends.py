@@ -99,7 +99,7 @@ def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(DatabaseFailure) as failed:
         Corpus(Settings(db_url="postgresql://nobody:secret@127.0.0.1:9/none", db_path=tmp_path / "x.db"))
     message = str(failed.value)
-    assert "cannot connect to PostgreSQL" in message and "secret" not in message and "\n" not in message
+    assert "cannot open the PostgreSQL store" in message and "secret" not in message and "\n" not in message
 
 
 def test_copy_db_moves_an_sqlite_database_into_postgresql(tmp_path: Path, postgres_dsn: str, docs_dir: Path) -> None:
@@ -155,3 +155,73 @@ def test_another_processs_change_is_searchable_within_a_second_with_exact_scores
     finally:
         writer.close()
         reader.close()
+
+
+def test_a_change_committed_by_another_process_during_ours_is_not_lost(postgres_dsn: str, tmp_path: Path) -> None:
+    """B commits while A is inside its own write (after A took its index lock, before A's generation): A's
+    index must hold both changes afterwards (it once took B's generation for its own and skipped it)."""
+    import threading
+
+    a = Corpus(Settings(db_url=postgres_dsn, db_path=tmp_path / "a" / "x.db", corpus_dir=BUNDLED_CORPUS))
+    a.ingest_records((f"note{i}", f"Note {i}", f"Basalt field note number {i}.") for i in range(300))  # deltas, not
+    b = Corpus(Settings(db_url=postgres_dsn, db_path=tmp_path / "b" / "x.db", corpus_dir=BUNDLED_CORPUS))  # rebuilds
+    a.follower.close()  # A learns of B's change only through its own write
+    original = a.store._upsert_chunk
+
+    def upsert_then_let_b_commit(chunk):
+        original(chunk)
+        other = threading.Thread(target=b.add_bytes, args=(b"Mount Etna erupted in 2021.", "etna.txt", "s"))
+        other.start()
+        other.join(30)
+
+    a.store._upsert_chunk = upsert_then_let_b_commit
+    try:
+        a.add_bytes(b"Vesuvius buried Pompeii in 79 AD.", "vesuvius.txt", scope="s")
+        assert a.store.generation == 4 and a.keeper.retriever.header["generation"] == 4
+        assert [h.doc_id for h in a.search("etna erupted", scope="s")][:1] == ["s/etna"]
+        assert len(a.keeper.retriever) == len(a.keeper.fresh_index())
+    finally:
+        a.store._upsert_chunk = original
+        a.close()
+        b.close()
+
+
+def test_a_dropped_connection_is_replaced_and_processes_starting_together_seed_once(postgres_dsn: str,
+                                                                                      tmp_path: Path) -> None:
+    """Three processes' stores opening at once on a new database (as compose starts them) seed it once and all
+    open; after the server drops every connection (a restart, a failover), the next call after the failed one
+    reconnects. The password never shows, not even one given in the query."""
+    import threading
+
+    import psycopg
+
+    from retrieval.store.postgres import redact
+
+    opened, failures = [], []
+
+    def start(n: int) -> None:
+        try:
+            opened.append(Corpus(Settings(db_url=postgres_dsn, db_path=tmp_path / f"p{n}" / "x.db",
+                                          corpus_dir=BUNDLED_CORPUS)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    try:
+        assert failures == [] and len(opened) == 3
+        assert opened[0].store.counts()["documents"] == 2 and opened[0].store.generation == 1  # seeded once
+        with psycopg.connect(postgres_dsn, autocommit=True) as admin:
+            admin.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                          "where datname = current_database() and pid <> pg_backend_pid()")
+        store = opened[0].store
+        assert store.generation == 1  # read again on a new connection
+        opened[0].add_bytes(b"Mount Etna erupted in 2021.", "etna.txt", scope="s")  # written on a new one
+        assert store.counts()["documents"] == 3
+    finally:
+        for corpus in opened:
+            corpus.close()
+    assert redact("postgresql://u:pw@h/db?password=pw2&sslmode=require") == "postgresql://u:***@h/db"
