@@ -115,24 +115,39 @@ def work(corpus: Corpus, stop: threading.Event, worker: str | None = None, once:
     worker = worker or f"{socket.gethostname()}:{os.getpid()}"
     done = 0
     while not stop.is_set():
-        with corpus.store.claimed_job(worker) as job:
-            if job is None:
-                if once:
-                    return done
-                stop.wait(WAIT_SECONDS * 5)
-                continue
-            log.info("job %s (%s, server %s), attempt %d", job.id, job.kind, job.scope or "-", job.attempts + 1)
-            if job.attempts >= MAX_ATTEMPTS:
-                corpus.store.finish_job(job, error=f"stopped its worker {job.attempts} times; not tried again")
-                continue
-            try:
-                result = KINDS[job.kind](corpus, job.scope, job.params, job.data, None)
-            except RetrievalError as exc:
-                corpus.store.finish_job(job, error=str(exc), error_type=type(exc).__name__)
-            except Exception as exc:  # noqa: BLE001 - logged for the operator, one line for the asker
-                log.exception("job %s failed", job.id)
-                corpus.store.finish_job(job, error=f"the job failed on the worker ({type(exc).__name__})")
-            else:
-                corpus.store.finish_job(job, result)
-            done += 1
+        try:
+            done += _take_one(corpus, worker, stop, once)
+        except _NothingQueued:
+            return done
+        except Exception:  # noqa: BLE001 - the store went away (a restart): the job in hand is queued again
+            log.warning("the worker lost the store; trying again in a moment", exc_info=True)
+            stop.wait(WAIT_SECONDS * 10)
     return done
+
+
+class _NothingQueued(Exception):
+    pass
+
+
+def _take_one(corpus: Corpus, worker: str, stop: threading.Event, once: bool) -> int:
+    """One job claimed, done and finished in the claim's transaction; 0 when none was queued."""
+    with corpus.store.claimed_job(worker) as job:
+        if job is None:
+            if once:
+                raise _NothingQueued
+            stop.wait(WAIT_SECONDS * 5)
+            return 0
+        log.info("job %s (%s, server %s), attempt %d", job.id, job.kind, job.scope or "-", job.attempts + 1)
+        if job.attempts >= MAX_ATTEMPTS:
+            corpus.store.finish_job(job, error=f"stopped its worker {job.attempts} times; not tried again")
+            return 1
+        try:
+            result = KINDS[job.kind](corpus, job.scope, job.params, job.data, None)
+        except RetrievalError as exc:
+            corpus.store.finish_job(job, error=str(exc), error_type=type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - logged for the operator, one line for the asker
+            log.exception("job %s failed", job.id)
+            corpus.store.finish_job(job, error=f"the job failed on the worker ({type(exc).__name__})")
+        else:
+            corpus.store.finish_job(job, result)
+        return 1

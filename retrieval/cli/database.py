@@ -40,7 +40,8 @@ def copy_db(ctx: Context, target: str) -> None:
 @friendly
 def worker(ctx: Context, once: bool) -> None:
     """Take uploads, web sources and re-syncs queued in the PostgreSQL store (RETRIEVAL_JOBS=worker), one at a
-    time; run one or more, on any machine. Ctrl-C stops it after the job in hand."""
+    time; run one or more, on any machine. SIGTERM (docker stop) stops it after the job in hand; Ctrl-C at
+    once, and the job in hand is queued again for the next worker."""
     import signal
     import threading
 
