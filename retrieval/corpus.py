@@ -105,7 +105,10 @@ class Corpus:
         if not lock.acquire(blocking=False):
             raise CorpusBusy(BUSY_MESSAGE)
         try:
-            yield
+            with self.store.changing(scope) as ours:  # and across processes sharing a PostgreSQL store
+                if not ours:
+                    raise CorpusBusy(BUSY_MESSAGE)
+                yield
         finally:
             lock.release()
 

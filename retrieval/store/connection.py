@@ -190,6 +190,12 @@ class SQLiteFile:
         """One process at a time in the block (PostgreSQL locks across processes; one SQLite process needs none)."""
         yield
 
+    @contextmanager
+    def changing(self, scope: str) -> Iterator[bool]:
+        """Whether this process may change `scope` now across processes (one SQLite process: always; the
+        process's own lock is Corpus's)."""
+        yield True
+
     def _announce(self, generation: int) -> None:
         """Tell other processes a change committed (PostgreSQL NOTIFYs; one SQLite process has nobody to tell)."""
 

@@ -28,7 +28,8 @@ from .web_records import WebRecords
 log = logging.getLogger(__name__)
 CHANGES_CHANNEL = "corpus_changes"
 PG_SCHEMA_VERSION = 1  # bumped with every change to postgres_sql.SCHEMA: the next process to start applies it
-SCHEMA_LOCK = 7_270_013  # pg_advisory_xact_lock key: one process creates the tables, the others wait
+SCHEMA_LOCK = 7_270_013
+SCOPE_LOCKS = 7_270_014  # pg_try_advisory_lock(SCOPE_LOCKS, hashtext(scope)): one change per server  # pg_advisory_xact_lock key: one process creates the tables, the others wait
 CONNECT_TIMEOUT_SECONDS = 10
 
 
@@ -92,6 +93,14 @@ class PostgresFile(SQLiteFile):
         with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
             conn.execute("select pg_advisory_lock(%s)", [SCHEMA_LOCK])
             yield
+
+    @contextmanager
+    def changing(self, scope: str) -> Iterator[bool]:
+        """Whether this process may change `scope` now: one change per server across every process (an advisory
+        lock held for the block, released if the process dies); False when another process holds it."""
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+            got = conn.execute("select pg_try_advisory_lock(%s, hashtext(%s))", [SCOPE_LOCKS, scope]).fetchone()[0]
+            yield bool(got)
 
     @property
     def _read(self) -> PgDatabase:
