@@ -88,6 +88,15 @@ class PgConnection:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
         return self.raw.execute(translate(sql), list(params))
 
+    def stream(self, sql: str, params: Sequence[Any] = (), batch: int = 10_000) -> Iterator[tuple]:
+        """Rows a batch at a time from a server-side cursor (an index build reads every passage: a client-side
+        cursor would hold them all in memory at once)."""
+        with self.raw.transaction(), self.raw.cursor(name="stream") as cursor:
+            cursor.itersize = batch
+            cursor.execute(translate(sql), list(params))
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.raw.cursor() as cursor:
             cursor.executemany(translate(sql), list(rows))

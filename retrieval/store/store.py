@@ -171,13 +171,13 @@ class DocumentRecords:
         """(passage_id, scope, passage tokens, title, heading) ordered by document id then ordinal, streamed in
         batches; all passages, or only those of `doc_ids`."""
         if doc_ids is None:
-            yield from _fetch(self._read.conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal"), batch)
+            yield from _rows(self._read.conn, self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal", (), batch)
             return
         ids = sorted(set(doc_ids))
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             sql = self._INDEX_ROWS_SQL + f" where p.doc_id in ({', '.join('?' for _ in chunk)}) order by p.doc_id, p.ordinal"
-            yield from _fetch(self._read.conn.execute(sql, chunk), batch)
+            yield from _rows(self._read.conn, sql, chunk, batch)
 
     @contextmanager
     @translating
@@ -186,8 +186,8 @@ class DocumentRecords:
         background merge sees one consistent state while writers go on."""
         with self._snapshot_connection() as conn:
             row = conn.execute("select value from meta where key = 'generation'").fetchone()
-            rows = conn.execute(self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal")
-            yield int(row[0]) if row else 0, _fetch(rows, batch)
+            yield int(row[0]) if row else 0, _rows(conn, self._INDEX_ROWS_SQL + " order by p.doc_id, p.ordinal",
+                                                   (), batch)
 
     @translating
     def passage_rows(self, passage_ids: list[str]) -> dict[str, dict]:
@@ -224,6 +224,13 @@ class DocumentRecords:
 def _fetch(cursor: sqlite3.Cursor, batch: int) -> Iterator[tuple]:
     while rows := cursor.fetchmany(batch):
         yield from rows
+
+
+def _rows(conn, sql: str, params: Sequence, batch: int) -> Iterator[tuple]:
+    """A query's rows streamed: SQLite's cursor already steps through them; PostgreSQL's needs a server-side one."""
+    if hasattr(conn, "stream"):
+        return conn.stream(sql, params, batch)
+    return _fetch(conn.execute(sql, list(params)), batch)
 
 
 class Store(DocumentRecords, CommunityRecords, WebRecords, SQLiteFile):
