@@ -60,6 +60,14 @@ def env_ids(name: str) -> frozenset[int] | None:
     except ValueError:
         raise BadSetting(f"{name} must be server ids (numbers) separated by commas, not {value!r}") from None
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(target: object) -> bool:
+    """A PostgreSQL address (RETRIEVAL_DB, copy-db's target), as opposed to an SQLite file's path."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 
@@ -155,7 +163,7 @@ class Settings:
         """Read RETRIEVAL_* variables; explicit overrides win. A bad value is one BadSetting line."""
         values: dict[str, object] = {}
         if (db := env_text("RETRIEVAL_DB")) is not None:
-            if db.startswith(("postgresql://", "postgres://")):
+            if is_postgres_url(db):
                 values["db_url"] = db
             else:
                 values["db_path"] = Path(db).expanduser()

@@ -66,7 +66,7 @@ class Corpus:
             n = self.store.retokenize(tokens_string, {"tokenizer_version": TOKENIZER_VERSION})
             log.info("tokenizer changed: re-tokenized %d stored passages", n)
         if seed and self.store.generation == 0 and settings.corpus_dir.is_dir():
-            with self.store.exclusive("seed"):  # processes starting together on a new shared store: one seeds
+            with self.store.seeding():  # processes starting together on a new shared store: one seeds
                 if self.store.generation == 0:
                     seeded = refresh_folder(self.store, settings.corpus_dir, settings)
                     for failure in seeded.failed:  # a bad file is skipped, the rest is served
@@ -96,7 +96,7 @@ class Corpus:
 
     # -- one change at a time -----------------------------------------------------------------------
     @contextmanager
-    def _changing(self, scope: str = GLOBAL_SCOPE) -> Iterator[None]:
+    def changing(self, scope: str = GLOBAL_SCOPE) -> Iterator[None]:
         """One change at a time per server: a second one in the same server is refused at once. Changes
         of different servers prepare their files side by side and queue only for the short write
         (`keeper.writing()`: the index is shared)."""
@@ -111,8 +111,6 @@ class Corpus:
                 yield
         finally:
             lock.release()
-
-    changing = _changing  # public: web sources (retrieval/web/sources.py) hold it around a whole sync
 
     @property
     def busy(self) -> bool:
@@ -181,7 +179,7 @@ class Corpus:
 
     # -- documents ----------------------------------------------------------------------------------
     def ingest(self, paths: list[Path], scope: str = GLOBAL_SCOPE) -> IngestReport:
-        with self._changing(scope), self.keeper.writing():
+        with self.changing(scope), self.keeper.writing():
             report = ingest_paths(self.store, paths, self.settings, scope)
             self.keeper.changed(report)
             return report
@@ -189,7 +187,7 @@ class Corpus:
     def add_bytes(self, data: bytes, name: str, scope: str = GLOBAL_SCOPE, title: str | None = None,
                   source: str | None = None) -> IngestReport:
         """An uploaded file (e.g. a Discord attachment)."""
-        with self._changing(scope):
+        with self.changing(scope):
             doc_id = DocIds(self.store, scope).for_file(name, Path(name).name)
             self.check_quota(scope, Addition(1, 0, 0, doc_id))  # before any parsing
             # parsed in a child process under CPU and memory limits: an upload is untrusted
@@ -206,7 +204,7 @@ class Corpus:
         added: list[str] = []
         changed: list[str] = []
         passages = 0
-        with self._changing(scope), self.keeper.writing():
+        with self.changing(scope), self.keeper.writing():
             pending: list = []
             for record in itertools.chain(records, [None]):  # None: flush the last batch
                 if record is not None:
@@ -223,7 +221,7 @@ class Corpus:
             return IngestReport(added=tuple(added))
 
     def remove(self, doc_id: str, scope: str | None = None) -> Document:
-        with self._changing(scope or GLOBAL_SCOPE), self.keeper.writing():
+        with self.changing(scope or GLOBAL_SCOPE), self.keeper.writing():
             doc = self.resolve_document(doc_id, scope)
             if (source := self.store.web_source_of(doc.id)) is not None:  # the next sync would bring it back
                 raise NotAllowed(f"{doc.title!r} is a page of the web source #{source.id} ({source.url}); remove "
@@ -233,7 +231,7 @@ class Corpus:
             return doc
 
     def refresh(self, folder: Path | None = None, scope: str = GLOBAL_SCOPE) -> RefreshReport:
-        with self._changing(scope), self.keeper.writing():
+        with self.changing(scope), self.keeper.writing():
             result = refresh_folder(self.store, folder or self.settings.corpus_dir, self.settings, scope)
             self.keeper.refreshed(result.report)  # a refresh merges the delta
             return result
@@ -264,7 +262,7 @@ class Corpus:
 
     def stats(self, scope: str | None = None) -> dict[str, object]:
         return {**self.counts(), "visible_documents": len(self.documents(scope)), **self.keeper.describe(),
-                "generation": self.store.generation, "database": str(getattr(self.store, "path", self.settings.db_path)),
+                "generation": self.store.generation, "database": str(self.store.path),
                 "k1": self.settings.k1, "b": self.settings.b}
 
     def context(self, passage_id: str, scope: str | None = None, chars: int = 400) -> PassageContext:

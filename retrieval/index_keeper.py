@@ -184,16 +184,21 @@ class IndexKeeper:
         if not changes:
             self._serve(self._build_index())
             return True
-        fresh = set().union(*(f for _, f, _ in changes))
-        gone = set().union(*(g for _, _, g in changes))
-        rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
-        index = index.with_changes(remove_docs=fresh | gone, add=rows, header=self._index_header(changes[-1][0]))
+        index = self._with_logged(index, changes)
         self._save(index)
         self._serve(index)
         self._weigh_in_background(index)
         if index.drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
             self._schedule_merge()
         return True
+
+    def _with_logged(self, index: BM25Index, changes: list[tuple[int, set[str], set[str]]]) -> BM25Index:
+        """`index` with the logged changes applied: their documents' passages replaced by the store's current
+        ones, removed ones gone; the header names the last generation applied."""
+        fresh = set().union(*(f for _, f, _ in changes))
+        gone = set().union(*(g for _, _, g in changes))
+        rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
+        return index.with_changes(remove_docs=fresh | gone, add=rows, header=self._index_header(changes[-1][0]))
 
     def refreshed(self, report: IngestReport) -> None:
         """A refresh merges: a full rebuild when it changed anything or the index holds a delta."""
@@ -243,11 +248,7 @@ class IndexKeeper:
                 if changes is None:
                     return  # the log does not reach back to our read: the next change rebuilds
                 if changes:  # committed since our read, here or by another process
-                    fresh = set().union(*(f for _, f, _ in changes))
-                    touched = fresh | set().union(*(g for _, _, g in changes))
-                    rows = index_rows(self.store.iter_index_rows(doc_ids=fresh), self.settings)
-                    index = index.with_changes(remove_docs=touched, add=rows,
-                                               header=self._index_header(changes[-1][0]))
+                    index = self._with_logged(index, changes)
                 self._save(index)
                 self._serve(index)
         except _Cancelled:

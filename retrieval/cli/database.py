@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..config import is_postgres_url
 from ..errors import BadSetting
 from .app import Context, cli, pass_ctx
 from .output import echo, friendly
@@ -19,7 +20,7 @@ def copy_db(ctx: Context, target: str) -> None:
     from ..store import Store, open_store  # here: only this command loads psycopg
     from ..store.copy import copy_database
 
-    if not target.startswith(("postgresql://", "postgres://")):
+    if not is_postgres_url(target):
         raise BadSetting(f"the target must be a postgresql:// address, not {target!r}")
     if ctx.settings.db_url:
         raise BadSetting("the source is already PostgreSQL; give the SQLite file with --db")

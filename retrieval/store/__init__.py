@@ -3,6 +3,7 @@
 
 from pathlib import Path
 
+from ..config import is_postgres_url
 from .connection import BUSY_TIMEOUT_SECONDS, utc_now
 from .failures import database_failure
 from .store import Store
@@ -11,7 +12,7 @@ from .store import Store
 def open_store(target: "Path | str") -> Store:
     """The store at `target`: a PostgreSQL address (postgresql://...; psycopg is imported only then) or an
     SQLite file."""
-    if isinstance(target, str) and target.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(target):
         from .postgres import PostgresStore
 
         return PostgresStore(target)  # type: ignore[return-value]

@@ -39,11 +39,7 @@ class SQLiteFile:
         folder cannot be written. Raises a `DatabaseFailure` (one line) when it cannot be used."""
         self.path = Path(path)
         self._memory = str(path) == ":memory:"
-        self._write_lock = threading.RLock()
-        self._calls = 0  # store calls in flight, on any thread
-        self._calls_done = threading.Condition()
-        self._local = threading.local()
-        self._readers: list[sqlite_utils.Database] = []
+        self._set_up_connections()
         self._target, self._uri = str(path), False
         if read_only is None:
             read_only = not self._memory and not self._writable()
@@ -74,6 +70,14 @@ class SQLiteFile:
                 raise DatabaseFailure(f"{self.path}: cannot create the database's folder "
                                       f"({exc.strerror or exc})", str(self.path)) from exc
             raise
+
+    def _set_up_connections(self) -> None:
+        """The write lock, the per-thread readers and the count of calls in flight (both backends)."""
+        self._write_lock = threading.RLock()
+        self._calls = 0  # store calls in flight, on any thread
+        self._calls_done = threading.Condition()
+        self._local = threading.local()
+        self._readers: list = []
 
     def _writable(self) -> bool:
         """Whether the database can be written: the file and its folder (or, for a new database, the
@@ -186,8 +190,9 @@ class SQLiteFile:
         return reader
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        """One process at a time in the block (PostgreSQL locks across processes; one SQLite process needs none)."""
+    def seeding(self) -> Iterator[None]:
+        """One process at a time seeds a new store (PostgreSQL locks across processes; one SQLite process needs
+        none)."""
         yield
 
     @contextmanager

@@ -50,9 +50,14 @@ def _connection_lost(exc: BaseException) -> bool:
     return any(c.__name__ in ("OperationalError", "InterfaceError") for c in type(exc).__mro__)
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message, first line only (a driver's messages run over several)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def driver_failure(exc: BaseException, where: Any) -> DatabaseFailure:
     """A PostgreSQL failure as one line: a lost connection or a server that refuses, named by its address."""
-    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    text = first_line(exc)
     kind = type(exc).__name__
     if kind in ("OperationalError", "InterfaceError"):
         return DatabaseFailure(f"{where}: PostgreSQL cannot be reached or refused ({text})", str(where))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from .connection import utc_now
@@ -34,10 +34,10 @@ class Job:
     attempts: int = 0
 
 
-def _job(row: dict) -> Job:
+def _job(row: dict, attempts: int) -> Job:
     return Job(row["id"], row["kind"], row["scope"], json.loads(row["params"] or "{}"),
                bytes(row["data"]) if row.get("data") is not None else None, row["status"],
-               json.loads(row["result"]) if row.get("result") else None, row.get("attempts") or 0)
+               json.loads(row["result"]) if row.get("result") else None, attempts)
 
 
 class JobRecords:
@@ -47,52 +47,49 @@ class JobRecords:
     def submit_job(self, kind: str, scope: str, params: dict[str, Any], data: bytes | None = None) -> int:
         with self._writing():
             job_id = self.db["jobs"].insert({"kind": kind, "scope": scope, "params": json.dumps(params),
-                                             "data": data, "status": QUEUED, "attempts": 0,
-                                             "created_at": utc_now()}).last_pk
+                                             "data": data, "status": QUEUED, "created_at": utc_now()}).last_pk
             self.db.conn.execute("select pg_notify(?, ?)", [JOBS_CHANNEL, str(job_id)])
         return int(job_id)
 
     @translating
     def job(self, job_id: int) -> Job:
-        rows = list(self._read.query("select id, kind, scope, params, status, result, attempts from jobs "
-                                     "where id = ?", [job_id]))
+        rows = list(self._read.query("select id, kind, scope, params, status, result from jobs where id = ?",
+                                     [job_id]))
         if not rows:
             raise KeyError(job_id)
-        return replace(_job(rows[0]), attempts=self._attempts(job_id))
+        return _job(rows[0], self._attempts(job_id))
 
     def _attempts(self, job_id: int) -> int:
+        """Claims so far: counted in job_attempts, committed at each claim, so a worker that died still counts."""
         return next(iter(self._read.query("select count(*) n from job_attempts where job_id = ?", [job_id])))["n"]
 
     @contextmanager
     def claimed_job(self, worker: str) -> Iterator[Job | None]:
         """The oldest queued job no other worker holds, locked on a connection of its own until the block
         ends; `finish_job` inside the block records its end in that same transaction."""
-        with self._snapshot_connection() as conn:  # a connection of its own, in a transaction
-            conn.raw.isolation_level = None  # READ COMMITTED: see jobs queued after the claim began
-            row = conn.raw.execute(
-                "select id, kind, scope, params, data, status, result, attempts from jobs where status = %s "
+        with self._connect(autocommit=False) as conn:  # its own, READ COMMITTED: it sees jobs queued meanwhile
+            row = conn.execute(
+                "select id, kind, scope, params, data, status, result from jobs where status = %s "
                 "order by id for update skip locked limit 1", [QUEUED]).fetchone()
             if row is None:
                 yield None
                 return
-            columns = ("id", "kind", "scope", "params", "data", "status", "result", "attempts")
-            job = _job(dict(zip(columns, row)))
-            job = replace(job, attempts=self._attempts(job.id))
+            columns = ("id", "kind", "scope", "params", "data", "status", "result")
+            job = _job(dict(zip(columns, row)), self._attempts(row[0]))
             with self._writing():  # committed now, on another connection: a worker that dies still counts
                 self.db["job_attempts"].insert({"job_id": job.id, "worker": worker, "started_at": utc_now()})
             self._local.claim = conn
             try:
-                yield job
+                yield job  # the block's end commits (the job finished), an exception rolls the claim back
             finally:
                 self._local.claim = None
-            conn.raw.commit()
 
     def finish_job(self, job: Job, result: dict[str, Any] | None = None, error: str | None = None,
                    error_type: str = "RetrievalError") -> None:
         """Inside `claimed_job`: done (with what to tell the asker) or failed (one line), and the data freed."""
         conn = self._local.claim
-        conn.raw.execute("update jobs set status = %s, result = %s, data = null, finished_at = %s where id = %s",
+        conn.execute("update jobs set status = %s, result = %s, data = null, finished_at = %s where id = %s",
                          [FAILED if error else DONE,
                           json.dumps({"error": error, "type": error_type} if error else result or {}),
                           utc_now(), job.id])
-        conn.raw.execute("select pg_notify(%s, %s)", [JOBS_CHANNEL, f"done {job.id}"])
+        conn.execute("select pg_notify(%s, %s)", [JOBS_CHANNEL, f"done {job.id}"])

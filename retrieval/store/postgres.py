@@ -10,7 +10,6 @@ processes need: the schema created under an advisory lock, the generation bumped
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
@@ -21,6 +20,7 @@ from ..errors import DatabaseFailure
 from .community_records import CommunityRecords
 from .job_records import JobRecords
 from .connection import SQLiteFile
+from .failures import first_line
 from .postgres_sql import PgConnection, PgDatabase, create_schema
 from .store import DocumentRecords
 from .web_records import WebRecords
@@ -28,13 +28,9 @@ from .web_records import WebRecords
 log = logging.getLogger(__name__)
 CHANGES_CHANNEL = "corpus_changes"
 PG_SCHEMA_VERSION = 1  # bumped with every change to postgres_sql.SCHEMA: the next process to start applies it
-SCHEMA_LOCK = 7_270_013
-SCOPE_LOCKS = 7_270_014  # pg_try_advisory_lock(SCOPE_LOCKS, hashtext(scope)): one change per server  # pg_advisory_xact_lock key: one process creates the tables, the others wait
+SCHEMA_LOCK = 7_270_013  # advisory lock key: one process creates the tables or seeds, the others wait
+SCOPE_LOCKS = 7_270_014  # pg_try_advisory_lock(SCOPE_LOCKS, hashtext(scope)): one change per server
 CONNECT_TIMEOUT_SECONDS = 10
-
-
-def is_postgres_url(target: object) -> bool:
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
 def redact(url: str) -> str:
@@ -52,18 +48,14 @@ class PostgresFile(SQLiteFile):
         self.path = redact(url)  # what messages name (SQLiteFile's messages say "path")
         self._memory = False
         self.read_only = bool(read_only)
-        self._write_lock = threading.RLock()
-        self._calls = 0
-        self._calls_done = threading.Condition()
-        self._local = threading.local()
-        self._readers: list[PgDatabase] = []
+        self._set_up_connections()
         try:
             self.db = PgDatabase(self._connect())
             if not self.read_only:
                 self._ensure_pg_schema()
             self.tables = frozenset(self.db.table_names())
         except psycopg.Error as exc:
-            raise DatabaseFailure(f"{self.path}: cannot open the PostgreSQL store ({_first_line(exc)})",
+            raise DatabaseFailure(f"{self.path}: cannot open the PostgreSQL store ({first_line(exc)})",
                                   self.path) from None
 
     def _ensure_pg_schema(self) -> None:
@@ -87,10 +79,10 @@ class PostgresFile(SQLiteFile):
                          "set value = excluded.value", [str(PG_SCHEMA_VERSION)])
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        """One process at a time in the block, across machines: seeding a new store. The same advisory lock as
-        the schema's, so no process creates tables or indexes (table locks) while another seeds (row locks)."""
-        with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+    def seeding(self) -> Iterator[None]:
+        """One process at a time seeds a new store, across machines. The same advisory lock as the schema's, so
+        no process creates tables or indexes (table locks) while another seeds (row locks)."""
+        with self._connect() as conn:
             conn.execute("select pg_advisory_lock(%s)", [SCHEMA_LOCK])
             yield
 
@@ -98,7 +90,7 @@ class PostgresFile(SQLiteFile):
     def changing(self, scope: str) -> Iterator[bool]:
         """Whether this process may change `scope` now: one change per server across every process (an advisory
         lock held for the block, released if the process dies); False when another process holds it."""
-        with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS) as conn:
+        with self._connect() as conn:
             got = conn.execute("select pg_try_advisory_lock(%s, hashtext(%s))", [SCOPE_LOCKS, scope]).fetchone()[0]
             yield bool(got)
 
@@ -119,8 +111,8 @@ class PostgresFile(SQLiteFile):
             with super()._writing():
                 yield
 
-    def _connect(self, **options: object) -> psycopg.Connection:
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, **options)
+    def _connect(self, autocommit: bool = True) -> psycopg.Connection:
+        return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_SECONDS)
 
     def _new_reader(self) -> PgDatabase:
         return PgDatabase(self._connect())
@@ -128,7 +120,7 @@ class PostgresFile(SQLiteFile):
     @contextmanager
     def _snapshot_connection(self) -> Iterator[PgConnection]:
         """A connection of its own in one REPEATABLE READ transaction: one consistent state for an index build."""
-        conn = psycopg.connect(self.url, autocommit=False, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        conn = self._connect(autocommit=False)
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         try:
             yield PgConnection(conn)
@@ -142,13 +134,9 @@ class PostgresFile(SQLiteFile):
         self.db.conn.execute("update meta set value = (value::bigint + 1)::text where key = 'generation'")
 
     def _announce(self, generation: int) -> None:
-        """NOTIFY on commit: every process LISTENing (retrieval/store/follower.py) applies the change at once."""
+        """NOTIFY on commit: every process LISTENing (retrieval/index_follower.py) applies the change at once."""
         self.db.conn.execute("select pg_notify(?, ?)", [CHANGES_CHANNEL, str(generation)])
 
 
 class PostgresStore(DocumentRecords, CommunityRecords, WebRecords, JobRecords, PostgresFile):
     """The shared store: documents, passages, community and web records in PostgreSQL, and the jobs queue."""
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -14,11 +14,11 @@ from pathlib import Path
 from ..errors import UnknownDocument
 from ..models import Document, Passage
 from .community_records import CommunityRecords
+from .connection import SQLiteFile, utc_now
+from .failures import translating
 from .web_records import WebRecords
 
 CHANGES_KEPT = 10_000  # generations of changes kept for other processes' indexes to catch up
-from .connection import SQLiteFile, utc_now
-from .failures import translating
 
 
 class DocumentRecords:

@@ -32,11 +32,18 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+def _ip(address: str, *, sixtofour: bool = False) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address (without a zone), or the IPv4 one an IPv4-mapped (and, when asked, a 6to4) address carries."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = ip.ipv4_mapped or (ip.sixtofour if sixtofour else None)
+        return carried or ip
+    return ip
+
+
 def is_public(address: str) -> bool:
     """A global unicast address; an IPv6 address that carries an IPv4 one (mapped, 6to4) is judged by that."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped or ip.sixtofour) is not None:
-        ip = ip.ipv4_mapped or ip.sixtofour
+    ip = _ip(address, sixtofour=True)
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
 
 
@@ -54,9 +61,7 @@ def permitted(address: str, allowed: Sequence[Network] = ()) -> bool:
     """Public, or inside a network the operator allows."""
     if is_public(address):
         return True
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _ip(address)
     return any(ip in network for network in allowed if network.version == ip.version)
 
 

@@ -57,14 +57,16 @@ def refresh_sources(corpus: Corpus, scope: str, progress: Progress | None = None
     out: list[tuple[WebSource, SyncReport | None, str | None]] = []
     with corpus.changing(scope):
         for source in corpus.store.web_sources(scope):
-            try:
+            try:  # one source's failure leaves the others' syncs
                 out.append((source, _sync(corpus, source, progress), None))
-            except Exception as exc:  # noqa: BLE001 - one source's failure leaves the others' syncs
-                if not isinstance(exc, RetrievalError):
-                    log.warning("web source %s failed", source.url, exc_info=True)
-                why = str(exc) if isinstance(exc, RetrievalError) else f"failed unexpectedly ({type(exc).__name__})"
-                corpus.store.record_failed_sync(source.id, f"failed: {why}")
-                out.append((source, None, why))
+                continue
+            except RetrievalError as exc:
+                why = str(exc)
+            except Exception as exc:  # noqa: BLE001 - logged for the operator, one line for the report
+                log.warning("web source %s failed", source.url, exc_info=True)
+                why = f"failed unexpectedly ({type(exc).__name__})"
+            corpus.store.record_failed_sync(source.id, f"failed: {why}")
+            out.append((source, None, why))
     return out
 
 
@@ -88,10 +90,7 @@ def sources_due(corpus: Corpus, scope: str, every: timedelta, now: datetime | No
     synced = [s.synced_at for s in corpus.store.web_sources(scope)]
     if not synced:
         return False
-    oldest = datetime.fromisoformat(min(synced).replace("Z", "+00:00"))
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=timezone.utc)
-    return (now or datetime.now(timezone.utc)) - oldest >= every
+    return (now or datetime.now(timezone.utc)) - datetime.fromisoformat(min(synced)) >= every  # utc_now's stamps
 
 
 def _sync(corpus: Corpus, source: WebSource, progress: Progress | None) -> SyncReport:

@@ -80,18 +80,21 @@ def new_source(url: str, scope: str, settings: Settings, *, site: bool, max_page
     return WebSource(None, scope, normalise(url), site, max(pages, 1), max(depth, 0), added_by)
 
 
+def _stem(url: str) -> str:
+    """The last part of the address's path, without its suffix ("" for a folder's root)."""
+    return posixpath.splitext(posixpath.basename(urlsplit(url).path.rstrip("/")))[0]
+
+
 def web_doc_id(url: str, scope: str) -> str:
     """A readable, stable id: the page's last path part (or host) and a hash of its address."""
-    parts = urlsplit(url)
-    stem = posixpath.splitext(posixpath.basename(parts.path.rstrip("/")))[0] or parts.hostname or "page"
+    stem = _stem(url) or urlsplit(url).hostname or "page"
     slug = re.sub(r"[^\w-]+", "-", stem.casefold()).strip("-")[:40] or "page"
     doc_id = f"{slug}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
     return f"{scope}/{doc_id}" if scope else doc_id
 
 
 def _file_name(url: str, content_type: str) -> str:
-    stem = posixpath.splitext(posixpath.basename(urlsplit(url).path.rstrip("/")))[0] or "index"
-    return stem[:60] + SUFFIXES[content_type]
+    return (_stem(url) or "index")[:60] + SUFFIXES[content_type]
 
 
 def sync_source(store: Store, settings: Settings, source: WebSource, progress: Progress | None = None,
