@@ -132,7 +132,8 @@ class Settings:
     operator_guilds: frozenset[int] = frozenset()
     # The engine that ranks passages: "bm25" (retrieval/bm25/), or a module of your own (retrieval/engines.py).
     engine: str = "bm25"
-    # How BM25 scores: "auto" compiles (numba) segments of 20,000+ passages, "numpy" never, "compiled" always.
+    # How BM25 scores: "auto" compiles (numba) segments of 20,000+ passages, "numpy" never, "compiled" always,
+    # "skipping" always and skips postings by block-max MaxScore (exact; slower on short passages: BENCHMARKS.md).
     scorer: str = "auto"
 
     def __post_init__(self) -> None:
@@ -144,7 +145,7 @@ class Settings:
                   ("passage_words", self.passage_words >= 1, "1 or more"),
                   ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
                   ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
-                  ("scorer", self.scorer in ("auto", "numpy", "compiled"), "auto, numpy or compiled"),
+                  ("scorer", self.scorer in ("auto", "numpy", "compiled", "skipping"), "auto, numpy, compiled or skipping"),
                   ("engine", bool(self.engine.strip()), "bm25 or a module name"),
                   ("jobs", self.jobs in ("inline", "worker") and (self.jobs == "inline" or bool(self.db_url)),
                    "inline, or worker with a postgresql:// RETRIEVAL_DB")]

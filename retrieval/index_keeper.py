@@ -210,7 +210,7 @@ class IndexKeeper:
         """After a change the base's precomputed weights no longer fit the live statistics; recompute
         them behind the questions (about a second at 1M passages) rather than wait for the next merge.
         Not worth a thread for a base smaller than the kernel's (unless every segment is compiled)."""
-        small = len(index.base) < COMPILED_MIN_ROWS and index.backend != "compiled"
+        small = len(index.base) < COMPILED_MIN_ROWS and index.backend not in ("compiled", "skipping")
         if index.weights_ready or small:
             return
         self._weigh_stop.set()  # a previous snapshot's weighing is superseded: it stops at its next chunk

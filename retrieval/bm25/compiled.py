@@ -3,8 +3,9 @@
 Chosen by an explicit backend, given to BM25Index (and by Corpus from `Settings.scorer`):
 "auto" compiles segments of COMPILED_MIN_ROWS passages or more (below, numpy is fast enough and numba's
 import is not paid), "compiled" every segment (the tests compare both paths on small corpora), "numpy"
-none. Either way the kernel is used only where it scores exactly (`kernel_safe`) and when numba is
-installed; otherwise the numpy path (scoring.py) scores, with the same floats.
+none, "skipping" every segment, skipping postings by block-max MaxScore where it is exact (block_max.py;
+measured slower on short passages, so not the default). Either way the kernel is used only where it scores exactly (`kernel_safe`)
+and when numba is installed; otherwise the numpy path (scoring.py) scores, with the same floats.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import numpy as np
 from .arrays import readonly
 from .scoring import Candidates, LengthNorm, ScoredSegment, Scratch, scope_table
 
-Backend = Literal["auto", "numpy", "compiled"]
-BACKENDS: tuple[Backend, ...] = ("auto", "numpy", "compiled")
+Backend = Literal["auto", "numpy", "compiled", "skipping"]
+BACKENDS: tuple[Backend, ...] = ("auto", "numpy", "compiled", "skipping")
 COMPILED_MIN_ROWS = 20_000
 _NO_FLOATS, _NO_FLAGS = readonly(np.zeros(0)), readonly(np.zeros(0, dtype=bool))  # "no such array", for the kernel
 _KERNELS = None
+_BLOCK_MAX = None
 
 
 def kernels():
@@ -34,6 +36,16 @@ def kernels():
             module = False
         _KERNELS = module
     return _KERNELS or None
+
+
+def block_max():
+    """retrieval.bm25.block_max (numba), imported with the kernels."""
+    global _BLOCK_MAX
+    if _BLOCK_MAX is None and kernels() is not None:
+        from . import block_max as module
+
+        _BLOCK_MAX = module
+    return _BLOCK_MAX
 
 
 def kernel_safe(k1: float, b: float) -> bool:
@@ -51,10 +63,15 @@ def compiles(backend: Backend, rows: int, safe: bool) -> bool:
 
 
 def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | None, k: int, k1_plus_1: float,
-               scratch: Scratch) -> Candidates:
-    """The segment's k best rows, best first (exact scores, ties to the lower row), from the kernel."""
+               scratch: Scratch, skip: bool = False) -> Candidates:
+    """The segment's k best rows, best first (exact scores, ties to the lower row), from the kernel:
+    skipping postings (block_max.py) when every query term's IDF is positive and `skip`."""
     seg, offset, idf, weights, norm, dead = part
     n = len(seg)
+    if skip and k > 0:
+        term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64))
+        if bool((term_idf > 0).all()):  # else a contribution may be 0 or negative: no bound holds
+            return _skipping(part, tids, term_idf, allowed, k, k1_plus_1)
     key = f"c{offset}"
     # touched: one slot more than rows, the kernel writes a row's slot before knowing it is new
     acc, seen, touched = scratch.get(key, n, lambda size: (np.zeros(size), np.zeros(size, dtype=np.uint8),
@@ -78,3 +95,48 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
         scratch.drop(key)  # never reuse a scratch the kernel may have left half-cleared
         raise
     return (out_rows[:m] + offset if offset else out_rows[:m]), out_scores[:m], True
+
+
+def _skipping(part: ScoredSegment, tids: list[int], term_idf: np.ndarray, allowed: frozenset[str] | None, k: int,
+              k1_plus_1: float) -> Candidates:
+    """candidates() by block-max MaxScore: the same rows and floats, most postings never read."""
+    seg, offset, _, weights, norm, dead = part
+    module = block_max()
+    block_ptr, last, max_tf, short_row = blocks_of(seg)
+    if isinstance(norm, LengthNorm):
+        view = norm.view
+        mode, table, k1, b, avgdl = module.MODE_SCOPED, view.length_norms, view.k1, view.b, view.avgdl
+        row_norm, max_w, weights = _NO_FLOATS, _NO_FLOATS, _NO_FLOATS
+    else:
+        table, k1, b, avgdl = _NO_FLOATS, k1_plus_1 - 1.0, 0.0, 0.0
+        if weights is not None:
+            mode, row_norm, max_w = module.MODE_WEIGHTS, _NO_FLOATS, weight_maxima(seg, weights)
+        else:
+            mode, row_norm, max_w, weights = module.MODE_NORM, norm, _NO_FLOATS, _NO_FLOATS
+    table_allowed = _NO_FLAGS if allowed is None else readonly(scope_table(seg, allowed))
+    out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
+    m = module.top_k_skipping(mode, seg.indptr, seg.postings, weights, seg.tfs, row_norm, seg.doc_len, table, k1, b,
+                               avgdl, term_idf, readonly(np.array(tids, dtype=np.int64)), block_ptr, last, max_tf,
+                               short_row, max_w, module.BLOCK, _NO_FLAGS if dead is None else dead, seg.scope_ids,
+                               table_allowed, k, out_rows, out_scores)
+    return (out_rows[:m] + offset if offset else out_rows[:m]), out_scores[:m], True
+
+
+def blocks_of(seg) -> tuple[np.ndarray, ...]:
+    """The segment's posting blocks (block_max.build_blocks), made on first need and kept with it."""
+    blocks = seg.skip_blocks
+    if blocks is None:
+        made = block_max().build_blocks(seg.indptr, seg.postings, seg.tfs, seg.doc_len, block_max().BLOCK)
+        blocks = seg.skip_blocks = tuple(readonly(a) for a in made)
+    return blocks
+
+
+def weight_maxima(seg, weights: np.ndarray) -> np.ndarray:
+    """Each block's largest precomputed weight, kept with the segment for the weights it was taken from
+    (a changed snapshot's weights are recomputed at its statistics: their maxima are taken again)."""
+    held = seg.skip_weight_maxima
+    if held is None or held[0] is not weights:
+        block_ptr = blocks_of(seg)[0]
+        held = seg.skip_weight_maxima = (weights, readonly(block_max().block_max_weights(seg.indptr, weights, block_ptr,
+                                                                                          block_max().BLOCK)))
+    return held[1]

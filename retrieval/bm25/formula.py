@@ -40,7 +40,7 @@ def rank_bm25_idf(df: np.ndarray, n: int, epsilon: float) -> np.ndarray:
     if not len(df):
         return np.zeros(0)
     idf = okapi_idf(np.asarray(df, dtype=np.float64), n)
-    average = float(idf.sum()) / len(idf)
+    average = float(np.cumsum(idf)[-1]) / len(idf)  # summed left to right, as rank-bm25 does (not pairwise)
     idf[idf < 0] = idf_floor(epsilon, average)
     return idf
 

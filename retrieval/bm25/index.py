@@ -20,6 +20,7 @@ import numpy as np
 from ..retriever import IndexRow, ScoredRow
 from . import compiled, files
 from .compiled import BACKENDS, Backend
+from .arrays import readonly
 from .delta import changed_parts, drift
 from .live_stats import LiveStats, LiveVocab
 from .scope_stats import Part, ViewCache, Visible
@@ -142,7 +143,8 @@ class BM25Index:
             if not tids:
                 continue
             if compiled.compiles(self.backend, len(part.seg), self._kernel_safe):
-                found.append(compiled.candidates(part, tids, allowed, k, k1_plus_1, self.scratch))
+                found.append(compiled.candidates(part, tids, allowed, k, k1_plus_1, self.scratch,
+                                                 skip=self.backend == "skipping"))
             else:
                 found.append(numpy_candidates(part, tids, allowed, k, k1_plus_1, self.scratch))
         return select_top(found, k)
@@ -153,11 +155,14 @@ class BM25Index:
         for part in self._parts():
             if part.seg.vocab and compiled.compiles(self.backend, len(part.seg), self._kernel_safe):
                 tids = [next(iter(part.seg.vocab.values()))]
-                compiled.candidates(part, tids, None, 1, self.k1 + 1, self.scratch)
-                # and the scorer of questions asked within scopes (their own statistics)
                 scoped = LengthNorm(part.seg.doc_len, self.visible(part.seg.scopes[:1]))
-                part = part._replace(idf={tids[0]: 1.0}, weights=None, norm=scoped)
-                compiled.candidates(part, tids, frozenset(part.seg.scopes), 1, self.k1 + 1, self.scratch)
+                for skip in {False, self.backend == "skipping"}:  # the skipping path's blocks made now too
+                    compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.k1 + 1,
+                                        self.scratch, skip=skip)
+                    # and the scorer of questions asked within scopes (their own statistics)
+                    within = part._replace(idf={tids[0]: 1.0}, weights=None, norm=scoped)
+                    compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.k1 + 1, self.scratch,
+                                        skip=skip)
 
     # -- scoring ------------------------------------------------------------------------------------
     def _parts(self) -> Iterable[ScoredSegment]:

@@ -50,6 +50,8 @@ class Segment:
         self.df = np.diff(np.asarray(indptr, dtype=np.int64)) if len(indptr) else np.zeros(0, dtype=np.int64)
         self.total_len = int(np.asarray(doc_len, dtype=np.int64).sum())
         self._doc_rows: dict[str, list[int]] | None = None
+        self.skip_blocks: tuple[np.ndarray, ...] | None = None  # compiled.blocks_of, made on first need
+        self.skip_weight_maxima: tuple[np.ndarray, np.ndarray] | None = None  # compiled.weight_maxima
 
     def __len__(self) -> int:
         return len(self.passage_ids)

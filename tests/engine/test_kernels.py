@@ -9,6 +9,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.bm25 import BM25Index
+from retrieval.bm25.compiled import block_max
 from retrieval.bm25.compiled import kernels as _kernels
 
 pytestmark = pytest.mark.skipif(_kernels() is None, reason="numba not installed")
@@ -90,11 +91,15 @@ def test_one_compiled_specialization_serves_every_kind_of_snapshot(tmp_path) -> 
     loaded = BM25Index.load(tmp_path / "index")  # memory-mapped, read-only
     changed = loaded.with_changes(remove_docs=["d3"], add=[("new#0", "g", ["t1", "t2", "t3"])])
     for index in (built, loaded, changed):
-        index = index.using("compiled")  # warm_up compiles only for segments the kernel serves
-        index.warm_up()
-        for scopes in (None, ["g"]):
-            top(index, ["t1", "t2", "t7"], 5, scopes)
+        for backend in ("compiled", "skipping"):
+            index = index.using(backend)  # warm_up compiles only for segments the kernel serves
+            index.warm_up()
+            for scopes in (None, ["g"]):
+                index.top(["t1", "t2", "t7"], 5, scopes)
+    changed.compute_weights()  # the skipping kernel reads those weights' block maxima
+    changed.using("skipping").top(["t1", "t2", "t7"], 5)
     assert len(kernel.signatures) == 1
+    assert len(block_max().top_k_skipping.signatures) == 1
 
 
 def test_a_query_touching_every_row_stays_inside_its_scratch() -> None:
