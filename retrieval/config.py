@@ -15,6 +15,8 @@ from typing import TypeVar
 
 from .errors import BadSetting
 
+SCORERS = ("auto", "numpy", "compiled", "skipping")  # retrieval/bm25/compiled.py BACKENDS (not imported here: numpy)
+
 T = TypeVar("T", int, float)
 
 
@@ -145,7 +147,7 @@ class Settings:
                   ("passage_words", self.passage_words >= 1, "1 or more"),
                   ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
                   ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
-                  ("scorer", self.scorer in ("auto", "numpy", "compiled", "skipping"), "auto, numpy, compiled or skipping"),
+                  ("scorer", self.scorer in SCORERS, "auto, numpy, compiled or skipping"),
                   ("engine", bool(self.engine.strip()), "bm25 or a module name"),
                   ("jobs", self.jobs in ("inline", "worker") and (self.jobs == "inline" or bool(self.db_url)),
                    "inline, or worker with a postgresql:// RETRIEVAL_DB")]

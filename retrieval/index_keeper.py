@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .bm25 import BM25Index
+from .bm25 import compiled
 from .bm25.compiled import COMPILED_MIN_ROWS
 from .config import Settings
 from .engines import StoreRow, index_rows
@@ -82,8 +83,9 @@ class IndexKeeper:
         self._weigh_in_background(self.retriever)  # a saved index with a delta: weights for it
 
     def _serve(self, index: BM25Index) -> None:
-        """Warm the snapshot up, then swap it in: one assignment."""
-        index.warm_up()  # a big index's compiled scorer is ready before the first question, not during it
+        """Warm the snapshot up, then swap it in: one assignment. The first time in a process, the compiled
+        scorer loads in the background (about half a second) while numpy answers the first questions."""
+        index.warm_up(background=not compiled.warm())
         self.retriever = index
 
     @contextmanager

@@ -46,7 +46,10 @@ def phase_serve(engine_name: str, corpus_dir: Path, index_dir: Path, k: int = TO
     rss_loaded = rss_mb()
     t0 = time.perf_counter()
     engine.top(obj, queries[0]["tokens"], k)
-    first_ms = (time.perf_counter() - t0) * 1e3
+    first_ms = (time.perf_counter() - t0) * 1e3  # BM25Index: numba's import and its cached kernel load
+    start_s = load_s + first_ms / 1e3  # what a user waits for: open the index, answer one question
+    if hasattr(engine, "wait_ready"):  # then every timed query runs as it will from then on
+        engine.wait_ready()
     # Estimate from a few queries before committing to the whole run (rank-bm25 scans every passage).
     probe = queries[1::max(1, len(queries) // 8)][:8]  # spread over both kinds of query
     t0 = time.perf_counter()
@@ -56,7 +59,7 @@ def phase_serve(engine_name: str, corpus_dir: Path, index_dir: Path, k: int = TO
     if est_s > budget_s:
         return {"skipped": f"estimated {est_s:.0f} s for {len(queries)} queries > budget {budget_s:.0f} s",
                 "estimated_query_s": est_s, "estimated_ms_per_query": est_s / (len(queries) + WARMUP) * 1e3,
-                "load_s": load_s, "rss_start_mb": rss0, "rss_loaded_mb": rss_loaded, "peak_rss_mb": peak_rss_mb()}
+                "load_s": load_s, "start_s": start_s, "rss_start_mb": rss0, "rss_loaded_mb": rss_loaded, "peak_rss_mb": peak_rss_mb()}
     for q in queries[:WARMUP]:
         engine.top(obj, q["tokens"], k)
     lat = np.zeros(len(queries))
@@ -70,7 +73,7 @@ def phase_serve(engine_name: str, corpus_dir: Path, index_dir: Path, k: int = TO
         rows_out.append([int(r) for r in rows])
     total = clock() - t_all
     kinds = np.array([q["kind"] for q in queries])
-    out = {"load_s": load_s, "first_query_ms": first_ms, "queries": len(queries), "qps": len(queries) / total,
+    out = {"load_s": load_s, "first_query_ms": first_ms, "start_s": start_s, "queries": len(queries), "qps": len(queries) / total,
            "p50_ms": float(np.percentile(lat, 50) * 1e3), "p99_ms": float(np.percentile(lat, 99) * 1e3),
            "mean_ms": float(lat.mean() * 1e3), "max_ms": float(lat.max() * 1e3),
            "by_kind": {kind: {"n": int((kinds == kind).sum()),

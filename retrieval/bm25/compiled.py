@@ -4,13 +4,15 @@ Chosen by an explicit backend, given to BM25Index (and by Corpus from `Settings.
 "auto" compiles segments of COMPILED_MIN_ROWS passages or more (below, numpy is fast enough and numba's
 import is not paid), "compiled" every segment (the tests compare both paths on small corpora), "numpy"
 none, "skipping" every segment, skipping postings by block-max MaxScore where it is exact (block_max.py;
-measured slower on short passages, so not the default). Either way the kernel is used only where it scores exactly (`kernel_safe`)
-and when numba is installed; otherwise the numpy path (scoring.py) scores, with the same floats.
+measured slower on short passages, so not the default). Either way the kernel is used only where it scores
+exactly (`kernel_safe`) and when numba is installed; otherwise the numpy path (scoring.py) scores, with the
+same floats.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from typing import Literal
 
 import numpy as np
@@ -24,6 +26,7 @@ COMPILED_MIN_ROWS = 20_000
 _NO_FLOATS, _NO_FLAGS = readonly(np.zeros(0)), readonly(np.zeros(0, dtype=bool))  # "no such array", for the kernel
 _KERNELS = None
 _BLOCK_MAX = None
+_WARM = threading.Event()  # the kernels are loaded in this process (BM25Index.warm_up): "auto" may use them
 
 
 def kernels():
@@ -55,11 +58,27 @@ def kernel_safe(k1: float, b: float) -> bool:
     return math.isfinite(k1) and k1 >= 0 and 0 <= b <= 1
 
 
+def wants_kernel(backend: Backend, rows: int, safe: bool) -> bool:
+    """Whether a segment of `rows` passages is meant for the kernel (imports nothing)."""
+    return not (backend == "numpy" or not safe or (backend == "auto" and rows < COMPILED_MIN_ROWS))
+
+
 def compiles(backend: Backend, rows: int, safe: bool) -> bool:
-    """Whether a segment of `rows` passages is scored by the kernel (numba imported only then)."""
-    if backend == "numpy" or not safe or (backend == "auto" and rows < COMPILED_MIN_ROWS):
+    """Whether a segment of `rows` passages is scored by the kernel now (numba imported only then). With
+    "auto", only once warm_up has loaded it: until then (numba's import and its cached code take about
+    half a second) the numpy path answers, with the same floats, so the first question need not wait."""
+    if not wants_kernel(backend, rows, safe) or (backend == "auto" and not _WARM.is_set()):
         return False
     return kernels() is not None
+
+
+def warm() -> bool:
+    """Whether the kernels are loaded in this process."""
+    return _WARM.is_set()
+
+
+def mark_warm() -> None:
+    _WARM.set()
 
 
 def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | None, k: int, k1_plus_1: float,

@@ -11,6 +11,7 @@ rank-bm25's (formula.py) over exactly them. Scored by numpy (scoring.py) or the 
 from __future__ import annotations
 
 import copy
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,8 @@ from .scope_stats import Part, ViewCache, Visible
 from .scoring import LengthNorm, ScoredSegment, Scratch, add_dense, numpy_candidates, select_top
 from .segment import Segment
 from .strings import Rows
+
+log = logging.getLogger(__name__)
 
 
 class BM25Index:
@@ -149,20 +152,35 @@ class BM25Index:
                 found.append(numpy_candidates(part, tids, allowed, k, k1_plus_1, self.scratch))
         return select_top(found, k)
 
-    def warm_up(self) -> None:
-        """Compile the kernel for this index's array types now (or load it from numba's cache), so the
-        first question does not pay for it. An index with no segment compiled never imports numba."""
+    def warm_up(self, background: bool = False) -> threading.Thread | None:
+        """Compile the kernel for this index's array types now (or load it from numba's cache), so no
+        question pays for it; `background`: in a thread (returned), the numpy path answering meanwhile.
+        An index with no segment meant for the kernel never imports numba."""
+        if background:
+            thread = threading.Thread(target=self._warm_up_quietly, name="bm25-warm-up", daemon=True)
+            thread.start()
+            return thread
         for part in self._parts():
-            if part.seg.vocab and compiled.compiles(self.backend, len(part.seg), self._kernel_safe):
-                tids = [next(iter(part.seg.vocab.values()))]
-                scoped = LengthNorm(part.seg.doc_len, self.visible(part.seg.scopes[:1]))
-                for skip in {False, self.backend == "skipping"}:  # the skipping path's blocks made now too
-                    compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.k1 + 1,
-                                        self.scratch, skip=skip)
-                    # and the scorer of questions asked within scopes (their own statistics)
-                    within = part._replace(idf={tids[0]: 1.0}, weights=None, norm=scoped)
-                    compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.k1 + 1, self.scratch,
-                                        skip=skip)
+            if not (part.seg.vocab and compiled.wants_kernel(self.backend, len(part.seg), self._kernel_safe)
+                    and compiled.kernels() is not None):
+                continue
+            tids = [next(iter(part.seg.vocab.values()))]
+            scoped = LengthNorm(part.seg.doc_len, self.visible(part.seg.scopes[:1]))
+            for skip in {False, self.backend == "skipping"}:  # the skipping path's blocks made now too
+                compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.k1 + 1,
+                                    self.scratch, skip=skip)
+                # and the scorer of questions asked within scopes (their own statistics)
+                within = part._replace(idf={tids[0]: 1.0}, weights=None, norm=scoped)
+                compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.k1 + 1, self.scratch,
+                                    skip=skip)
+            compiled.mark_warm()
+        return None
+
+    def _warm_up_quietly(self) -> None:
+        try:
+            self.warm_up()
+        except Exception:  # the numpy path keeps answering, with the same scores
+            log.exception("loading the compiled scorer failed; scoring with numpy")
 
     # -- scoring ------------------------------------------------------------------------------------
     def _parts(self) -> Iterable[ScoredSegment]:

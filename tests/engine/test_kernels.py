@@ -122,3 +122,24 @@ def test_a_query_touching_every_row_stays_inside_its_scratch() -> None:
     index = index.using("compiled")
     index.top(["every"], 3)
     assert len(index.scratch.held("c0")[2]) == n + 1  # what the index allocates for the kernel
+
+
+def test_until_the_kernel_is_loaded_in_the_background_numpy_answers_the_same(monkeypatch) -> None:
+    """The first question after start need not wait for numba's import: "auto" scores with numpy until
+    warm_up (in a thread, as the bot starts) has loaded the kernel, then with the kernel; same floats."""
+    import threading
+
+    from retrieval.bm25 import compiled
+
+    monkeypatch.setattr(compiled, "COMPILED_MIN_ROWS", 100)
+    monkeypatch.setattr(compiled, "_WARM", threading.Event())  # as in a fresh process
+    docs = corpus(9, 600)
+    index = BM25Index.build([(f"d{i}#0", "g" if i % 2 else "", d) for i, d in enumerate(docs)])
+    assert not compiled.compiles(index.backend, len(index.base), True)
+    asked = queries(10, 60)
+    before = [[(r.row, r.score) for r in index.top(q, 10)] for q in asked]
+    thread = index.warm_up(background=True)
+    thread.join(timeout=120)
+    assert compiled.warm() and compiled.compiles(index.backend, len(index.base), True)
+    after = [[(r.row, r.score) for r in index.top(q, 10)] for q in asked]
+    assert after == before and any(before)
