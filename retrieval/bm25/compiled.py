@@ -51,6 +51,15 @@ def block_max():
     return _BLOCK_MAX
 
 
+def maxscore():
+    """retrieval.bm25.maxscore (numba): the skipping kernel."""
+    if kernels() is None:
+        return None
+    from . import maxscore as module
+
+    return module
+
+
 def kernel_safe(k1: float, b: float) -> bool:
     """The kernel counts a row as touched when its score leaves 0.0, so it needs every contribution of a
     positive-IDF term to be positive: tf + k1 x (1 - b + b x dl / avgdl) > 0, true for k1 >= 0 and
@@ -134,10 +143,10 @@ def _skipping(part: ScoredSegment, tids: list[int], term_idf: np.ndarray, allowe
             mode, row_norm, max_w, weights = module.MODE_NORM, norm, _NO_FLOATS, _NO_FLOATS
     table_allowed = _NO_FLAGS if allowed is None else readonly(scope_table(seg, allowed))
     out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
-    m = module.top_k_skipping(mode, seg.indptr, seg.postings, weights, seg.tfs, row_norm, seg.doc_len, table, k1, b,
-                               avgdl, term_idf, readonly(np.array(tids, dtype=np.int64)), block_ptr, last, max_tf,
-                               short_row, max_w, module.BLOCK, _NO_FLAGS if dead is None else dead, seg.scope_ids,
-                               table_allowed, k, out_rows, out_scores)
+    m = maxscore().top_k_skipping(mode, seg.indptr, seg.postings, weights, seg.tfs, row_norm, seg.doc_len, table, k1,
+                                  b, avgdl, term_idf, readonly(np.array(tids, dtype=np.int64)), block_ptr, last,
+                                  max_tf, short_row, max_w, module.BLOCK, _NO_FLAGS if dead is None else dead,
+                                  seg.scope_ids, table_allowed, k, out_rows, out_scores)
     return (out_rows[:m] + offset if offset else out_rows[:m]), out_scores[:m], True
 
 

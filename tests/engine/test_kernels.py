@@ -9,7 +9,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.bm25 import BM25Index
-from retrieval.bm25.compiled import block_max
+from retrieval.bm25.compiled import maxscore
 from retrieval.bm25.compiled import kernels as _kernels
 
 pytestmark = pytest.mark.skipif(_kernels() is None, reason="numba not installed")
@@ -99,7 +99,7 @@ def test_one_compiled_specialization_serves_every_kind_of_snapshot(tmp_path) -> 
     changed.compute_weights()  # the skipping kernel reads those weights' block maxima
     changed.using("skipping").top(["t1", "t2", "t7"], 5)
     assert len(kernel.signatures) == 1
-    assert len(block_max().top_k_skipping.signatures) == 1
+    assert len(maxscore().top_k_skipping.signatures) == 1
 
 
 def test_a_query_touching_every_row_stays_inside_its_scratch() -> None:
