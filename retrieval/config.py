@@ -135,8 +135,12 @@ class Settings:
     # The engine that ranks passages: "bm25" (retrieval/bm25/), or a module of your own (retrieval/engines.py).
     engine: str = "bm25"
     # How BM25 scores: "auto" compiles (numba) segments of 20,000+ passages, "numpy" never, "compiled" always,
-    # "skipping" always and skips postings by block-max MaxScore (exact; slower on short passages: BENCHMARKS.md).
+    # "skipping" always and skips postings by block-max MaxScore in every segment (auto and compiled skip from
+    # 2M passages on, where it is faster; exact either way: BENCHMARKS.md).
     scorer: str = "auto"
+    # Questions answered in this many worker processes (retrieval/ask_pool.py), 0 = in the bot's own process.
+    # The answer layer is Python, holding the GIL: threads do not add throughput, processes do (one per core).
+    ask_workers: int = 0
 
     def __post_init__(self) -> None:
         """Values that cannot work are refused here, with one line naming the setting."""
@@ -148,6 +152,8 @@ class Settings:
                   ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
                   ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
                   ("scorer", self.scorer in SCORERS, "auto, numpy, compiled or skipping"),
+                  ("ask_workers", 0 <= self.ask_workers <= 64 and (not self.ask_workers or self.engine == "bm25"),
+                   "0 (none) to 64, with the bm25 engine"),
                   ("engine", bool(self.engine.strip()), "bm25 or a module name"),
                   ("jobs", self.jobs in ("inline", "worker") and (self.jobs == "inline" or bool(self.db_url)),
                    "inline, or worker with a postgresql:// RETRIEVAL_DB")]
@@ -188,7 +194,7 @@ class Settings:
                            ("server_max_chars", int), ("upload_cpu_seconds", int), ("upload_memory_mb", int),
                            ("web_max_pages", int), ("web_max_depth", int), ("web_max_total_bytes", int),
                            ("web_max_seconds", float), ("web_timeout_seconds", float),
-                           ("web_request_interval", float)):
+                           ("web_request_interval", float), ("ask_workers", int)):
             if (value := env_number(f"RETRIEVAL_{name.upper()}", cast)) is not None:
                 values[name] = value
         values.update({k: v for k, v in overrides.items() if v is not None})

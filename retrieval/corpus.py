@@ -57,30 +57,39 @@ class PassageContext:
 
 
 class Corpus:
-    def __init__(self, settings: Settings, *, seed: bool = True) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, *, seed: bool = True, reader: bool = False) -> None:
+        """reader: an ask worker's corpus (retrieval/ask_pool.py): it answers, never seeds or re-tokenizes
+        the store nor writes the index, and catches up with the store's changes before each question."""
+        self.settings, self.reader = settings, reader
         self.store = open_store(settings.database)
         self._scope_locks: dict[str, threading.Lock] = {}  # one change at a time per server
         self._scope_locks_guard = threading.Lock()
-        if self.store.get_meta("tokenizer_version") not in (None, TOKENIZER_VERSION):
+        if not reader and self.store.get_meta("tokenizer_version") not in (None, TOKENIZER_VERSION):
             n = self.store.retokenize(tokens_string, {"tokenizer_version": TOKENIZER_VERSION})
             log.info("tokenizer changed: re-tokenized %d stored passages", n)
-        if seed and self.store.generation == 0 and settings.corpus_dir.is_dir():
+        if seed and not reader and self.store.generation == 0 and settings.corpus_dir.is_dir():
             with self.store.seeding():  # processes starting together on a new shared store: one seeds
                 if self.store.generation == 0:
                     seeded = refresh_folder(self.store, settings.corpus_dir, settings)
                     for failure in seeded.failed:  # a bad file is skipped, the rest is served
                         log.warning("seeding from %s: skipped %s", settings.corpus_dir, failure)
-        self.keeper = open_keeper(self.store, settings)  # the engine's index, loaded or built
+        self.keeper = open_keeper(self.store, settings, reader)  # the engine's index, loaded or built
         self._searcher = Searcher(self.store, self.keeper.retriever)
         self.follower = None  # a shared store: this process's index follows the others' changes
-        if settings.db_url and hasattr(self.keeper, "follow"):
+        self.pool = None  # questions answered in worker processes (RETRIEVAL_ASK_WORKERS)
+        if settings.ask_workers and not reader:
+            from .ask_pool import AskPool
+
+            self.pool = AskPool(settings, settings.ask_workers)
+        if settings.db_url and not reader and hasattr(self.keeper, "follow"):
             from .index_follower import ChangeFollower
             from .store.postgres import CHANGES_CHANNEL
 
             self.follower = ChangeFollower(settings.db_url, self.keeper, CHANGES_CHANNEL)
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
         if self.follower is not None:
             self.follower.close()
         self.keeper.close()
@@ -147,6 +156,14 @@ class Corpus:
         return self.searcher.rank(question.terms, k, scopes_for(scope))
 
     def ask(self, query: str, scope: str | None = None, k: int = 10) -> Answer:
+        if self.pool is not None:  # on another core; the same answer
+            return self.pool.ask(query, scope, k, lambda: self.answer(query, scope, k))
+        return self.answer(query, scope, k)
+
+    def answer(self, query: str, scope: str | None = None, k: int = 10) -> Answer:
+        """`ask`, in this process."""
+        if self.reader:
+            self.keeper.follow()  # every change committed before the question is in its answer
         asked = parse_question(query, self.settings.max_question_chars)
         searcher = self.searcher  # one snapshot for the whole question
         scopes = scopes_for(scope)

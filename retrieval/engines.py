@@ -24,8 +24,9 @@ BUILT_IN = {"bm25": "retrieval.index_keeper"}
 StoreRow = tuple[str, str, str, str, "str | None"]  # (passage_id, scope, tokens, title, heading), as stored
 
 
-def open_keeper(store: Store, settings: Settings) -> Keeper:
-    """The keeper of the configured engine, its retriever loaded or built and warmed up."""
+def open_keeper(store: Store, settings: Settings, reader: bool = False) -> Keeper:
+    """The keeper of the configured engine, its retriever loaded or built and warmed up. reader: an ask
+    worker's (retrieval/ask_pool.py), which never writes the index files (the built-in engine only)."""
     name = BUILT_IN.get(settings.engine, settings.engine)
     try:
         module = importlib.import_module(name)
@@ -33,7 +34,7 @@ def open_keeper(store: Store, settings: Settings) -> Keeper:
         raise BadSetting(f"RETRIEVAL_ENGINE must be bm25 or an importable module, not {settings.engine!r} "
                          f"({exc})") from None
     if hasattr(module, "keeper"):
-        return module.keeper(store, settings)
+        return module.keeper(store, settings, reader=True) if reader else module.keeper(store, settings)
     if hasattr(module, "build"):
         return Rebuilt(store, settings, module.build)
     raise BadSetting(f"RETRIEVAL_ENGINE {settings.engine!r} has neither keeper(store, settings) nor "

@@ -36,8 +36,8 @@ MERGE_MIN_ROWS = 2_000
 MERGE_IN_BACKGROUND = True
 
 
-def keeper(store: Store, settings: Settings) -> "IndexKeeper":
-    return IndexKeeper(store, settings)
+def keeper(store: Store, settings: Settings, reader: bool = False) -> "IndexKeeper":
+    return IndexKeeper(store, settings, reader=reader)
 
 
 def index_dir(settings: Settings) -> Path:
@@ -70,8 +70,10 @@ class IndexKeeper:
 
     retriever: BM25Index
 
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store, self.settings = store, settings
+    def __init__(self, store: Store, settings: Settings, reader: bool = False) -> None:
+        """reader: a process that answers beside the one that keeps the index files (retrieval/ask_pool.py):
+        it loads them, follows the store's changes in memory, and never writes them."""
+        self.store, self.settings, self.reader = store, settings, reader
         self.index_dir = index_dir(settings)
         self._lock = threading.Lock()  # the write and index update, for every server
         self._merge_thread: threading.Thread | None = None
@@ -136,6 +138,8 @@ class IndexKeeper:
         return self._new_index(self.store.iter_index_rows(), {})
 
     def _save(self, index: BM25Index) -> None:
+        if self.reader:
+            return
         if self.store.read_only:
             log.info("read-only database: the index is kept in memory only")
             return
@@ -146,8 +150,11 @@ class IndexKeeper:
 
     def _build_index(self) -> BM25Index:
         """A full rebuild: one segment from every stored passage. Changes logged for a running merge
-        are dropped: this index has them all, and a merge that started before it is discarded."""
+        are dropped: this index has them all, and a merge that started before it is discarded. A reader
+        loads the saved index instead when it is the store's."""
         generation = self.store.generation
+        if self.reader and (saved := self._saved_at(generation)) is not None:
+            return saved
         index = self._new_index(self.store.iter_index_rows(), self._index_header(generation))
         self._save(index)
         self._rebuilt_at = generation
@@ -228,7 +235,22 @@ class IndexKeeper:
         if self._weigh_thread is not None:
             self._weigh_thread.join(timeout)
 
+    def _saved_at(self, generation: int) -> BM25Index | None:
+        """The saved index, when it is at this generation with these settings (a reader's shortcut)."""
+        header = BM25Index.read_header(self.index_dir)
+        if header and all(header.get(k) == v for k, v in self._index_header(generation).items()):
+            try:
+                return BM25Index.load(self.index_dir, backend=self.settings.scorer)
+            except (OSError, ValueError, KeyError):
+                return None
+        return None
+
     def _schedule_merge(self) -> None:
+        if self.reader:  # the keeping process merges and saves; a reader takes that index up once saved
+            saved = self._saved_at(self.store.generation)
+            if saved is not None and saved.drift < self.retriever.drift:
+                self._serve(saved)
+            return
         if not MERGE_IN_BACKGROUND or str(self.settings.db_path) == ":memory:":
             self._serve(self._build_index())
             return

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _length_norm, _push, _sift_down, _term_score
+from .kernels import _length_norm, _term_score
 
 BLOCK = 128  # postings per block, as PISA and tantivy keep them
 SLACK = 1e-9  # relative margin of every pruning test: sums of bounds vs the k-th best score

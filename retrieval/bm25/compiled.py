@@ -3,10 +3,11 @@
 Chosen by an explicit backend, given to BM25Index (and by Corpus from `Settings.scorer`):
 "auto" compiles segments of COMPILED_MIN_ROWS passages or more (below, numpy is fast enough and numba's
 import is not paid), "compiled" every segment (the tests compare both paths on small corpora), "numpy"
-none, "skipping" every segment, skipping postings by block-max MaxScore where it is exact (block_max.py;
-measured slower on short passages, so not the default). Either way the kernel is used only where it scores
-exactly (`kernel_safe`) and when numba is installed; otherwise the numpy path (scoring.py) scores, with the
-same floats.
+none, "skipping" every segment, skipping postings by block-max MaxScore (maxscore.py) wherever it is
+exact. "auto" and "compiled" skip too in segments of SKIPPING_MIN_ROWS or more, where it is faster (at 1M
+passages it is not, at 3M and 10M it is: BENCHMARKS.md). Either way the kernel is used only where it
+scores exactly (`kernel_safe`) and when numba is installed; otherwise the numpy path (scoring.py) scores,
+with the same floats.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .scoring import Candidates, LengthNorm, ScoredSegment, Scratch, scope_table
 Backend = Literal["auto", "numpy", "compiled", "skipping"]
 BACKENDS: tuple[Backend, ...] = ("auto", "numpy", "compiled", "skipping")
 COMPILED_MIN_ROWS = 20_000
+SKIPPING_MIN_ROWS = 2_000_000
 _NO_FLOATS, _NO_FLAGS = readonly(np.zeros(0)), readonly(np.zeros(0, dtype=bool))  # "no such array", for the kernel
 _KERNELS = None
 _BLOCK_MAX = None
@@ -79,6 +81,11 @@ def compiles(backend: Backend, rows: int, safe: bool) -> bool:
     if not wants_kernel(backend, rows, safe) or (backend == "auto" and not _WARM.is_set()):
         return False
     return kernels() is not None
+
+
+def skips(backend: Backend, rows: int) -> bool:
+    """Whether the kernel skips postings in a segment of `rows` passages (when the question allows)."""
+    return backend == "skipping" or (backend != "numpy" and rows >= SKIPPING_MIN_ROWS)
 
 
 def warm() -> bool:

@@ -147,7 +147,7 @@ class BM25Index:
                 continue
             if compiled.compiles(self.backend, len(part.seg), self._kernel_safe):
                 found.append(compiled.candidates(part, tids, allowed, k, k1_plus_1, self.scratch,
-                                                 skip=self.backend == "skipping"))
+                                                 skip=compiled.skips(self.backend, len(part.seg))))
             else:
                 found.append(numpy_candidates(part, tids, allowed, k, k1_plus_1, self.scratch))
         return select_top(found, k)
@@ -166,7 +166,7 @@ class BM25Index:
                 continue
             tids = [next(iter(part.seg.vocab.values()))]
             scoped = LengthNorm(part.seg.doc_len, self.visible(part.seg.scopes[:1]))
-            for skip in {False, self.backend == "skipping"}:  # the skipping path's blocks made now too
+            for skip in {False, compiled.skips(self.backend, len(part.seg))}:  # and the skipping path's blocks
                 compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.k1 + 1,
                                     self.scratch, skip=skip)
                 # and the scorer of questions asked within scopes (their own statistics)

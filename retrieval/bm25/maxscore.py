@@ -50,7 +50,8 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
     k1_plus_1 = k1 + 1.0
     check_dead, check_scope = dead.shape[0] > 0, allowed.shape[0] > 0
     pos, stop, first = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
-    bp, blk, blk_stop, row_blk = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
+    bp, blk, blk_stop = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)  # blocks: term's, current
+    row_blk = np.empty(m, np.int64)  # a non-essential term's block at the row looked at
     lo_w, hi_w = np.empty(m, np.int64), np.empty(m, np.int64)  # each term's postings in the window
     bound, prefix, order = np.empty(m), np.empty(m), np.empty(m, np.int64)
     acc, bits = np.zeros(WINDOW), np.zeros(WINDOW // 64, np.uint64)

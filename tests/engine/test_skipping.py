@@ -139,3 +139,19 @@ def test_lowest_bit_and_seek_helpers() -> None:
     for row in range(0, 270):
         expected = int(np.searchsorted(postings, row, side="left"))
         assert module._seek(postings, 0, len(postings), row) == expected
+
+
+def test_auto_and_compiled_skip_only_in_segments_big_enough(monkeypatch, big) -> None:
+    from retrieval.bm25 import compiled
+
+    assert not compiled.skips("auto", compiled.SKIPPING_MIN_ROWS - 1)
+    assert compiled.skips("auto", compiled.SKIPPING_MIN_ROWS) and compiled.skips("compiled", compiled.SKIPPING_MIN_ROWS)
+    assert compiled.skips("skipping", 1) and not compiled.skips("numpy", 10**9)
+    _, index = big
+    monkeypatch.setattr(compiled, "SKIPPING_MIN_ROWS", len(index.base))
+    calls = []
+    kernel = compiled.maxscore().top_k_skipping
+    monkeypatch.setattr(compiled.maxscore(), "top_k_skipping", lambda *a: calls.append(1) or kernel(*a))
+    for q in questions(15, 200):
+        assert ranked(index.using("compiled"), q, 10) == ranked(index.using("numpy"), q, 10), q
+    assert calls
