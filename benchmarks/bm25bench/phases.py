@@ -103,11 +103,15 @@ def phase_parity(corpus_dir: Path, k: int = TOP_K) -> dict:
     docs = corpus.token_lists()
     index = BM25Index.build(((f"p{i}", "s", d) for i, d in enumerate(docs)), k1=K1, b=B, epsilon=EPSILON)
     bm = BM25Okapi(docs, k1=K1, b=B, epsilon=EPSILON)
-    dense = topk = 0.0
+    dense = topk = skipping_topk = 0.0
     same_rows = 0
     queries = corpus.queries()
+    skipping = index.using("skipping")
     for q in queries:
         ref = bm.get_scores(q["tokens"])
+        skipped = skipping.top(q["tokens"], k)  # the skipping kernel: the same scores, to the bit
+        if skipped:
+            skipping_topk = max(skipping_topk, max(abs(h.score - ref[h.row]) for h in skipped))
         dense = max(dense, float(np.max(np.abs(index.scores(q["tokens"]) - ref))))
         hits = index.top(q["tokens"], k)
         rows = np.array([h.row for h in hits], dtype=np.int64)
@@ -123,4 +127,5 @@ def phase_parity(corpus_dir: Path, k: int = TOP_K) -> dict:
         else:
             topk = math.inf
     return {"passages": len(docs), "queries": len(queries), "max_abs_diff_dense": dense,
-            "max_abs_diff_topk": topk, "queries_identical_topk_scores": same_rows}
+            "max_abs_diff_topk": topk, "max_abs_diff_topk_skipping": skipping_topk,
+            "queries_identical_topk_scores": same_rows}

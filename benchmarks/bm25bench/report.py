@@ -127,7 +127,8 @@ def render_tables(results: dict, markdown: bool = False) -> str:
             p = entry["parity"]
             lines.append(f"Parity BM25Index vs rank_bm25.BM25Okapi ({p.get('passages', 0):,} passages, "
                          f"{p.get('queries')} queries): max |score diff| dense {p.get('max_abs_diff_dense')}, "
-                         f"top-k {p.get('max_abs_diff_topk')}")
+                         f"top-k {p.get('max_abs_diff_topk')}, top-k of the skipping scorer "
+                         f"{p.get('max_abs_diff_topk_skipping')}")
         lines.append("")
         lines += format_table(header, engine_rows(entry), markdown)
         rr = ratio_rows(entry)
