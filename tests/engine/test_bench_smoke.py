@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import bench  # noqa: E402
 
-ENGINES = ("bm25index", "rank_bm25", "bm25s")  # installed with the project and its test extra; tantivy is benchmark-only
+# installed with the project and its test extra; tantivy and PISA are benchmark-only
+ENGINES = ("bm25index", "bm25index_skipping", "rank_bm25", "bm25s")
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +36,11 @@ def test_every_figure_is_reported(results):
     for eng in ENGINES:
         res = entry["engines"][eng]
         assert {"build_s", "save_s", "build_total_s", "peak_rss_mb", "disk_mb"} <= res["build"].keys(), eng
-        assert {"load_s", "first_query_ms", "qps", "p50_ms", "p99_ms", "by_kind", "peak_rss_mb",
+        assert {"load_s", "first_query_ms", "start_s", "qps", "p50_ms", "p99_ms", "by_kind", "peak_rss_mb",
                 "overlap_at_k_vs_ours"} <= res["serve"].keys(), eng
         assert len(res["serve"]["rows"]) == 20
     assert entry["engines"]["bm25index"]["serve"]["overlap_at_k_vs_ours"] == 1.0
+    assert entry["engines"]["bm25index_skipping"]["serve"]["overlap_at_k_vs_ours"] == 1.0  # the same top 10
 
 
 def test_scores_match_rank_bm25(results):
@@ -46,6 +48,7 @@ def test_scores_match_rank_bm25(results):
     assert parity["queries"] == 20
     assert parity["max_abs_diff_dense"] < 1e-6
     assert parity["max_abs_diff_topk"] < 1e-6
+    assert parity["max_abs_diff_topk_skipping"] == 0.0
 
 
 def test_tables_render(results):
