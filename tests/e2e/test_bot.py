@@ -167,6 +167,29 @@ async def test_ask_example_from_the_readme(env) -> None:
     assert "Although **Cuba** officially **recognized** **South** **Korea** in 1949" in embed["fields"][0]["value"]
 
 
+async def test_with_ask_workers_the_answers_come_from_other_processes(leak_check: None, tmp_path: Path,
+                                                                        corpus_dir: Path) -> None:
+    """RETRIEVAL_ASK_WORKERS=2: the bot's questions are answered by spawned worker processes, the same
+    answers, and a document a moderator adds is in the next answer."""
+    async with DiscordStandin(guilds=guilds()) as standin:
+        settings = BotSettings(token=standin.token, moderator_role="Librarian", health_file=tmp_path / "health",
+                               cooldown_questions=1000)
+        retrieval = Settings(db_path=tmp_path / "db" / "corpus.db", corpus_dir=corpus_dir, ask_workers=2)
+        bot = CorpusBot(settings, retrieval, guild_ready_timeout=0.1)
+        async with standin.running(bot):
+            assert bot.corpus.pool is not None
+            await asyncio.to_thread(bot.corpus.ask, "warm up")  # the workers have opened their corpus
+            embed = (await ask(standin, "when did Cuba recognize South Korea?"))["data"]["embeds"][0]
+            assert embed["description"].startswith("**1949**")
+            here = await asyncio.to_thread(bot.corpus.answer, "when did Cuba recognize South Korea?",
+                                           str(GUILD_ID))
+            assert here.short_answer == "1949" and here.citations[0].hit.passage_id in embed["fields"][0]["value"]
+            await asyncio.to_thread(bot.corpus.add_bytes, ETNA, "etna.txt", str(GUILD_ID))
+            embed = (await ask(standin, "How high is Mount Etna?"))["data"]["embeds"][0]
+            assert "3,357" in embed["description"] + embed["fields"][0]["value"]
+    assert not standin.internal_errors, standin.internal_errors
+
+
 async def test_slow_work_is_deferred_then_followed_up(env, monkeypatch) -> None:
     import cogs.common
 
