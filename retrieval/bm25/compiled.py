@@ -106,7 +106,7 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
     if skip and k > 0:
         term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64))
         if bool((term_idf > 0).all()):  # else a contribution may be 0 or negative: no bound holds
-            return _skipping(part, tids, term_idf, allowed, k, k1_plus_1)
+            return _skipping(part, tids, term_idf, allowed, k, k1_plus_1, scratch)
     key = f"c{offset}"
     # touched: one slot more than rows, the kernel writes a row's slot before knowing it is new
     acc, seen, touched = scratch.get(key, n, lambda size: (np.zeros(size), np.zeros(size, dtype=np.uint8),
@@ -133,7 +133,7 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
 
 
 def _skipping(part: ScoredSegment, tids: list[int], term_idf: np.ndarray, allowed: frozenset[str] | None, k: int,
-              k1_plus_1: float) -> Candidates:
+              k1_plus_1: float, scratch: Scratch) -> Candidates:
     """candidates() by block-max MaxScore: the same rows and floats, most postings never read."""
     seg, offset, _, weights, norm, dead = part
     module = block_max()
@@ -150,10 +150,17 @@ def _skipping(part: ScoredSegment, tids: list[int], term_idf: np.ndarray, allowe
             mode, row_norm, max_w, weights = module.MODE_NORM, norm, _NO_FLOATS, _NO_FLOATS
     table_allowed = _NO_FLAGS if allowed is None else readonly(scope_table(seg, allowed))
     out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
-    m = maxscore().top_k_skipping(mode, seg.indptr, seg.postings, weights, seg.tfs, row_norm, seg.doc_len, table, k1,
+    kernel = maxscore()
+    key = "window"  # per thread, shared by the segments: the kernel leaves it clean
+    work = scratch.get(key, kernel.WINDOW, kernel.window_scratch)
+    try:
+        m = kernel.top_k_skipping(mode, seg.indptr, seg.postings, weights, seg.tfs, row_norm, seg.doc_len, table, k1,
                                   b, avgdl, term_idf, readonly(np.array(tids, dtype=np.int64)), block_ptr, last,
                                   max_tf, short_row, max_w, module.BLOCK, _NO_FLAGS if dead is None else dead,
-                                  seg.scope_ids, table_allowed, k, out_rows, out_scores)
+                                  seg.scope_ids, table_allowed, k, *work, out_rows, out_scores)
+    except BaseException:
+        scratch.drop(key)  # never reuse work arrays the kernel may have left half-cleared
+        raise
     return (out_rows[:m] + offset if offset else out_rows[:m]), out_scores[:m], True
 
 

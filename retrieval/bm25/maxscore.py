@@ -27,6 +27,13 @@ WINDOW = 1 << 14  # rows per window: a 128 KB accumulator, in the core's second-
 PROBE_POSTINGS = 32  # reading a term's postings beats looking rows up when it has < this many per hopeful row
 
 
+def window_scratch(size: int = WINDOW) -> tuple[np.ndarray, ...]:
+    """The kernel's work arrays, clean: acc, bits, touched (one slot more: a row is written before it is
+    known new), hope_rows, hope_s, slot (a hopeful row's index in hope_rows, -1 for the others)."""
+    return (np.zeros(size), np.zeros(size // 64, np.uint64), np.empty(size + 1, np.int64), np.empty(size, np.int64),
+            np.empty(size), np.full(size, -1, np.int64))
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _find(postings, last, bp_t: int, first: int, stop: int, pos: int, bk: int, bk_stop: int, size: int,
           row: int) -> int:
@@ -43,9 +50,12 @@ def _find(postings, last, bp_t: int, first: int, stop: int, pos: int, bk: int, b
 @njit(cache=True, nogil=True)
 def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, table, k1: float, b: float,
                    avgdl: float, term_idf, tids, block_ptr, last, max_tf, short_row, max_w, size: int, dead,
-                   scope_ids, allowed, k: int, out_rows, out_scores) -> int:
+                   scope_ids, allowed, k: int, acc, bits, touched, hope_rows, hope_s, slot, out_rows,
+                   out_scores) -> int:
     """The k best rows into out_rows/out_scores, best first, as kernels.top_k / top_k_scoped rank them;
-    returns how many. term_idf[j]: query term j's IDF (every one > 0); empty dead / allowed: no filter."""
+    returns how many. term_idf[j]: query term j's IDF (every one > 0); empty dead / allowed: no filter.
+    Work arrays (`window_scratch`, kept between questions: allocating them costs page faults each time):
+    acc, bits and slot come in clean (zeros, zeros, -1) and are left so; touched, hope_rows, hope_s not."""
     m = tids.shape[0]
     k1_plus_1 = k1 + 1.0
     check_dead, check_scope = dead.shape[0] > 0, allowed.shape[0] > 0
@@ -54,10 +64,6 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
     row_blk = np.empty(m, np.int64)  # a non-essential term's block at the row looked at
     lo_w, hi_w = np.empty(m, np.int64), np.empty(m, np.int64)  # each term's postings in the window
     bound, prefix, order = np.empty(m), np.empty(m), np.empty(m, np.int64)
-    acc, bits = np.zeros(WINDOW), np.zeros(WINDOW // 64, np.uint64)
-    touched = np.empty(WINDOW + 1, np.int64)  # one slot more: a row is written before it is known new
-    hope_rows, hope_s = np.empty(WINDOW, np.int64), np.empty(WINDOW)
-    slot = np.full(WINDOW, -1, np.int64)  # a hopeful row's index in hope_rows, -1 for the others
     start = _END
     for j in range(m):
         t = tids[j]

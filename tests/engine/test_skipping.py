@@ -155,3 +155,12 @@ def test_auto_and_compiled_skip_only_in_segments_big_enough(monkeypatch, big) ->
     for q in questions(15, 200):
         assert ranked(index.using("compiled"), q, 10) == ranked(index.using("numpy"), q, 10), q
     assert calls
+
+
+def test_the_work_arrays_kept_between_questions_are_left_clean(big) -> None:
+    _, index = big
+    skipping = index.using("skipping")
+    for q in questions(16, 300):
+        skipping.top(q, 10, ["s0", "s1"] if len(q) % 2 else None)
+    acc, bits, _, _, _, slot = skipping.scratch.held("window")
+    assert not acc.any() and not bits.any() and (slot == -1).all()
