@@ -205,7 +205,7 @@ class Corpus:
                   source: str | None = None) -> IngestReport:
         """An uploaded file (e.g. a Discord attachment)."""
         with self.changing(scope):
-            doc_id = DocIds(self.store, scope).for_file(name, Path(name).name)
+            doc_id = DocIds.for_upload(self.store, scope, name)
             self.check_quota(scope, Addition(1, 0, 0, doc_id))  # before any parsing
             # parsed in a child process under CPU and memory limits: an upload is untrusted
             prepared = prepare_bounded(data, name, self.settings, scope=scope, title=title, source=source, doc_id=doc_id)

@@ -66,6 +66,18 @@ class DocIds:
                 self.by_path[d.path] = d.id
         self.scope = scope
 
+    @staticmethod
+    def for_upload(store: Store, scope: str, name: str) -> str:
+        """for_file(name, its file name) for one upload, reading only the documents its id could be: a scope
+        can hold a million documents (the operator's), and reading them all took seconds an upload."""
+        key = Path(name).name  # never a stored path: those are absolute (read_file), so by_path cannot match it
+        doc_id = make_doc_id(name, scope)
+        existing = store.get_document(doc_id, with_text=False, missing_ok=True)
+        owner = (existing.path or existing.source) if existing is not None else key
+        if owner != key and not owner.startswith(key + " ("):
+            return make_doc_id(name, scope, distinct=True)
+        return doc_id
+
     def for_file(self, name: str, key: str) -> str:
         """`key`: what identifies the file: its absolute path, or an upload's file name (an upload's
         source is its name, maybe followed by " (added by ...)")."""
