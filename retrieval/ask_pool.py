@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import threading
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from .config import Settings
@@ -47,6 +47,7 @@ class AskPool:
     def __init__(self, settings: Settings, workers: int) -> None:
         self.settings, self.workers = settings, workers
         self._lock = threading.Lock()
+        self._closed = False
         self._executor = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -59,17 +60,23 @@ class AskPool:
         return executor
 
     def ask(self, question: str, scope: str | None, k: int, here: Callable[[], Answer]) -> Answer:
-        """The answer from a worker; `here` answers in this process when the pool is broken."""
+        """The answer from a worker; `here` answers in this process when the pool is broken or closing."""
         executor = self._executor
         try:
             return executor.submit(_answer, question, scope, k).result()
         except BrokenProcessPool:
             log.warning("an ask worker stopped; answering here and starting the workers again")
             with self._lock:
-                if self._executor is executor:
+                if self._executor is executor and not self._closed:
                     executor.shutdown(wait=False, cancel_futures=True)
                     self._executor = self._start()
             return here()
+        except (RuntimeError, CancelledError):  # closing: submit refused, or the question cancelled
+            if not self._closed:
+                raise
+            return here()
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -152,8 +152,9 @@ class Settings:
                   ("upload_cpu_seconds", self.upload_cpu_seconds >= 1, "1 or more"),
                   ("upload_memory_mb", self.upload_memory_mb >= 64, "64 or more"),
                   ("scorer", self.scorer in SCORERS, "auto, numpy, compiled or skipping"),
-                  ("ask_workers", 0 <= self.ask_workers <= 64 and (not self.ask_workers or self.engine == "bm25"),
-                   "0 (none) to 64, with the bm25 engine"),
+                  ("ask_workers", 0 <= self.ask_workers <= 64 and (not self.ask_workers or (
+                      self.engine == "bm25" and (bool(self.db_url) or str(self.db_path) != ":memory:"))),
+                   "0 (none) to 64, with the bm25 engine and a database file or server (workers share it)"),
                   ("engine", bool(self.engine.strip()), "bm25 or a module name"),
                   ("jobs", self.jobs in ("inline", "worker") and (self.jobs == "inline" or bool(self.db_url)),
                    "inline, or worker with a postgresql:// RETRIEVAL_DB")]

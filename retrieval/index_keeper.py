@@ -40,6 +40,11 @@ def keeper(store: Store, settings: Settings, reader: bool = False) -> "IndexKeep
     return IndexKeeper(store, settings, reader=reader)
 
 
+def _saved_key(header: dict) -> tuple:
+    """What identifies a saved index: its files and generation."""
+    return header.get("base"), header.get("delta"), header.get("deleted"), header.get("generation")
+
+
 def index_dir(settings: Settings) -> Path:
     """Where the index of a database lives: RETRIEVAL_INDEX_DIR, else `<db>.index/` beside the SQLite file, or
     for PostgreSQL `<database name>.index/` in the data folder (each process keeps its own copy)."""
@@ -74,6 +79,7 @@ class IndexKeeper:
         """reader: a process that answers beside the one that keeps the index files (retrieval/ask_pool.py):
         it loads them, follows the store's changes in memory, and never writes them."""
         self.store, self.settings, self.reader = store, settings, reader
+        self._taken: tuple | None = None  # a reader: the saved index it serves (base, delta, deleted, generation)
         self.index_dir = index_dir(settings)
         self._lock = threading.Lock()  # the write and index update, for every server
         self._merge_thread: threading.Thread | None = None
@@ -123,7 +129,9 @@ class IndexKeeper:
         header = BM25Index.read_header(self.index_dir)
         if header and all(header.get(k) == v for k, v in wanted.items()):
             try:
-                return BM25Index.load(self.index_dir, backend=self.settings.scorer)
+                index = BM25Index.load(self.index_dir, backend=self.settings.scorer)
+                self._taken = _saved_key(header)
+                return index
             except (OSError, ValueError, KeyError) as exc:
                 log.warning("index at %s unusable (%s); rebuilding", self.index_dir, exc)
         return self._build_index()
@@ -178,9 +186,32 @@ class IndexKeeper:
         if not self._lock.acquire(blocking=False):
             return False
         try:
+            if self.reader and self._take_up_saved():
+                return True
             return self._apply_logged()
         finally:
             self._lock.release()
+
+    def _take_up_saved(self) -> bool:
+        """A reader serves the keeping process's saved index once it is at the store's generation, rather than
+        its own delta: the same layout as the keeper's snapshot, so the same ties and the same floats (the
+        mean IDF behind rank-bm25's floor is summed in term order). Only new files are read: the base it
+        already has is used again while the header names it."""
+        header = BM25Index.read_header(self.index_dir)
+        if not header or _saved_key(header) == self._taken:
+            return False
+        generation = self.store.generation
+        if not all(header.get(k) == v for k, v in self._index_header(generation).items()):
+            return False  # not saved yet (the keeper saves right after its commit): the log meanwhile
+        try:
+            index = BM25Index.load(self.index_dir, backend=self.settings.scorer, loaded_base=self.retriever.base)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("the saved index at %s is unusable here (%s); following the log", self.index_dir, exc)
+            return False
+        self._taken = _saved_key(header)
+        self._serve(index)
+        self._weigh_in_background(index)
+        return True
 
     def _apply_logged(self, rebuild: bool = False) -> bool:
         """The logged changes after the index's generation, as one delta (a rebuild when asked, or when the log
@@ -240,16 +271,15 @@ class IndexKeeper:
         header = BM25Index.read_header(self.index_dir)
         if header and all(header.get(k) == v for k, v in self._index_header(generation).items()):
             try:
-                return BM25Index.load(self.index_dir, backend=self.settings.scorer)
+                index = BM25Index.load(self.index_dir, backend=self.settings.scorer)
             except (OSError, ValueError, KeyError):
                 return None
+            self._taken = _saved_key(header)
+            return index
         return None
 
     def _schedule_merge(self) -> None:
-        if self.reader:  # the keeping process merges and saves; a reader takes that index up once saved
-            saved = self._saved_at(self.store.generation)
-            if saved is not None and saved.drift < self.retriever.drift:
-                self._serve(saved)
+        if self.reader:  # the keeping process merges and saves; a reader takes that index up (_take_up_saved)
             return
         if not MERGE_IN_BACKGROUND or str(self.settings.db_path) == ":memory:":
             self._serve(self._build_index())

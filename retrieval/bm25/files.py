@@ -216,7 +216,7 @@ def save_index(index: BM25Index, folder: Path) -> dict:
     return header
 
 
-def load_index(folder: Path, make: Callable[..., BM25Index]) -> BM25Index:
+def load_index(folder: Path, make: Callable[..., BM25Index], loaded_base: Segment | None = None) -> BM25Index:
     """make(base, k1=, b=, epsilon=, header=, delta=, deleted=) of the segments the header names, memory-mapped,
     after checking every file against the header's size and CRC-32 and every id and offset against the
     arrays' bounds. FileNotFoundError when there is no index of this format (an earlier release's has no
@@ -227,7 +227,7 @@ def load_index(folder: Path, make: Callable[..., BM25Index]) -> BM25Index:
         found = "no header" if header is None else f"format {header.get('format')!r}"
         raise FileNotFoundError(f"no usable index in {folder} ({found}; this release reads {FORMAT_VERSION})")
     try:
-        return _load_checked(folder, header, make)
+        return _load_checked(folder, header, make, loaded_base)
     except (CorruptIndex, OSError):
         raise
     except (ValueError, KeyError, IndexError, TypeError, EOFError, OverflowError) as exc:
@@ -235,7 +235,8 @@ def load_index(folder: Path, make: Callable[..., BM25Index]) -> BM25Index:
         raise CorruptIndex(f"unreadable ({type(exc).__name__}: {exc})") from exc
 
 
-def _load_checked(folder: Path, header: dict, make: Callable[..., BM25Index]) -> BM25Index:
+def _load_checked(folder: Path, header: dict, make: Callable[..., BM25Index],
+                  loaded_base: Segment | None = None) -> BM25Index:
     base_name, delta_name, deleted_name = header.get("base"), header.get("delta"), header.get("deleted")
     checksums = header.get("checksums")
     if not _plain_name(base_name) or not all(x is None or _plain_name(x) for x in (delta_name, deleted_name)):
@@ -256,8 +257,10 @@ def _load_checked(folder: Path, header: dict, make: Callable[..., BM25Index]) ->
     k1, b, epsilon, passages = (header.get(k) for k in ("k1", "b", "epsilon", "passages"))
     if not all(type(x) in (int, float) and math.isfinite(x) for x in (k1, b, epsilon)) or type(passages) is not int:
         raise CorruptIndex("the header's BM25 parameters or passage count are not numbers")
-    _verify_files(folder, checksums)
-    base = load_segment(folder / base_name, per_segment[base_name])
+    reuse = (loaded_base is not None and loaded_base.name == base_name
+             and loaded_base.checksums == per_segment[base_name])
+    _verify_files(folder, {k: v for k, v in checksums.items() if not (reuse and k.startswith(f"{base_name}/"))})
+    base = loaded_base if reuse else load_segment(folder / base_name, per_segment[base_name])
     delta = load_segment(folder / delta_name, per_segment[delta_name]) if delta_name is not None else None
     deleted = None
     if deleted_name is not None:

@@ -258,6 +258,8 @@ class BM25Index:
         return files.read_header(folder)
 
     @classmethod
-    def load(cls, folder: Path, *, backend: Backend = "auto") -> "BM25Index":
-        """Memory-mapped, after every file and array is checked (CorruptIndex, FileNotFoundError: files.load_index)."""
-        return files.load_index(folder, lambda base, **parts: cls(base, backend=backend, **parts))
+    def load(cls, folder: Path, *, backend: Backend = "auto", loaded_base: Segment | None = None) -> "BM25Index":
+        """Memory-mapped, after every file and array is checked (CorruptIndex, FileNotFoundError: files.load_index).
+        loaded_base: a base segment already loaded (and checked) from this folder, used again when the header
+        still names it with the same checksums: only the delta's files are read and checked."""
+        return files.load_index(folder, lambda base, **parts: cls(base, backend=backend, **parts), loaded_base)

@@ -63,6 +63,22 @@ def test_a_change_is_in_the_next_answer_of_every_worker(pooled: Corpus) -> None:
     assert not any(pooled.ask(question, scope="g1").found for _ in range(4))
 
 
+def test_after_a_rebuild_workers_serve_the_keepers_layout_same_ties_same_floats(pooled: Corpus) -> None:
+    """A worker following the log would lay out a big change as a delta while the keeping process rebuilds:
+    tied passages would come in another order. Workers take up the keeper's saved index instead."""
+    text = "The Quillfeather observatory on Marrow Island was completed in 1911 by the Ostrander survey."
+    pooled.ingest_records([("zz-later", "Observatory note", text)], scope="g1")
+    for _ in range(4):
+        pooled.ask("observatory", "g1")  # every worker has followed the first change
+    fillers = [(f"filler{i:04d}", f"Filler {i}", f"Filler paragraph {i} about gardens and rivers.") for i in range(200)]
+    pooled.ingest_records([("aa-early", "Observatory note", text)] + fillers, scope="g1")  # a full rebuild
+    question = "When was the Quillfeather observatory on Marrow Island completed?"
+    here = pooled.answer(question, "g1")
+    assert [c.hit.passage_id for c in here.citations][:2] == ["aa-early#0", "zz-later#0"]
+    with ThreadPoolExecutor(4) as threads:
+        assert all(a == here for a in threads.map(lambda _: pooled.ask(question, "g1"), range(8)))
+
+
 def test_a_bad_question_is_the_same_one_line(pooled: Corpus) -> None:
     with pytest.raises(BadQuestion) as pooled_error:
         pooled.ask("   ")
@@ -81,8 +97,21 @@ def test_a_killed_worker_costs_no_answer(pooled: Corpus) -> None:
     assert pooled.ask(question) == expected  # and by the new workers
 
 
+def test_a_closed_pool_leaves_no_worker_and_answers_here(pooled: Corpus) -> None:
+    question = SEED_QA[0]["q"]
+    pool = pooled.pool
+    workers = list(pool._executor._processes)  # noqa: SLF001 - the real worker processes
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    pool.close()
+    assert pool.ask(question, None, 10, lambda: pooled.answer(question)) == pooled.answer(question)
+    assert not pool._executor._processes  # noqa: SLF001 - no worker started again after close
+
+
 def test_ask_workers_setting_is_checked() -> None:
     with pytest.raises(BadSetting, match="RETRIEVAL_ASK_WORKERS"):
         Settings(ask_workers=-1)
     with pytest.raises(BadSetting, match="bm25 engine"):
         Settings(ask_workers=2, engine="my_engine")
+    with pytest.raises(BadSetting, match="database file or server"):
+        Settings(ask_workers=2, db_path=Path(":memory:"))  # a worker would open its own, empty database

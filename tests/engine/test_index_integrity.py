@@ -348,3 +348,22 @@ def test_parameters_that_allow_negative_contributions_are_scored_without_the_ker
     index = BM25Index.build(((f"p{i}", "", d) for i, d in enumerate(docs)), k1=1.5, b=4.0, backend="compiled")
     expected = BM25Okapi(docs, k1=1.5, b=4.0).get_scores(["a", "b", "c"])
     assert index.top(["a", "b", "c"], 10) == [(0, pytest.approx(expected[0], abs=1e-12))]
+
+
+def test_a_loaded_base_is_used_again_only_while_the_header_names_it(tmp_path: Path) -> None:
+    """An ask worker takes up the keeper's saved index after each change: the base it already has (checked
+    when loaded) is used again, and only the delta's files are read; a new base is loaded and checked."""
+    rows = [(f"d{i}#0", "", [f"w{i % 7}", f"v{i % 3}", "common"]) for i in range(60)]
+    folder = tmp_path / "index"
+    first = BM25Index.build(rows)
+    first.save(folder)
+    loaded = BM25Index.load(folder)
+    changed = first.with_changes(add=[("new#0", "", ["w1", "fresh"])])
+    changed.save(folder)  # the same base, a delta beside it
+    again = BM25Index.load(folder, loaded_base=loaded.base)
+    assert again.base is loaded.base and again.delta is not None
+    assert [(h.row, h.score) for h in again.top(["fresh", "w1"], 5)] == [(h.row, h.score)
+                                                                         for h in changed.top(["fresh", "w1"], 5)]
+    BM25Index.build(rows[:30]).save(folder)  # a new base
+    rebuilt = BM25Index.load(folder, loaded_base=loaded.base)
+    assert rebuilt.base is not loaded.base and len(rebuilt) == 30
