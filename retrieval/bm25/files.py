@@ -157,7 +157,7 @@ def load_segment(folder: Path, files: Mapping[str, list[int]] | None = None) -> 
     segment = Segment(passage_ids=passage_ids, scopes=meta["scopes"], vocab=vocab, weights=weights,
                       doc_sorted=meta["doc_sorted"], name=folder.name, **arrays)
     try:
-        segment.check()
+        segment.check(release=_unmap_pages)  # each big array's pages dropped once checked: a lower peak
     except CorruptIndex as exc:
         raise CorruptIndex(f"{folder.name}: {exc}") from None
     for array in (*arrays.values(), weights, passage_ids.blob, passage_ids.offsets):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import gc
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -71,11 +71,12 @@ class Segment:
                                                         self.scope_ptr, self.scope_tids, self.scope_dfs)
         return self._scope_counts
 
-    def check(self) -> None:
-        """CorruptIndex unless every id and offset the scorers index with is in range (validate.py)."""
+    def check(self, release: Callable[[np.ndarray], None] | None = None) -> None:
+        """CorruptIndex unless every id and offset the scorers index with is in range (validate.py);
+        release(array) once an array's checks are done."""
         from .validate import check_segment
 
-        check_segment(self)
+        check_segment(self, release)
 
     # -- building -----------------------------------------------------------------------------------
     @classmethod

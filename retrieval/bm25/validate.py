@@ -8,6 +8,7 @@ past the end would be a write into another array, not an IndexError. Vectorised,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,10 +69,12 @@ def check_strings(strings: Strings) -> None:
         raise CorruptIndex(f"passage ids are not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
-def check_segment(seg: "Segment") -> None:
+def check_segment(seg: "Segment", release: Callable[[np.ndarray], None] | None = None) -> None:
     """CorruptIndex unless every id and offset the scorers index with is in range, as `Segment.build`
     makes them. Bounds and order only (whether the forward index counts what the postings count is not
-    checked: that costs a bincount, and checksums catch accidents)."""
+    checked: that costs a bincount, and checksums catch accidents). release(array): called once an array's
+    checks are done (files.py drops a memory-mapped array's pages then: the peak is one array, not all)."""
+    release = release or (lambda array: None)
     n, n_terms, n_post = len(seg), len(seg.vocab), len(seg.postings)
     if isinstance(seg.passage_ids, Strings):
         check_strings(seg.passage_ids)
@@ -86,8 +89,10 @@ def check_segment(seg: "Segment") -> None:
         raise CorruptIndex("a posting's row id is out of range")
     if not rows_ascending(postings, indptr):
         raise CorruptIndex("a term's row ids are not strictly ascending")
+    release(postings)
     if not in_range(seg.tfs, 1, 1 << 31):
         raise CorruptIndex("a term frequency is below 1")
+    release(seg.tfs)
     # Per row: lengths, scopes and the forward index (row -> terms, read when rows are deleted).
     if len(seg.doc_len) != n or not in_range(seg.doc_len, 0, 1 << 31):
         raise CorruptIndex("passage lengths out of range")
@@ -99,8 +104,10 @@ def check_segment(seg: "Segment") -> None:
         raise CorruptIndex("forward index offsets out of range")
     if not in_range(fwd_tids, 0, n_terms):
         raise CorruptIndex("a forward term id is out of range")
+    release(fwd_tids)
     if not in_range(seg.fwd_tfs, 1, 1 << 31):
         raise CorruptIndex("a forward term frequency is below 1")
+    release(seg.fwd_tfs)
     # Scores: every IDF a number, and a term of positive IDF only positive weights (the kernel takes a
     # row's 0.0 for "not touched yet" on such terms).
     if len(seg.idf) != n_terms or not np.all(np.isfinite(seg.idf)):
@@ -111,6 +118,7 @@ def check_segment(seg: "Segment") -> None:
             hi = min(n_post, lo + CHECK_CHUNK)
             if np.any(positive[lo:hi] & ~(seg.weights[lo:hi] > 0)):
                 raise CorruptIndex("a posting weight is not positive where its term's IDF is")
+        release(seg.weights)
     # Per-scope statistics (scoped questions' IDFs): in range and adding up to the postings' df.
     problem = seg.scope_counts.problem(n_terms, df)
     if problem:
