@@ -367,3 +367,14 @@ def test_a_loaded_base_is_used_again_only_while_the_header_names_it(tmp_path: Pa
     BM25Index.build(rows[:30]).save(folder)  # a new base
     rebuilt = BM25Index.load(folder, loaded_base=loaded.base)
     assert rebuilt.base is not loaded.base and len(rebuilt) == 30
+
+
+def test_each_big_array_is_released_once_checked(tmp_path: Path) -> None:
+    """Loading checks every posting; each big array is handed back (its pages dropped) as soon as its own
+    checks are done, so the load's peak memory is about one array, not the whole index (BENCHMARKS.md)."""
+    index = BM25Index.build([(f"d{i}#0", "", [f"w{i % 7}", "common"]) for i in range(50)])
+    seg = index.base
+    released: list[int] = []
+    seg.check(release=lambda array: released.append(id(array)))
+    for name in ("postings", "tfs", "fwd_tids", "fwd_tfs", "weights"):
+        assert id(getattr(seg, name)) in released, name
