@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _length_norm, _term_score
+from .kernels import _term_score, scoped_norm
 
 BLOCK = 128  # postings per block, as PISA and tantivy keep them
 SLACK = 1e-9  # relative margin of every pruning test: sums of bounds vs the k-th best score
@@ -78,10 +78,8 @@ def _contribution(mode: int, p: int, r: int, w: float, weights, tfs, norm, doc_l
         return weights[p]
     if mode == MODE_NORM:
         return _term_score(w, np.float64(tfs[p]), k1_plus_1, norm[r])
-    tf = np.float64(tfs[p])  # kernels._scoped_contribution, written out: numba inlines it only so
-    d = doc_len[r]
-    n = table[d] if d < table.shape[0] else _length_norm(np.float64(d), k1, b, avgdl)
-    return _term_score(w, tf, k1_plus_1, n)
+    tf = np.float64(tfs[p])  # kernels._scoped_contribution's expression: numba inlines only what is marked so
+    return _term_score(w, tf, k1_plus_1, scoped_norm(doc_len[r], table, k1, b, avgdl))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -92,15 +90,10 @@ def _bound(mode: int, bk: int, w: float, max_w, max_tf, short_row, norm, doc_len
         return max_w[bk]
     tf = np.float64(max_tf[bk])
     r = short_row[bk]
-    if mode == MODE_NORM:
-        n = norm[r]
-    else:
-        d = doc_len[r]
-        n = table[d] if d < table.shape[0] else _length_norm(np.float64(d), k1, b, avgdl)
+    n = norm[r] if mode == MODE_NORM else scoped_norm(doc_len[r], table, k1, b, avgdl)
     return _term_score(w, tf, k1_plus_1, n) * (1.0 + SLACK)
 
 
-WINDOW = 1 << 14  # rows scored together: their accumulator (32 KB) stays in the CPU's first cache
 _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
 _DEBRUIJN_TABLE = np.array([0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4, 62, 55, 59, 36, 53, 51, 43, 22,
                             45, 39, 33, 30, 24, 18, 12, 5, 63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23,
