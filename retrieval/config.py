@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from .errors import BadSetting
 
-SCORERS = ("auto", "numpy", "compiled", "skipping")  # retrieval/bm25/compiled.py BACKENDS (not imported here: numpy)
+SCORERS = ("auto", "numpy", "compiled", "skipping")  # how BM25 scores; retrieval/bm25/compiled.py: BACKENDS
 
 T = TypeVar("T", int, float)
 

@@ -12,22 +12,23 @@ with the same floats.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Literal
 
 import numpy as np
 
+from ..config import SCORERS
 from .arrays import readonly
 from .scoring import Candidates, LengthNorm, ScoredSegment, Scratch, scope_table
 
 Backend = Literal["auto", "numpy", "compiled", "skipping"]
-BACKENDS: tuple[Backend, ...] = ("auto", "numpy", "compiled", "skipping")
+BACKENDS: tuple[Backend, ...] = SCORERS  # Settings.scorer's values
 COMPILED_MIN_ROWS = 20_000
 SKIPPING_MIN_ROWS = 2_000_000
 _NO_FLOATS, _NO_FLAGS = readonly(np.zeros(0)), readonly(np.zeros(0, dtype=bool))  # "no such array", for the kernel
 _KERNELS = None
-_BLOCK_MAX = None
 _WARM = threading.Event()  # the kernels are loaded in this process (BM25Index.warm_up): "auto" may use them
 
 
@@ -43,18 +44,19 @@ def kernels():
     return _KERNELS or None
 
 
+@functools.cache
 def block_max():
-    """retrieval.bm25.block_max (numba), imported with the kernels."""
-    global _BLOCK_MAX
-    if _BLOCK_MAX is None and kernels() is not None:
-        from . import block_max as module
+    """retrieval.bm25.block_max (numba), imported on first need; None without numba."""
+    if kernels() is None:
+        return None
+    from . import block_max as module
 
-        _BLOCK_MAX = module
-    return _BLOCK_MAX
+    return module
 
 
+@functools.cache
 def maxscore():
-    """retrieval.bm25.maxscore (numba): the skipping kernel."""
+    """retrieval.bm25.maxscore (numba), the skipping kernel, imported on first need; None without numba."""
     if kernels() is None:
         return None
     from . import maxscore as module
@@ -103,10 +105,10 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
     skipping postings (block_max.py) when every query term's IDF is positive and `skip`."""
     seg, offset, idf, weights, norm, dead = part
     n = len(seg)
-    if skip and k > 0:
-        term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64))
-        if bool((term_idf > 0).all()):  # else a contribution may be 0 or negative: no bound holds
-            return _skipping(part, tids, term_idf, allowed, k, k1_plus_1, scratch)
+    scoped = isinstance(norm, LengthNorm)  # within scopes: their IDFs per query term, lengths per row
+    term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64)) if skip or scoped else None
+    if skip and k > 0 and bool((term_idf > 0).all()):  # else a contribution may be 0 or negative: no bound
+        return _skipping(part, tids, term_idf, allowed, k, k1_plus_1, scratch)
     key = f"c{offset}"
     # touched: one slot more than rows, the kernel writes a row's slot before knowing it is new
     acc, seen, touched = scratch.get(key, n, lambda size: (np.zeros(size), np.zeros(size, dtype=np.uint8),
@@ -116,9 +118,8 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
     query = readonly(np.array(tids, dtype=np.int64))
     dead = _NO_FLAGS if dead is None else dead
     try:
-        if isinstance(norm, LengthNorm):  # within scopes: their IDFs per query term, lengths per row
+        if scoped:
             view = norm.view
-            term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64))
             m = kernels().top_k_scoped(seg.indptr, seg.postings, seg.tfs, seg.doc_len, view.length_norms, view.k1,
                                        view.b, view.avgdl, term_idf, query, acc, seen, touched, dead, seg.scope_ids,
                                        table, k, out_rows, out_scores)
