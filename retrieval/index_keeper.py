@@ -19,6 +19,7 @@ from pathlib import Path
 from .bm25 import BM25Index
 from .bm25 import compiled
 from .bm25.compiled import COMPILED_MIN_ROWS
+from .bm25.segment import Segment
 from .config import Settings
 from .engines import StoreRow, index_rows
 from .models import IngestReport
@@ -125,16 +126,8 @@ class IndexKeeper:
     def _load_or_build_index(self) -> BM25Index:
         """The saved base + delta when its header matches the store (generation, tokenizer, BM25
         parameters); anything else (stale, half-written, other format) is rebuilt from the store."""
-        wanted = self._index_header()
-        header = BM25Index.read_header(self.index_dir)
-        if header and all(header.get(k) == v for k, v in wanted.items()):
-            try:
-                index = BM25Index.load(self.index_dir, backend=self.settings.scorer)
-                self._taken = _saved_key(header)
-                return index
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("index at %s unusable (%s); rebuilding", self.index_dir, exc)
-        return self._build_index()
+        saved = self._saved_at(self.store.generation)
+        return saved if saved is not None else self._build_index()
 
     def _new_index(self, raw: Iterable[StoreRow], header: dict) -> BM25Index:
         s = self.settings
@@ -200,15 +193,9 @@ class IndexKeeper:
         header = BM25Index.read_header(self.index_dir)
         if not header or _saved_key(header) == self._taken:
             return False
-        generation = self.store.generation
-        if not all(header.get(k) == v for k, v in self._index_header(generation).items()):
-            return False  # not saved yet (the keeper saves right after its commit): the log meanwhile
-        try:
-            index = BM25Index.load(self.index_dir, backend=self.settings.scorer, loaded_base=self.retriever.base)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("the saved index at %s is unusable here (%s); following the log", self.index_dir, exc)
-            return False
-        self._taken = _saved_key(header)
+        index = self._saved_at(self.store.generation, header, self.retriever.base, instead="following the log")
+        if index is None:
+            return False  # not saved yet (the keeper saves right after its commit) or unusable: the log
         self._serve(index)
         self._weigh_in_background(index)
         return True
@@ -266,17 +253,21 @@ class IndexKeeper:
         if self._weigh_thread is not None:
             self._weigh_thread.join(timeout)
 
-    def _saved_at(self, generation: int) -> BM25Index | None:
-        """The saved index, when it is at this generation with these settings (a reader's shortcut)."""
-        header = BM25Index.read_header(self.index_dir)
-        if header and all(header.get(k) == v for k, v in self._index_header(generation).items()):
-            try:
-                index = BM25Index.load(self.index_dir, backend=self.settings.scorer)
-            except (OSError, ValueError, KeyError):
-                return None
-            self._taken = _saved_key(header)
-            return index
-        return None
+    def _saved_at(self, generation: int, header: dict | None = None, loaded_base: Segment | None = None,
+                  instead: str = "rebuilding") -> BM25Index | None:
+        """The saved index when its header (read now unless given) matches the store at this generation and
+        these settings, else None (also when its files are unusable: logged, with what is done `instead`).
+        loaded_base: BM25Index.load's."""
+        header = BM25Index.read_header(self.index_dir) if header is None else header
+        if not header or not all(header.get(k) == v for k, v in self._index_header(generation).items()):
+            return None
+        try:
+            index = BM25Index.load(self.index_dir, backend=self.settings.scorer, loaded_base=loaded_base)
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("index at %s unusable (%s); %s", self.index_dir, exc, instead)
+            return None
+        self._taken = _saved_key(header)
+        return index
 
     def _schedule_merge(self) -> None:
         if self.reader:  # the keeping process merges and saves; a reader takes that index up (_take_up_saved)
