@@ -4,8 +4,9 @@ Most of an ask is Python (reading the question, the answer layer, rendering) and
 threads add no throughput: measured, asks/s stayed flat from 1 to 8 questions in flight (BENCHMARKS.md).
 Worker processes do scale. Each opens the same store and the same index files as a reader (Corpus(reader=
 True)): the index is memory-mapped, so its pages are shared through the OS, and the worker never writes it.
-Before each question a worker applies the store's change log to its own index, so an answer includes every
-change committed before it was asked, as an answer from the bot's own process would.
+Before each question a worker catches up (IndexKeeper.follow): it takes up the index the bot's process saved
+at the store's generation, or applies the store's change log until that is saved, so an answer includes every
+change committed before it was asked and ranks as an answer from the bot's own process would.
 
 A worker that dies (killed, out of memory) costs no answer: that question is answered in the bot's own
 process and the pool is started again for the next ones.
