@@ -73,8 +73,7 @@ class DocIds:
         key = Path(name).name  # never a stored path: those are absolute (read_file), so by_path cannot match it
         doc_id = make_doc_id(name, scope)
         existing = store.get_document(doc_id, with_text=False, missing_ok=True)
-        owner = (existing.path or existing.source) if existing is not None else key
-        if owner != key and not owner.startswith(key + " ("):
+        if existing is not None and _another_file(existing.path or existing.source, key):
             return make_doc_id(name, scope, distinct=True)
         return doc_id
 
@@ -84,12 +83,17 @@ class DocIds:
         if key in self.by_path:
             return self.by_path[key]
         doc_id = make_doc_id(name, self.scope)
-        owner = self.owner.get(doc_id, key)
-        if owner != key and not owner.startswith(key + " ("):
+        if _another_file(self.owner.get(doc_id, key), key):
             doc_id = make_doc_id(name, self.scope, distinct=True)
         self.owner[doc_id] = key
         self.by_path[key] = doc_id
         return doc_id
+
+
+def _another_file(owner: str, key: str) -> bool:
+    """Whether an id's owner (a path, or an upload's source: its name, maybe followed by " (added by ...)")
+    is a file other than the one `key` identifies."""
+    return owner != key and not owner.startswith(key + " (")
 
 
 def _content_hash(data: bytes, title: str, settings: Settings) -> str:
