@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCIFACT = ROOT.parent / "shared" / "eval" / "data" / "scifact"
+
+from benchmarks.processes import SCIFACT, scifact_records  # noqa: E402  the same abstracts, loaded the same way
 
 
 def questions() -> list[str]:
@@ -73,9 +74,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(db_path=args.db or Path(tmp) / "scifact.db", corpus_dir=Path(tmp) / "none")
         if args.db is None:
-            rows = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").read_text().splitlines() if line.strip()]
             loader = Corpus(settings, seed=False)
-            loader.ingest_records([(f"sf{r['_id']}", r.get("title") or r["_id"], r["text"]) for r in rows])
+            loader.ingest_records(scifact_records())
             loader.close()
         setups = {"in-process": Corpus(settings, seed=False),
                   f"{args.workers} ask workers": Corpus(settings.with_(ask_workers=args.workers), seed=False)}
