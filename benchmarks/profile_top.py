@@ -6,13 +6,13 @@
 Builds the same token corpus as bench.py (same seed), builds + saves + loads a BM25Index (memory-mapped,
 as the bot runs it), then:
   1. cProfile of index.top over the queries (function level: numpy ops are the leaves),
-  2. a phase breakdown: the steps of BM25Index.top on the base segment (precomputed weights), timed,
+  2. a phase breakdown: the steps of BM25Index.top's numpy path on the base segment, timed,
      over all rows as one block (top itself scores blocks of scoring.BLOCK_ROWS rows, same steps),
   3. with --delta F: the same queries after a share F of the passages was removed and re-added through
-     `with_changes` (base + delta + deletions: no precomputed weights until the next merge).
-The index keeps its per-posting weights (idf x rank-bm25's tf part at the base's avgdl, the same floats
-rank-bm25 computes), so a pristine snapshot's query is: scatter-add the weights of the query terms'
-postings, collect the touched rows, select the k best.
+     `with_changes` (base + delta + deletions).
+Each posting holds a (tf, length) pair code (retrieval/bm25/pairs.py), so a query is: scatter-add
+idf x the pairs' tf parts of the query terms' postings (rank-bm25's floats), collect the touched rows,
+select the k best.
 """
 
 from __future__ import annotations
@@ -43,17 +43,18 @@ def top_phased(index: BM25Index, query_tokens, k: int, t: dict, acc: np.ndarray,
     c = time.perf_counter
     seg = index.base
     t0 = c()
-    slices = [(int(seg.indptr[tid]), int(seg.indptr[tid + 1])) for term in query_tokens
+    slices = [(tid, int(seg.indptr[tid]), int(seg.indptr[tid + 1])) for term in query_tokens
               if (tid := seg.vocab.get(term)) is not None]
     t1 = c()
     t["lookup"] += t1 - t0
     if not slices:
         return
-    for lo, hi in slices:
-        acc[seg.postings[lo:hi]] += seg.weights[lo:hi]
+    parts, idf = index.live.parts_base, index.live.idf_base
+    for tid, lo, hi in slices:
+        acc[seg.postings[lo:hi]] += idf[tid] * parts[seg.codes[lo:hi]]
     t2 = c()
     t["scatter"] += t2 - t1
-    for lo, hi in slices:
+    for _, lo, hi in slices:
         mark[seg.postings[lo:hi]] = True
     t3 = c()
     t["mark"] += t3 - t2

@@ -2,10 +2,10 @@
 
 Opening loads the saved index when its header matches the store, else builds one. A change becomes a
 delta segment plus deletions over the untouched base, saved as those small files only; a big change, or
-an index out of step with the store, is a full rebuild. After a change the base's precomputed weights
-are recomputed in a background thread, and once the delta has drifted far enough a background merge
-folds it back into one base. Each new snapshot replaces the serving one with one assignment, so a
-question in flight keeps the snapshot it started with.
+an index out of step with the store, is a full rebuild. A change needs no rescoring of the base (its
+postings hold (tf, length) pair codes, scored at each snapshot's statistics: bm25/pairs.py), and once the
+delta has drifted far enough a background merge folds it back into one base. Each new snapshot replaces
+the serving one with one assignment, so a question in flight keeps the snapshot it started with.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 
 from .bm25 import BM25Index
 from .bm25 import compiled
-from .bm25.compiled import COMPILED_MIN_ROWS
 from .bm25.segment import Segment
 from .config import Settings
 from .engines import StoreRow, index_rows
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 # full rebuild is about as cheap as the delta would be slow).
 DELTA_MAX_FRACTION = 0.05
 # When delta + deleted rows outgrow this share of the base (and MERGE_MIN_ROWS), a background merge
-# folds them back into one segment: queries over a drifted base cannot use its precomputed weights.
+# folds them back into one segment: a delta is rebuilt on every change, and deleted rows are still read.
 MERGE_FRACTION = 0.05
 MERGE_MIN_ROWS = 2_000
 MERGE_IN_BACKGROUND = True
@@ -84,12 +83,9 @@ class IndexKeeper:
         self.index_dir = index_dir(settings)
         self._lock = threading.Lock()  # the write and index update, for every server
         self._merge_thread: threading.Thread | None = None
-        self._weigh_thread: threading.Thread | None = None
-        self._weigh_stop = threading.Event()
         self._rebuilt_at = -1  # store generation of the last full rebuild
         self._closing = threading.Event()
         self._serve(self._load_or_build_index())
-        self._weigh_in_background(self.retriever)  # a saved index with a delta: weights for it
 
     def _serve(self, index: BM25Index) -> None:
         """Warm the snapshot up, then swap it in: one assignment. The first time in a process, the compiled
@@ -112,9 +108,7 @@ class IndexKeeper:
 
     def close(self) -> None:
         self._closing.set()
-        self._weigh_stop.set()
         self.wait_for_merge()
-        self.wait_for_weights()
 
     # -- snapshots ----------------------------------------------------------------------------------
     def _index_header(self, generation: int | None = None) -> dict:
@@ -197,7 +191,6 @@ class IndexKeeper:
         if index is None:
             return False  # not saved yet (the keeper saves right after its commit) or unusable: the log
         self._serve(index)
-        self._weigh_in_background(index)
         return True
 
     def _apply_logged(self, rebuild: bool = False) -> bool:
@@ -214,7 +207,6 @@ class IndexKeeper:
         index = self._with_logged(index, changes)
         self._save(index)
         self._serve(index)
-        self._weigh_in_background(index)
         if index.drift > max(MERGE_MIN_ROWS, MERGE_FRACTION * len(index.base)):
             self._schedule_merge()
         return True
@@ -233,26 +225,6 @@ class IndexKeeper:
             self._serve(self._build_index())
 
     # -- background work ----------------------------------------------------------------------------
-    def _weigh_in_background(self, index: BM25Index) -> None:
-        """After a change the base's precomputed weights no longer fit the live statistics; recompute
-        them behind the questions (about a second at 1M passages) rather than wait for the next merge.
-        Not worth a thread for a base smaller than the kernel's (unless every segment is compiled)."""
-        small = len(index.base) < COMPILED_MIN_ROWS and index.backend not in ("compiled", "skipping")
-        if index.weights_ready or small:
-            return
-        self._weigh_stop.set()  # a previous snapshot's weighing is superseded: it stops at its next chunk
-        self._weigh_stop = threading.Event()
-        if self._closing.is_set():
-            return
-        self._weigh_thread = threading.Thread(target=index.compute_weights, args=(self._weigh_stop,),
-                                              name="index-weights", daemon=True)
-        self._weigh_thread.start()
-
-    def wait_for_weights(self, timeout: float | None = None) -> None:
-        """For tests and benchmarks: block until the background weighing (if any) has finished."""
-        if self._weigh_thread is not None:
-            self._weigh_thread.join(timeout)
-
     def _saved_at(self, generation: int, header: dict | None = None, loaded_base: Segment | None = None,
                   instead: str = "rebuilding") -> BM25Index | None:
         """The saved index when its header (read now unless given) matches the store at this generation and

@@ -1,9 +1,10 @@
 """Posting blocks and their bounds, for the skipping kernel (maxscore.py), compiled with numba.
 
 Each term's postings are cut into blocks of BLOCK postings, as PISA and tantivy keep them, and each block
-keeps the last row it holds and a bound on its contributions: the exact maximum of its precomputed
-weights, or the contribution of its largest term frequency at its shortest passage (either is >= every
-contribution in the block, at any statistics: a scope set's own, or a changed snapshot's). Scores stay
+keeps the last row it holds and a bound on its contributions: the exact maximum of its postings' tf
+parts at the snapshot's statistics (pairs.py; times the term's IDF), or within scopes the contribution of
+its largest term frequency at its shortest passage (>= every contribution in the block at any statistics:
+a scope set's own). Scores stay
 rank-bm25's floats: every pruning test leaves a relative slack of SLACK, far above the rounding of a sum,
 so a passage whose exact score could reach the k-th best is always scored in full. Only for questions
 whose every term has a positive IDF (contributions > 0); the others go to the exhaustive kernel.
@@ -20,7 +21,7 @@ BLOCK = 128  # postings per block, as PISA and tantivy keep them
 SLACK = 1e-9  # relative margin of every pruning test: sums of bounds vs the k-th best score
 _END = np.int64(1) << 62
 
-MODE_WEIGHTS, MODE_NORM, MODE_SCOPED = 0, 1, 2  # precomputed weights / a norm per row / a scope set's table
+MODE_PARTS, MODE_SCOPED = 0, 1  # the pairs' tf parts (pairs.py) / a scope set's length parts
 
 
 @njit(cache=True, nogil=True)
@@ -53,44 +54,43 @@ def build_blocks(indptr, postings, tfs, doc_len, size: int):
 
 
 @njit(cache=True, nogil=True)
-def block_max_weights(indptr, weights, block_ptr, size: int):
-    """The exact largest precomputed weight of every block."""
+def block_max_parts(indptr, codes, parts, block_ptr, size: int):
+    """The exact largest tf part (parts[codes[p]]) of every block."""
     out = np.empty(block_ptr[-1])
     for t in range(indptr.shape[0] - 1):
         bk = block_ptr[t]
         hi = indptr[t + 1]
         for start in range(indptr[t], hi, size):
             end = min(start + size, hi)
-            best = weights[start]
+            best = parts[codes[start]]
             for p in range(start + 1, end):
-                if weights[p] > best:
-                    best = weights[p]
+                if parts[codes[p]] > best:
+                    best = parts[codes[p]]
             out[bk] = best
             bk += 1
     return out
 
 
 @njit(cache=True, nogil=True, inline="always")  # inlined: a call per posting costs more than the posting
-def _contribution(mode: int, p: int, r: int, w: float, weights, tfs, norm, doc_len, table, k1: float, b: float,
+def _contribution(mode: int, p: int, r: int, w: float, codes, parts, tfs, doc_len, table, k1: float, b: float,
                   avgdl: float, k1_plus_1: float) -> float:
     """Posting p's (row r's) contribution, as kernels.py computes it for the same mode."""
-    if mode == MODE_WEIGHTS:
-        return weights[p]
-    if mode == MODE_NORM:
-        return _term_score(w, np.float64(tfs[p]), k1_plus_1, norm[r])
+    if mode == MODE_PARTS:
+        return w * parts[codes[p]]
     tf = np.float64(tfs[p])  # kernels._scoped_contribution's expression: numba inlines only what is marked so
     return _term_score(w, tf, k1_plus_1, scoped_norm(doc_len[r], table, k1, b, avgdl))
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _bound(mode: int, bk: int, w: float, max_w, max_tf, short_row, norm, doc_len, table, k1: float, b: float,
+def _bound(mode: int, bk: int, w: float, max_part, max_tf, short_row, doc_len, table, k1: float, b: float,
            avgdl: float, k1_plus_1: float) -> float:
-    """An upper bound of block bk's contributions (contributions rise with tf and fall with length)."""
-    if mode == MODE_WEIGHTS:
-        return max_w[bk]
+    """An upper bound of block bk's contributions: w x its largest part (w > 0, and rounding is monotone:
+    exact), or within scopes from its largest tf at its shortest passage (contributions rise with tf and
+    fall with length)."""
+    if mode == MODE_PARTS:
+        return w * max_part[bk]
     tf = np.float64(max_tf[bk])
-    r = short_row[bk]
-    n = norm[r] if mode == MODE_NORM else scoped_norm(doc_len[r], table, k1, b, avgdl)
+    n = scoped_norm(doc_len[short_row[bk]], table, k1, b, avgdl)
     return _term_score(w, tf, k1_plus_1, n) * (1.0 + SLACK)
 
 

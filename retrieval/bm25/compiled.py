@@ -103,7 +103,7 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
                scratch: Scratch, skip: bool = False) -> Candidates:
     """The segment's k best rows, best first (exact scores, ties to the lower row), from the kernel:
     skipping postings (block_max.py) when every query term's IDF is positive and `skip`."""
-    seg, offset, idf, weights, norm, dead = part
+    seg, offset, idf, parts, norm, dead = part
     n = len(seg)
     scoped = isinstance(norm, LengthNorm)  # within scopes: their IDFs per query term, lengths per row
     term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64)) if skip or scoped else None
@@ -124,9 +124,8 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
                                        view.b, view.avgdl, term_idf, query, acc, seen, touched, dead, seg.scope_ids,
                                        table, k, out_rows, out_scores)
         else:
-            m = kernels().top_k(seg.indptr, seg.postings, _NO_FLOATS if weights is None else weights, seg.tfs,
-                                _NO_FLOATS if norm is None else norm, idf, k1_plus_1, query, acc, seen, touched,
-                                dead, seg.scope_ids, table, k, out_rows, out_scores)
+            m = kernels().top_k(seg.indptr, seg.postings, seg.codes, parts, idf, query, acc, seen, touched, dead,
+                                seg.scope_ids, table, k, out_rows, out_scores)
     except BaseException:
         scratch.drop(key)  # never reuse a scratch the kernel may have left half-cleared
         raise
@@ -136,28 +135,25 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
 def _skipping(part: ScoredSegment, tids: list[int], term_idf: np.ndarray, allowed: frozenset[str] | None, k: int,
               k1_plus_1: float, scratch: Scratch) -> Candidates:
     """candidates() by block-max MaxScore: the same rows and floats, most postings never read."""
-    seg, offset, _, weights, norm, dead = part
+    seg, offset, _, parts, norm, dead = part
     module = block_max()
     block_ptr, last, max_tf, short_row = blocks_of(seg)
     if isinstance(norm, LengthNorm):
         view = norm.view
         mode, table, k1, b, avgdl = module.MODE_SCOPED, view.length_norms, view.k1, view.b, view.avgdl
-        row_norm, max_w, weights = _NO_FLOATS, _NO_FLOATS, _NO_FLOATS
+        max_part, parts = _NO_FLOATS, _NO_FLOATS
     else:
         table, k1, b, avgdl = _NO_FLOATS, k1_plus_1 - 1.0, 0.0, 0.0
-        if weights is not None:
-            mode, row_norm, max_w = module.MODE_WEIGHTS, _NO_FLOATS, weight_maxima(seg, weights)
-        else:
-            mode, row_norm, max_w, weights = module.MODE_NORM, norm, _NO_FLOATS, _NO_FLOATS
+        mode, max_part = module.MODE_PARTS, part_maxima(seg, parts)
     table_allowed = _NO_FLAGS if allowed is None else readonly(scope_table(seg, allowed))
     out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
     kernel = maxscore()
     key = "window"  # per thread, shared by the segments: the kernel leaves it clean
     work = scratch.get(key, kernel.WINDOW, kernel.window_scratch)
     try:
-        m = kernel.top_k_skipping(mode, seg.indptr, seg.postings, weights, seg.tfs, row_norm, seg.doc_len, table, k1,
+        m = kernel.top_k_skipping(mode, seg.indptr, seg.postings, seg.codes, parts, seg.tfs, seg.doc_len, table, k1,
                                   b, avgdl, term_idf, readonly(np.array(tids, dtype=np.int64)), block_ptr, last,
-                                  max_tf, short_row, max_w, module.BLOCK, _NO_FLAGS if dead is None else dead,
+                                  max_tf, short_row, max_part, module.BLOCK, _NO_FLAGS if dead is None else dead,
                                   seg.scope_ids, table_allowed, k, *work, out_rows, out_scores)
     except BaseException:
         scratch.drop(key)  # never reuse work arrays the kernel may have left half-cleared
@@ -174,12 +170,12 @@ def blocks_of(seg) -> tuple[np.ndarray, ...]:
     return blocks
 
 
-def weight_maxima(seg, weights: np.ndarray) -> np.ndarray:
-    """Each block's largest precomputed weight, kept with the segment for the weights it was taken from
-    (a changed snapshot's weights are recomputed at its statistics: their maxima are taken again)."""
-    held = seg.skip_weight_maxima
-    if held is None or held[0] is not weights:
+def part_maxima(seg, parts: np.ndarray) -> np.ndarray:
+    """Each block's largest tf part, kept with the segment for the parts it was taken from (a changed
+    snapshot's statistics give other parts: their maxima are taken again, one pass over the codes)."""
+    held = seg.skip_part_maxima
+    if held is None or held[0] is not parts:
         block_ptr = blocks_of(seg)[0]
-        held = seg.skip_weight_maxima = (weights, readonly(block_max().block_max_weights(seg.indptr, weights, block_ptr,
-                                                                                          block_max().BLOCK)))
+        maxima = block_max().block_max_parts(seg.indptr, seg.codes, parts, block_ptr, block_max().BLOCK)
+        held = seg.skip_part_maxima = (parts, readonly(maxima))
     return held[1]

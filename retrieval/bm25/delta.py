@@ -13,7 +13,7 @@ from .segment import Segment
 
 
 def changed_parts(base: Segment, delta: Segment | None, deleted: np.ndarray | None, *, remove_docs: Iterable[str],
-                  add: Iterable[IndexRow], k1: float, b: float, epsilon: float) -> tuple[Segment, np.ndarray]:
+                  add: Iterable[IndexRow], epsilon: float) -> tuple[Segment, np.ndarray]:
     """The next snapshot's delta and deletion set: these documents' passages gone (base rows join the
     deletion set, delta rows are dropped) and `add` appended to the delta, which is rebuilt (it is small)."""
     removed = set(remove_docs)
@@ -23,7 +23,7 @@ def changed_parts(base: Segment, delta: Segment | None, deleted: np.ndarray | No
     if delta is not None:
         gone = set(delta.rows_of_docs(removed))
         kept = delta.bags(r for r in range(len(delta)) if r not in gone)
-    new_delta = Segment.build(itertools.chain(kept, add), k1=k1, b=b, epsilon=epsilon, with_weights=False)
+    new_delta = Segment.build(itertools.chain(kept, add), epsilon=epsilon)
     return new_delta, np.fromiter(sorted(dead), dtype=np.int64, count=len(dead))
 
 

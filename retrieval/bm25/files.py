@@ -30,19 +30,21 @@ from .validate import CorruptIndex, in_range
 if TYPE_CHECKING:
     from .index import BM25Index
 
-# 4: per-scope document frequencies in every segment; 3: the header holds every file's size and CRC-32.
-# An index of another format is rebuilt from the store.
-FORMAT_VERSION = 4
+# 5: a (tf, length) pair code per posting instead of a float weight (pairs.py); 4: per-scope document
+# frequencies in every segment; 3: the header holds every file's size and CRC-32. An index of another
+# format is rebuilt from the store.
+FORMAT_VERSION = 5
 HEADER = "header.json"
 SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf",
-                  "scope_ptr", "scope_tids", "scope_dfs")
-# The dtype every array is written with: another one (a flipped byte in an .npy header) is refused at load,
-# as the kernel is compiled for these (and would read a float array's bytes as ids).
+                  "scope_ptr", "scope_tids", "scope_dfs", "codes", "pair_tf", "pair_len")
+# The dtypes every array may be written with: another one (a flipped byte in an .npy header) is refused at
+# load, as the kernel is compiled for these (and would read a float array's bytes as ids).
 DTYPES = {"indptr": np.int64, "postings": np.int32, "tfs": np.int32, "doc_len": np.int32, "scope_ids": np.int32,
-          "fwd_ptr": np.int64, "fwd_tids": np.int32, "fwd_tfs": np.int32, "idf": np.float64, "weights": np.float64,
-          "scope_ptr": np.int64, "scope_tids": np.int32, "scope_dfs": np.int32}
+          "fwd_ptr": np.int64, "fwd_tids": np.int32, "fwd_tfs": np.int32, "idf": np.float64,
+          "scope_ptr": np.int64, "scope_tids": np.int32, "scope_dfs": np.int32, "codes": (np.uint16, np.uint32),
+          "pair_tf": np.int32, "pair_len": np.int32}
 SEGMENT_FILES = (*(f"{name}.npy" for name in SEGMENT_ARRAYS), "passages.bin.npy", "passages.off.npy", "terms.txt",
-                 "segment.json")  # weights.npy too, when the segment has weights
+                 "segment.json")
 _READ_CHUNK = 1 << 20  # bytes per read while checksumming
 
 
@@ -52,13 +54,15 @@ def save_array(path: Path, array: np.ndarray) -> None:
 
 def load_array(path: Path, dtype) -> np.ndarray:
     """Memory-mapped and viewed as a plain ndarray (np.memmap slicing costs Python time per slice); a
-    one-dimensional array of exactly `dtype` (native byte order) or CorruptIndex."""
+    one-dimensional array of exactly `dtype` (or one of a tuple of them; native byte order) or CorruptIndex."""
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError:  # an empty array cannot be mapped
         array = np.load(path, allow_pickle=False)
-    if not isinstance(array, np.ndarray) or array.ndim != 1 or array.dtype != np.dtype(dtype):
-        raise CorruptIndex(f"{path.parent.name}/{path.name} is not a 1-d {np.dtype(dtype).name} array")
+    allowed = [np.dtype(d) for d in (dtype if isinstance(dtype, tuple) else (dtype,))]
+    if not isinstance(array, np.ndarray) or array.ndim != 1 or array.dtype not in allowed:
+        names = " or ".join(d.name for d in allowed)
+        raise CorruptIndex(f"{path.parent.name}/{path.name} is not a 1-d {names} array")
     return array.view(np.ndarray)
 
 
@@ -121,8 +125,6 @@ def save_segment(segment: Segment, folder: Path) -> None:
     tmp.mkdir(parents=True)
     for name in SEGMENT_ARRAYS:
         save_array(tmp / f"{name}.npy", getattr(segment, name))
-    if segment.weights is not None:
-        save_array(tmp / "weights.npy", segment.weights)
     ids = segment.passage_ids if isinstance(segment.passage_ids, Strings) else Strings.from_list(segment.passage_ids)
     save_array(tmp / "passages.bin.npy", np.asarray(ids.blob, dtype=np.uint8))
     save_array(tmp / "passages.off.npy", np.asarray(ids.offsets, dtype=np.int64))
@@ -137,7 +139,7 @@ def save_segment(segment: Segment, folder: Path) -> None:
 
 def load_segment(folder: Path, files: Mapping[str, list[int]] | None = None) -> Segment:
     """The segment in `folder`, its contents checked. files: the files the header vouches for (name ->
-    [size, CRC-32], already verified); only those are read, and weights only when listed."""
+    [size, CRC-32], already verified); only those are read."""
     if files is not None and (missing := [f for f in SEGMENT_FILES if f not in files]):
         raise CorruptIndex(f"{folder.name}/{missing[0]} has no checksum in the header")
     meta = json.loads((folder / "segment.json").read_text(encoding="utf-8"))
@@ -145,8 +147,6 @@ def load_segment(folder: Path, files: Mapping[str, list[int]] | None = None) -> 
             and all(isinstance(s, str) for s in meta["scopes"]) and isinstance(meta.get("doc_sorted"), bool)):
         raise CorruptIndex(f"{folder.name}/segment.json is malformed")
     arrays = {name: load_array(folder / f"{name}.npy", DTYPES[name]) for name in SEGMENT_ARRAYS}
-    has_weights = "weights.npy" in files if files is not None else (folder / "weights.npy").exists()
-    weights = load_array(folder / "weights.npy", DTYPES["weights"]) if has_weights else None
     terms = (folder / "terms.txt").read_text(encoding="utf-8")
     vocab = {t: i for i, t in enumerate(terms.split("\n"))} if terms else {}
     passage_ids = Strings(load_array(folder / "passages.bin.npy", np.uint8),
@@ -154,13 +154,13 @@ def load_segment(folder: Path, files: Mapping[str, list[int]] | None = None) -> 
     if (len(passage_ids) != meta.get("passages") or len(vocab) != meta.get("terms")
             or len(vocab) + 1 != len(arrays["indptr"])):
         raise CorruptIndex(f"segment {folder.name} is inconsistent (passages, terms and arrays disagree)")
-    segment = Segment(passage_ids=passage_ids, scopes=meta["scopes"], vocab=vocab, weights=weights,
+    segment = Segment(passage_ids=passage_ids, scopes=meta["scopes"], vocab=vocab,
                       doc_sorted=meta["doc_sorted"], name=folder.name, **arrays)
     try:
         segment.check(release=_unmap_pages)  # each big array's pages dropped once checked: a lower peak
     except CorruptIndex as exc:
         raise CorruptIndex(f"{folder.name}: {exc}") from None
-    for array in (*arrays.values(), weights, passage_ids.blob, passage_ids.offsets):
+    for array in (*arrays.values(), passage_ids.blob, passage_ids.offsets):
         _unmap_pages(array)
     segment.checksums = dict(files) if files is not None else None
     return segment

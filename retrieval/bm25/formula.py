@@ -24,6 +24,12 @@ def term_score(idf, tf, k1_plus_1: float, norm):
     return idf * (tf * k1_plus_1 / (tf + norm))
 
 
+def tf_part(tf, k1_plus_1: float, norm):
+    """term_score without the IDF: term_score(idf, ...) == idf * tf_part(...), to the bit (the same
+    expression, kept apart so pairs.py can compute it once per (tf, length) pair)."""
+    return tf * k1_plus_1 / (tf + norm)
+
+
 def okapi_idf(df, n, log=np.log):
     """rank-bm25's IDF before its floor, log(N - df + 0.5) - log(df + 0.5): negative for a term in more
     than half the passages. `log`: np.log for arrays, math.log for one term (rank-bm25's own, the same float)."""

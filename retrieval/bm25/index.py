@@ -170,7 +170,7 @@ class BM25Index:
                 compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.k1 + 1,
                                     self.scratch, skip=skip)
                 # and the scorer of questions asked within scopes (their own statistics)
-                within = part._replace(idf={tids[0]: 1.0}, weights=None, norm=scoped)
+                within = part._replace(idf={tids[0]: 1.0}, parts=None, norm=scoped)
                 compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.k1 + 1, self.scratch,
                                     skip=skip)
             compiled.mark_warm()
@@ -186,19 +186,19 @@ class BM25Index:
     def _parts(self) -> Iterable[ScoredSegment]:
         """Each segment at the live statistics."""
         live = self.live
-        yield ScoredSegment(self.base, 0, live.idf_base, live.base_weights, live.norm_base, live.dead)
+        yield ScoredSegment(self.base, 0, live.idf_base, live.parts_base, None, live.dead)
         if self.delta is not None:
-            yield ScoredSegment(self.delta, len(self.base), live.idf_delta, None, live.norm_delta, None)
+            yield ScoredSegment(self.delta, len(self.base), live.idf_delta, live.parts_delta, None, None)
 
     def _scoped_parts(self, view: Visible, query_tokens: Sequence[str]) -> Iterable[ScoredSegment]:
         """Each segment at a scope set's own statistics: the IDF (by segment term id) of each query term
-        some visible passage has, no precomputed weights (they hold the whole index's statistics), and
-        each row's length part computed when needed from the set's avgdl."""
+        some visible passage has, and each row's length part computed when needed from the set's avgdl
+        (the pairs' parts are at the whole index's statistics)."""
         idfs = view.idfs(query_tokens)
         for part in self._parts():
             vocab = part.seg.vocab
             idf = {tid: value for term, value in idfs.items() if (tid := vocab.get(term)) is not None}
-            yield part._replace(idf=idf, weights=None, norm=LengthNorm(part.seg.doc_len, view))
+            yield part._replace(idf=idf, parts=None, norm=LengthNorm(part.seg.doc_len, view))
 
     def scores(self, query_tokens: Sequence[str], scopes: Iterable[str] | None = None) -> np.ndarray:
         """Dense scores for every row slot: rank_bm25.BM25Okapi.get_scores over the live passages (in
@@ -214,29 +214,19 @@ class BM25Index:
             add_dense(out[part.offset : part.offset + len(part.seg)], part, query_tokens, allowed, self.k1 + 1)
         return out
 
-    @property
-    def weights_ready(self) -> bool:
-        """Whether the base's postings carry precomputed contributions for this snapshot's statistics."""
-        return self.live.base_weights is not None
-
-    def compute_weights(self, stop: threading.Event | None = None) -> bool:
-        """Precompute the base's contributions at this snapshot's statistics, for a background thread
-        (LiveStats.compute_weights): False when `stop` ended it early."""
-        return self.live.compute_weights(stop)
-
     # -- building and changing ----------------------------------------------------------------------
     @classmethod
     def build(cls, rows: Iterable[IndexRow], *, k1: float = 1.5, b: float = 0.75, epsilon: float = 0.25,
               header: dict | None = None, backend: Backend = "auto") -> "BM25Index":
         """rows: (passage_id, scope, tokens), streamed in batches: tokens are never all held at once."""
-        return cls(Segment.build(rows, k1=k1, b=b, epsilon=epsilon), k1=k1, b=b, epsilon=epsilon, header=header,
+        return cls(Segment.build(rows, epsilon=epsilon), k1=k1, b=b, epsilon=epsilon, header=header,
                    backend=backend)
 
     def with_changes(self, *, remove_docs: Iterable[str] = (), add: Iterable[IndexRow] = (),
                      header: dict | None = None) -> "BM25Index":
         """The next snapshot: these documents' passages gone and `add` appended (delta.py). The base is untouched."""
         delta, deleted = changed_parts(self.base, self.delta, self.deleted, remove_docs=remove_docs, add=add,
-                                       k1=self.k1, b=self.b, epsilon=self.epsilon)
+                                       epsilon=self.epsilon)
         return BM25Index(self.base, k1=self.k1, b=self.b, epsilon=self.epsilon, delta=delta, deleted=deleted,
                          header={**self.header, **(header or {})}, backend=self.backend)
 

@@ -63,11 +63,11 @@ def _push(out_rows, out_scores, m: int, k: int, row: int, score: float) -> int:
 
 
 @njit(cache=True, nogil=True)
-def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc, seen, touched,
-          dead, scope_ids, allowed, k: int, out_rows, out_scores) -> int:
+def top_k(indptr, postings, codes, parts, idf, tids, acc, seen, touched, dead, scope_ids, allowed, k: int,
+          out_rows, out_scores) -> int:
     """The k best rows into out_rows/out_scores, best first; returns how many.
 
-    weights: precomputed per-posting contributions, or empty to compute them from tfs and norm.
+    A posting contributes idf[term] x parts[codes[p]] (its (tf, length) pair's tf part: pairs.py).
     dead / allowed: empty to skip that filter. acc, seen: all zero on entry and on return.
     touched: rows + 1 slots (each posting's row is written before it is known to be new).
     Branch-free bookkeeping of the touched rows (a row's first touch is not predictable), the first
@@ -79,27 +79,17 @@ def top_k(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc
         if not idf[tids[j]] > 0.0:
             positive = False
     if positive:  # the usual case: a row's accumulator stays 0.0 until its first touch
-        n_touched = _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1, tids, acc, touched)
+        n_touched = _accumulate(indptr, postings, codes, parts, idf, tids, acc, touched)
     else:
-        n_touched = _accumulate_flagged(indptr, postings, weights, tfs, norm, idf, k1_plus_1, tids, acc, seen,
-                                        touched)
+        n_touched = _accumulate_flagged(indptr, postings, codes, parts, idf, tids, acc, seen, touched)
     return _select(touched, n_touched, acc, dead, scope_ids, allowed, k, out_rows, out_scores)
 
 
 @njit(cache=True, nogil=True)
-def _contribution(p: int, r: int, term_idf: float, use_weights: bool, weights, tfs, norm, k1_plus_1: float) -> float:
-    """Posting p's (row r's) share of the score: precomputed, or formula.term_score."""
-    if use_weights:
-        return weights[p]
-    return _term_score(term_idf, np.float64(tfs[p]), k1_plus_1, norm[r])
-
-
-@njit(cache=True, nogil=True)
-def _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc, touched) -> int:
+def _accumulate(indptr, postings, codes, parts, idf, tids, acc, touched) -> int:
     """Every query term's contributions added into acc, in query-term order (rank-bm25's order, so the
     same floats); the rows touched listed once each. Every contribution is > 0, so acc[r] == 0.0 tells
     a row's first touch: one random access per posting instead of two with a flag array."""
-    use_weights = weights.shape[0] > 0
     n_touched = 0
     for j in range(tids.shape[0]):
         term = tids[j]
@@ -107,14 +97,13 @@ def _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tid
         if n_touched == 0:  # the first term: every row is new; rank-bm25 adds to 0.0, the same float
             for p in range(indptr[term], indptr[term + 1]):
                 r = postings[p]
-                contribution = _contribution(p, r, term_idf, use_weights, weights, tfs, norm, k1_plus_1)
                 touched[n_touched] = r
                 n_touched += 1
-                acc[r] = contribution
+                acc[r] = term_idf * parts[codes[p]]
             continue
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
-            contribution = _contribution(p, r, term_idf, use_weights, weights, tfs, norm, k1_plus_1)
+            contribution = term_idf * parts[codes[p]]
             a = acc[r]
             touched[n_touched] = r
             n_touched += a == 0.0  # branch-free: a row's first touch is not predictable
@@ -123,22 +112,19 @@ def _accumulate(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tid
 
 
 @njit(cache=True, nogil=True)
-def _accumulate_flagged(indptr, postings, weights, tfs, norm, idf, k1_plus_1: float, tids, acc, seen,
-                        touched) -> int:
+def _accumulate_flagged(indptr, postings, codes, parts, idf, tids, acc, seen, touched) -> int:
     """_accumulate for queries with a term of IDF <= 0 (its contributions can be 0 or negative): a flag
     array marks the touched rows, and is cleared again before returning."""
-    use_weights = weights.shape[0] > 0
     n_touched = 0
     for j in range(tids.shape[0]):
         term = tids[j]
         term_idf = idf[term]
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
-            contribution = _contribution(p, r, term_idf, use_weights, weights, tfs, norm, k1_plus_1)
             touched[n_touched] = r
             n_touched += 1 - seen[r]
             seen[r] = 1
-            acc[r] += contribution
+            acc[r] += term_idf * parts[codes[p]]
     for i in range(n_touched):
         seen[touched[i]] = 0
     return n_touched

@@ -48,8 +48,8 @@ def _find(postings, last, bp_t: int, first: int, stop: int, pos: int, bk: int, b
 
 
 @njit(cache=True, nogil=True)
-def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, table, k1: float, b: float,
-                   avgdl: float, term_idf, tids, block_ptr, last, max_tf, short_row, max_w, size: int, dead,
+def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, table, k1: float, b: float,
+                   avgdl: float, term_idf, tids, block_ptr, last, max_tf, short_row, max_part, size: int, dead,
                    scope_ids, allowed, k: int, acc, bits, touched, hope_rows, hope_s, slot, out_rows,
                    out_scores) -> int:
     """The k best rows into out_rows/out_scores, best first, as kernels.top_k / top_k_scoped rank them;
@@ -81,7 +81,7 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
             blk[j] = bk
             best = 0.0
             while bk < blk_stop[j]:
-                best = max(best, _bound(mode, bk, term_idf[j], max_w, max_tf, short_row, norm, doc_len, table, k1,
+                best = max(best, _bound(mode, bk, term_idf[j], max_part, max_tf, short_row, doc_len, table, k1,
                                         b, avgdl, k1_plus_1))
                 if last[bk] >= end:
                     break
@@ -116,7 +116,7 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
                 a = acc[local]
                 touched[n_touched] = local
                 n_touched += a == 0.0
-                acc[local] = a + _contribution(mode, q, postings[q], term_idf[j], weights, tfs, norm, doc_len,
+                acc[local] = a + _contribution(mode, q, postings[q], term_idf[j], codes, parts, tfs, doc_len,
                                                table, k1, b, avgdl, k1_plus_1)
         for i in range(n_touched):
             bits[touched[i] >> 6] |= np.uint64(1) << np.uint64(touched[i] & 63)
@@ -151,7 +151,7 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
                         bk += 1
                     row_blk[j] = bk
                     if bk < blk_stop[j]:
-                        hope += _bound(mode, bk, term_idf[j], max_w, max_tf, short_row, norm, doc_len, table, k1,
+                        hope += _bound(mode, bk, term_idf[j], max_part, max_tf, short_row, doc_len, table, k1,
                                        b, avgdl, k1_plus_1)
                 if hope * (1.0 + SLACK) > floor:
                     hope_rows[n_hope], hope_s[n_hope], slot[local] = local, s, n_hope
@@ -164,7 +164,7 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
                 for q in range(lo_w[j], hi_w[j]):
                     h = slot[postings[q] - start]
                     if h >= 0:
-                        hope_s[h] += _contribution(mode, q, postings[q], term_idf[j], weights, tfs, norm, doc_len,
+                        hope_s[h] += _contribution(mode, q, postings[q], term_idf[j], codes, parts, tfs, doc_len,
                                                    table, k1, b, avgdl, k1_plus_1)
             else:  # look each hopeful row up, moving forward
                 p = lo_w[j]
@@ -173,7 +173,7 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
                         row = start + hope_rows[h]
                         p = _seek(postings, p, hi_w[j], row)
                         if p < hi_w[j] and postings[p] == row:
-                            hope_s[h] += _contribution(mode, p, row, term_idf[j], weights, tfs, norm, doc_len,
+                            hope_s[h] += _contribution(mode, p, row, term_idf[j], codes, parts, tfs, doc_len,
                                                        table, k1, b, avgdl, k1_plus_1)
             rest = prefix[i - 1] if i > 0 else 0.0  # the bounds of the terms still to add
             alive = 0
@@ -197,7 +197,7 @@ def top_k_skipping(mode: int, indptr, postings, weights, tfs, norm, doc_len, tab
             for j in range(m):
                 p = _seek(postings, lo_w[j], hi_w[j], row)
                 if p < hi_w[j] and postings[p] == row:
-                    score += _contribution(mode, p, row, term_idf[j], weights, tfs, norm, doc_len, table, k1, b,
+                    score += _contribution(mode, p, row, term_idf[j], codes, parts, tfs, doc_len, table, k1, b,
                                            avgdl, k1_plus_1)
             n_heap = _push(out_rows, out_scores, n_heap, k, row, score)
             if n_heap == k:

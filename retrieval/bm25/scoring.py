@@ -29,14 +29,15 @@ Candidates = tuple[np.ndarray, np.ndarray, bool]  # rows, exact scores, whether 
 
 class ScoredSegment(NamedTuple):
     """A segment and what it is scored with: IDF per segment term id (an array, or a dict of the
-    question's terms within scopes), precomputed weights per posting or None, the length part per row,
-    the dead-row mask or None, and where its rows start in the snapshot."""
+    question's terms within scopes), the tf part of each of its (tf, length) pairs at the snapshot's
+    statistics (pairs.py; None within scopes), the length part per row within scopes (else None), the
+    dead-row mask or None, and where its rows start in the snapshot."""
 
     seg: Segment
     offset: int
     idf: np.ndarray | dict[int, float]
-    weights: np.ndarray | None
-    norm: np.ndarray | LengthNorm
+    parts: np.ndarray | None
+    norm: LengthNorm | None
     dead: np.ndarray | None
 
 
@@ -79,32 +80,16 @@ def scope_table(seg: Segment, allowed: frozenset[str]) -> np.ndarray:
     return np.array([name in allowed for name in seg.scopes] + [False], dtype=bool)
 
 
-def posting_weights(indptr, postings, tfs, norm, idf, k1: float, stop: threading.Event | None = None,
-                    chunk: int = 1 << 20) -> np.ndarray | None:
-    """formula.term_score of every posting (what a query would compute, the same floats), a chunk at a
-    time to bound the temporaries; None when `stop` is set before the end."""
-    out = np.empty(len(postings))
-    for a in range(0, len(postings), chunk):
-        if stop is not None and stop.is_set():
-            return None
-        z = min(len(postings), a + chunk)
-        term = np.searchsorted(indptr, np.arange(a, z), side="right") - 1
-        out[a:z] = term_score(idf[term], tfs[a:z], k1 + 1, norm[postings[a:z]])
-    return out
-
-
 def add_dense(out: np.ndarray, part: ScoredSegment, terms: Sequence[str], allowed: frozenset[str] | None,
               k1_plus_1: float) -> None:
     """Every term's contributions added into out (the segment's slice of the dense scores), in query
     order (rank-bm25's); dead rows and rows outside `allowed` zeroed."""
-    seg, idf, weights, norm = part.seg, part.idf, part.weights, part.norm
+    seg, idf = part.seg, part.idf
     for term in terms:
         tid = seg.vocab.get(term)
         if tid is not None and (allowed is None or tid in idf):
             lo, hi = int(seg.indptr[tid]), int(seg.indptr[tid + 1])
-            rows = seg.postings[lo:hi]
-            out[rows] += weights[lo:hi] if weights is not None else term_score(idf[tid], seg.tfs[lo:hi], k1_plus_1,
-                                                                               norm[rows])
+            out[seg.postings[lo:hi]] += _contributions(part, tid, lo, hi, k1_plus_1)
     if part.dead is not None:
         out[part.dead] = 0.0
     if allowed is not None:
@@ -164,16 +149,14 @@ def _score_block(part: ScoredSegment, spans, block: int, start: int, acc: np.nda
                  k1_plus_1: float):
     """Scatter-add the query terms' postings that fall in one block; its touched rows (block-local,
     sorted, distinct) and their scores, leaving the scratch clean."""
-    seg, idf, weights, norm = part.seg, part.idf, part.weights, part.norm
     touched = []
     for tid, cuts in spans:
         a, z = cuts[block], cuts[block + 1]
         if a == z:
             continue
-        rows = seg.postings[a:z]
-        contrib = weights[a:z] if weights is not None else term_score(idf[tid], seg.tfs[a:z], k1_plus_1, norm[rows])
+        rows = part.seg.postings[a:z]
         local = rows - start if start else rows
-        acc[local] += contrib
+        acc[local] += _contributions(part, tid, a, z, k1_plus_1)
         touched.append(local)
     if not touched:
         return touched, None
@@ -194,6 +177,15 @@ def _score_block(part: ScoredSegment, spans, block: int, start: int, acc: np.nda
     scores = acc[rows]
     acc[rows] = 0.0
     return rows.astype(np.int64), scores
+
+
+def _contributions(part: ScoredSegment, tid: int, lo: int, hi: int, k1_plus_1: float) -> np.ndarray:
+    """Postings lo..hi (of term tid) scored: idf x their pairs' parts, or within scopes formula.term_score
+    at the scope set's length parts. The same floats either way as rank-bm25's."""
+    seg, idf = part.seg, part.idf
+    if part.parts is not None:
+        return idf[tid] * part.parts[seg.codes[lo:hi]]
+    return term_score(idf[tid], seg.tfs[lo:hi], k1_plus_1, part.norm[seg.postings[lo:hi]])
 
 
 def select_top(found: list[Candidates], k: int) -> list[ScoredRow]:

@@ -18,29 +18,32 @@ import numpy as np
 from ..retriever import IndexRow
 from ..text.passages import doc_of
 from .arrays import cat, ranges, readonly
-from .formula import length_norm, rank_bm25_idf
+from . import pairs
+from .formula import rank_bm25_idf
 from .scope_stats import ScopeCounts
-from .scoring import posting_weights
 from .strings import Strings
 
 BATCH_ROWS = 20_000  # rows per build batch: bounds the Python objects alive while building
 
 
 class Segment:
-    """Immutable postings of some passages. `idf` and `weights` are for the segment on its own; `scope_ptr`,
-    `scope_tids` and `scope_dfs` are each scope's document frequencies (scope_stats)."""
+    """Immutable postings of some passages. `idf` is for the segment on its own; `codes` give each posting's
+    (tf, passage length) pair in `pair_tf`/`pair_len` (pairs.py); `scope_ptr`, `scope_tids` and
+    `scope_dfs` are each scope's document frequencies (scope_stats)."""
 
     def __init__(self, *, passage_ids: Sequence[str], scopes: list[str], vocab: dict[str, int],
                  indptr: np.ndarray, postings: np.ndarray, tfs: np.ndarray, doc_len: np.ndarray,
                  scope_ids: np.ndarray, fwd_ptr: np.ndarray, fwd_tids: np.ndarray, fwd_tfs: np.ndarray,
                  idf: np.ndarray, scope_ptr: np.ndarray, scope_tids: np.ndarray, scope_dfs: np.ndarray,
-                 weights: np.ndarray | None, doc_sorted: bool, name: str | None = None,
+                 codes: np.ndarray, pair_tf: np.ndarray, pair_len: np.ndarray, doc_sorted: bool,
+                 name: str | None = None,
                  scope_counts: ScopeCounts | None = None) -> None:
         self.passage_ids, self.scopes, self.vocab = passage_ids, scopes, vocab
         self.indptr, self.postings, self.tfs = readonly(indptr), readonly(postings), readonly(tfs)
         self.doc_len, self.scope_ids = readonly(doc_len), readonly(scope_ids)
         self.fwd_ptr, self.fwd_tids, self.fwd_tfs = fwd_ptr, fwd_tids, fwd_tfs
-        self.idf, self.weights = readonly(idf), readonly(weights)
+        self.idf = readonly(idf)
+        self.codes, self.pair_tf, self.pair_len = readonly(codes), readonly(pair_tf), readonly(pair_len)
         self.scope_ptr, self.scope_tids, self.scope_dfs = scope_ptr, scope_tids, scope_dfs
         self._scope_counts = scope_counts  # counted when first needed: after `check`, for a loaded segment
         self._longest: int | None = None
@@ -51,7 +54,7 @@ class Segment:
         self.total_len = int(np.asarray(doc_len, dtype=np.int64).sum())
         self._doc_rows: dict[str, list[int]] | None = None
         self.skip_blocks: tuple[np.ndarray, ...] | None = None  # compiled.blocks_of, made on first need
-        self.skip_weight_maxima: tuple[np.ndarray, np.ndarray] | None = None  # compiled.weight_maxima
+        self.skip_part_maxima: tuple[np.ndarray, np.ndarray] | None = None  # compiled.part_maxima
 
     def __len__(self) -> int:
         return len(self.passage_ids)
@@ -80,20 +83,18 @@ class Segment:
 
     # -- building -----------------------------------------------------------------------------------
     @classmethod
-    def build(cls, rows: Iterable[IndexRow], *, k1: float, b: float, epsilon: float, with_weights: bool = True,
-              batch: int = BATCH_ROWS) -> "Segment":
+    def build(cls, rows: Iterable[IndexRow], *, epsilon: float, batch: int = BATCH_ROWS) -> "Segment":
         """rows: (passage_id, scope, tokens), streamed: a batch at a time becomes numpy arrays."""
         gc_was_on = gc.isenabled()
         gc.disable()  # builds no cycles; collections would rescan every live token list, over and over
         try:
-            return cls._build(rows, k1=k1, b=b, epsilon=epsilon, with_weights=with_weights, batch=batch)
+            return cls._build(rows, epsilon=epsilon, batch=batch)
         finally:
             if gc_was_on:
                 gc.enable()
 
     @classmethod
-    def _build(cls, rows: Iterable[IndexRow], *, k1: float, b: float, epsilon: float, with_weights: bool,
-               batch: int) -> "Segment":
+    def _build(cls, rows: Iterable[IndexRow], *, epsilon: float, batch: int) -> "Segment":
         pids: list[str] = []
         scope_names: dict[str, int] = {}
         vocab: dict[str, int] = {}
@@ -124,14 +125,12 @@ class Segment:
         idf = rank_bm25_idf(np.diff(indptr), len(pids), epsilon)
         scope_ids = cat(scope_parts, np.int32)
         counts = ScopeCounts.count(scope_ids, len(scope_names), doc_len, fwd_ptr, fwd_tids, np.diff(indptr))
-        weights = None
-        if with_weights and len(postings):
-            avgdl = float(doc_len.sum(dtype=np.int64)) / len(doc_len)
-            weights = posting_weights(indptr, postings, tfs, length_norm(doc_len, k1, b, avgdl), idf, k1)
+        codes, pair_tf, pair_len = pairs.encode(tfs, postings, doc_len)
         return cls(passage_ids=Strings.from_list(pids), scopes=list(scope_names), vocab=vocab, indptr=indptr,
                    postings=postings, tfs=tfs, doc_len=doc_len, scope_ids=scope_ids,
                    fwd_ptr=fwd_ptr, fwd_tids=fwd_tids, fwd_tfs=fwd_tfs, idf=idf, scope_ptr=counts.ptr,
-                   scope_tids=counts.tids, scope_dfs=counts.dfs, weights=weights, doc_sorted=doc_sorted,
+                   scope_tids=counts.tids, scope_dfs=counts.dfs, codes=codes, pair_tf=pair_tf, pair_len=pair_len,
+                   doc_sorted=doc_sorted,
                    scope_counts=counts)
 
     # -- documents and token bags -------------------------------------------------------------------

@@ -83,8 +83,8 @@ def check_segment(seg: "Segment", release: Callable[[np.ndarray], None] | None =
     # [0, n). Distinct matters to the kernel: its touched list has one slot per row.
     if len(indptr) != n_terms + 1 or indptr[0] != 0 or indptr[-1] != n_post or (len(df) and df.min() < 0):
         raise CorruptIndex("term offsets (indptr) out of range")
-    if len(seg.tfs) != n_post or (seg.weights is not None and len(seg.weights) != n_post):
-        raise CorruptIndex("postings, tfs and weights differ in length")
+    if len(seg.tfs) != n_post or len(seg.codes) != n_post:
+        raise CorruptIndex("postings, tfs and pair codes differ in length")
     if not in_range(postings, 0, n):
         raise CorruptIndex("a posting's row id is out of range")
     if not rows_ascending(postings, indptr):
@@ -108,17 +108,17 @@ def check_segment(seg: "Segment", release: Callable[[np.ndarray], None] | None =
     if not in_range(seg.fwd_tfs, 1, 1 << 31):
         raise CorruptIndex("a forward term frequency is below 1")
     release(seg.fwd_tfs)
-    # Scores: every IDF a number, and a term of positive IDF only positive weights (the kernel takes a
-    # row's 0.0 for "not touched yet" on such terms).
+    # Scores: every IDF a number; every pair code in the table, whose tfs are >= 1 and lengths >= 0, so a
+    # term of positive IDF has only positive contributions (the kernel takes a row's 0.0 for "not
+    # touched yet" on such terms).
     if len(seg.idf) != n_terms or not np.all(np.isfinite(seg.idf)):
         raise CorruptIndex("IDF values out of range")
-    if seg.weights is not None and n_post:
-        positive = np.repeat(seg.idf > 0, df)
-        for lo in range(0, n_post, CHECK_CHUNK):
-            hi = min(n_post, lo + CHECK_CHUNK)
-            if np.any(positive[lo:hi] & ~(seg.weights[lo:hi] > 0)):
-                raise CorruptIndex("a posting weight is not positive where its term's IDF is")
-        release(seg.weights)
+    n_pairs = len(seg.pair_tf)
+    if len(seg.pair_len) != n_pairs or not in_range(seg.pair_tf, 1, 1 << 31) or not in_range(seg.pair_len, 0, 1 << 31):
+        raise CorruptIndex("the (tf, length) pair table is out of range")
+    if not in_range(seg.codes, 0, n_pairs):
+        raise CorruptIndex("a posting's pair code is out of range")
+    release(seg.codes)
     # Per-scope statistics (scoped questions' IDFs): in range and adding up to the postings' df.
     problem = seg.scope_counts.problem(n_terms, df)
     if problem:

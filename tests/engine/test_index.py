@@ -82,7 +82,7 @@ def test_save_load_roundtrip_is_memory_mapped(tmp_path):
     index = _build(corpus, header={"generation": 5})
     index.save(tmp_path / "ix")
     loaded = BM25Index.load(tmp_path / "ix")
-    assert _is_mapped(loaded.base.postings) and _is_mapped(loaded.base.weights)
+    assert _is_mapped(loaded.base.postings) and _is_mapped(loaded.base.codes)
     assert loaded.header["generation"] == 5
     q = ["w1", "w7", "w42"]
     assert np.array_equal(loaded.scores(q), index.scores(q))

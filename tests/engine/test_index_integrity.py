@@ -24,10 +24,10 @@ from retrieval.bm25 import BM25Index
 from retrieval.text.tokenize import tokenize
 
 SEGMENT_FILES = ("indptr.npy", "postings.npy", "tfs.npy", "doc_len.npy", "scope_ids.npy", "fwd_ptr.npy", "fwd_tids.npy",
-                 "fwd_tfs.npy", "idf.npy", "scope_ptr.npy", "scope_tids.npy", "scope_dfs.npy", "passages.bin.npy",
-                 "passages.off.npy", "terms.txt", "segment.json")
+                 "fwd_tfs.npy", "idf.npy", "scope_ptr.npy", "scope_tids.npy", "scope_dfs.npy", "codes.npy",
+                 "pair_tf.npy", "pair_len.npy", "passages.bin.npy", "passages.off.npy", "terms.txt", "segment.json")
 # Every file a saved base + delta + deletions snapshot has: (header key, file in that segment folder or None).
-ALL_FILES = ([("base", f) for f in (*SEGMENT_FILES, "weights.npy")] + [("delta", f) for f in SEGMENT_FILES]
+ALL_FILES = ([("base", f) for f in SEGMENT_FILES] + [("delta", f) for f in SEGMENT_FILES]
              + [("deleted", None)])
 QUESTION = "when did Cuba recognize South Korea?"
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pu", "gra", "den", "mor", "lis", "tun"]
@@ -73,7 +73,7 @@ def kernel() -> str:
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory, kernel) -> tuple[Path, dict, dict]:
-    """A database whose saved index has all three parts: a base (with weights), a delta (an upload) and
+    """A database whose saved index has all three parts: a base, a delta (an upload) and
     deletions (a removed record); what it answers, and what a fresh build of the same store answers
     (the same scores; rows, so the order of exact ties, may differ from the incremental snapshot's)."""
     folder = tmp_path_factory.mktemp("pristine")
@@ -189,7 +189,7 @@ def test_a_flipped_byte_in_any_index_file_is_rebuilt_from_the_store(copy, caplog
     _assert_rebuilt_and_exact(settings, expected, caplog, f"checksum mismatch in {name}")
 
 
-@pytest.mark.parametrize("file", ["postings.npy", "weights.npy", "terms.txt"])
+@pytest.mark.parametrize("file", ["postings.npy", "codes.npy", "terms.txt"])
 def test_a_truncated_file_is_rebuilt_from_the_store(copy, caplog, kernel, file):
     settings, expected = copy
     path = _path(settings, "base", file)
@@ -265,13 +265,6 @@ def _duplicate_a_row(a: np.ndarray, arrays: dict) -> np.ndarray:
     return a
 
 
-def _zero_weight_of_positive_term(a: np.ndarray, arrays: dict) -> np.ndarray:
-    term = int(np.flatnonzero((arrays["idf"] > 0) & (np.diff(arrays["indptr"]) > 0))[0])
-    a = a.copy()
-    a[arrays["indptr"][term]] = 0.0
-    return a
-
-
 CRAFTED = {
     "row id past the end": (_edit("base", "postings.npy", lambda a, m: _set(-1, m["passages"])(a, m)),
                             "row id is out of range"),
@@ -287,7 +280,10 @@ CRAFTED = {
     "forward offsets past the end": (_edit("base", "fwd_ptr.npy", lambda a, m: _set(-1, a[-1] + 9)(a, m)),
                                      "forward index offsets"),
     "NaN IDF": (_edit("base", "idf.npy", _set(0, np.nan)), "IDF"),
-    "zero weight for a positive IDF": (_edit("base", "weights.npy", _zero_weight_of_positive_term), "weight"),
+    "pair code past the table": (_edit("base", "codes.npy", lambda a, m: _set(0, 65_535)(a, m)), "pair code"),
+    "float pair codes": (_edit("delta", "codes.npy", lambda a, m: a.astype(np.float32)), "uint16 or uint32"),
+    "zero tf in the pair table": (_edit("base", "pair_tf.npy", _set(0, 0)), "pair table"),
+    "negative length in the pair table": (_edit("delta", "pair_len.npy", _set(-1, -1)), "pair table"),
     "float row ids": (_edit("base", "postings.npy", lambda a, m: a.astype(np.float64)), "not a 1-d int32 array"),
     "2-d row ids": (_edit("base", "postings.npy", lambda a, m: a.reshape(1, -1)), "not a 1-d int32 array"),
     "big-endian row ids": (_edit("base", "postings.npy", lambda a, m: a.astype(">i4")), "not a 1-d int32 array"),
@@ -376,5 +372,5 @@ def test_each_big_array_is_released_once_checked(tmp_path: Path) -> None:
     seg = index.base
     released: list[int] = []
     seg.check(release=lambda array: released.append(id(array)))
-    for name in ("postings", "tfs", "fwd_tids", "fwd_tfs", "weights"):
+    for name in ("postings", "tfs", "fwd_tids", "fwd_tfs", "codes"):
         assert id(getattr(seg, name)) in released, name

@@ -96,8 +96,6 @@ def test_one_compiled_specialization_serves_every_kind_of_snapshot(tmp_path) -> 
             index.warm_up()
             for scopes in (None, ["g"]):
                 index.top(["t1", "t2", "t7"], 5, scopes)
-    changed.compute_weights()  # the skipping kernel reads those weights' block maxima
-    changed.using("skipping").top(["t1", "t2", "t7"], 5)
     assert len(kernel.signatures) == 1
     assert len(maxscore().top_k_skipping.signatures) == 1
 
@@ -114,8 +112,8 @@ def test_a_query_touching_every_row_stays_inside_its_scratch() -> None:
         tids = np.array([seg.vocab[t] for t in terms], dtype=np.int64)
         buffer = np.full(n + 2, -7, dtype=np.int64)
         out_rows, out_scores = np.empty(5, dtype=np.int64), np.empty(5)
-        m = _kernels().top_k(seg.indptr, seg.postings, seg.weights, seg.tfs, np.zeros(0), index.live.idf_base,
-                             index.k1 + 1, tids, np.zeros(n), np.zeros(n, dtype=np.uint8), buffer[: n + 1],
+        m = _kernels().top_k(seg.indptr, seg.postings, seg.codes, index.live.parts_base, index.live.idf_base,
+                             tids, np.zeros(n), np.zeros(n, dtype=np.uint8), buffer[: n + 1],
                              np.zeros(0, dtype=bool), seg.scope_ids, np.zeros(0, dtype=bool), 5, out_rows, out_scores)
         assert buffer[n + 1] == -7 and m == 5
         assert [(int(r), float(s)) for r, s in zip(out_rows, out_scores)] == top(index, terms, 5, compiled=False)

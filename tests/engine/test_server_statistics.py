@@ -274,9 +274,9 @@ def test_a_server_cannot_probe_another_servers_words(servers: Corpus) -> None:
 # ---------------------------------------------------------------------------------------------------
 # the console keeps the whole index's statistics and its fast path
 # ---------------------------------------------------------------------------------------------------
-def test_the_console_scores_over_every_passage_with_the_precomputed_weights(servers: Corpus, engine: str) -> None:
+def test_the_console_scores_over_every_passage_at_the_whole_index_statistics(servers: Corpus, engine: str) -> None:
     index = servers.searcher.index
-    assert index.weights_ready  # a pristine base: unscoped questions read the precomputed weights
+    assert index.live.parts_base is not None  # unscoped questions read the pairs' parts at the whole index's
     assert_rank_bm25(servers, None)
     assert servers.searcher.weight_for(None) is servers.searcher.weight
     everything = index.scopes
@@ -419,13 +419,13 @@ def test_an_index_of_the_previous_format_is_rebuilt(servers: Corpus, settings: S
     expected = {q: servers.rank(q, scope=B) for q in QUESTIONS}
     servers.close()
     header_file = servers.keeper.index_dir / "header.json"
-    header_file.write_text(json.dumps({**json.loads(header_file.read_text()), "format": 3}))
-    with pytest.raises(FileNotFoundError, match="format 3"):
+    header_file.write_text(json.dumps({**json.loads(header_file.read_text()), "format": FORMAT_VERSION - 1}))
+    with pytest.raises(FileNotFoundError, match=f"format {FORMAT_VERSION - 1}"):
         BM25Index.load(servers.keeper.index_dir)
     reopened = Corpus(settings)
     try:
         assert "rebuilding" in caplog.text
-        assert BM25Index.read_header(reopened.keeper.index_dir)["format"] == FORMAT_VERSION == 4
+        assert BM25Index.read_header(reopened.keeper.index_dir)["format"] == FORMAT_VERSION == 5
         assert {q: reopened.rank(q, scope=B) for q in QUESTIONS} == expected
         assert_rank_bm25(reopened, B)
     finally:
