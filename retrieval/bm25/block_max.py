@@ -2,9 +2,9 @@
 
 Each term's postings are cut into blocks of BLOCK postings, as PISA and tantivy keep them, and each block
 keeps the last row it holds and a bound on its contributions: the exact maximum of its postings' tf
-parts at the snapshot's statistics (pairs.py; times the term's IDF), or within scopes the contribution of
-its largest term frequency at its shortest passage (>= every contribution in the block at any statistics:
-a scope set's own). Scores stay
+parts at the snapshot's statistics (pairs.py; times the term's IDF), or within scopes the part of its
+largest term frequency at its shortest passage (>= every part in the block at any statistics: a scope
+set's own). Scores stay
 rank-bm25's floats: every pruning test leaves a relative slack of SLACK, far above the rounding of a sum,
 so a passage whose exact score could reach the k-th best is always scored in full. Only for questions
 whose every term has a positive IDF (contributions > 0); the others go to the exhaustive kernel.
@@ -15,19 +15,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _term_score, scoped_norm
+from .kernels import _length_norm, _tf_part
 
 BLOCK = 128  # postings per block, as PISA and tantivy keep them
 SLACK = 1e-9  # relative margin of every pruning test: sums of bounds vs the k-th best score
 _END = np.int64(1) << 62
 
-MODE_PARTS, MODE_SCOPED = 0, 1  # the pairs' tf parts (pairs.py) / a scope set's length parts
 
 
 @njit(cache=True, nogil=True)
-def build_blocks(indptr, postings, tfs, doc_len, size: int):
+def build_blocks(indptr, postings, codes, pair_tf, doc_len, size: int):
     """Per term, its blocks' range (block_ptr), and per block: the last row, the largest term
-    frequency, and a row of the shortest passage (whose length part is the smallest)."""
+    frequency, and the shortest passage's length (whose length part is the smallest)."""
     n_terms = indptr.shape[0] - 1
     block_ptr = np.zeros(n_terms + 1, dtype=np.int64)
     for t in range(n_terms):
@@ -35,22 +34,23 @@ def build_blocks(indptr, postings, tfs, doc_len, size: int):
     n_blocks = block_ptr[n_terms]
     last = np.empty(n_blocks, dtype=np.int32)
     max_tf = np.empty(n_blocks, dtype=np.int32)
-    short_row = np.empty(n_blocks, dtype=np.int32)
+    min_len = np.empty(n_blocks, dtype=np.int32)
     for t in range(n_terms):
         bk = block_ptr[t]
         hi = indptr[t + 1]
         for start in range(indptr[t], hi, size):
             end = min(start + size, hi)
-            top_tf, shortest, row = 0, np.iinfo(np.int32).max, postings[start]
+            top_tf, shortest = 0, np.iinfo(np.int32).max
             for p in range(start, end):
-                if tfs[p] > top_tf:
-                    top_tf = tfs[p]
-                r = postings[p]
-                if doc_len[r] < shortest:
-                    shortest, row = doc_len[r], r
-            last[bk], max_tf[bk], short_row[bk] = postings[end - 1], top_tf, row
+                tf = pair_tf[codes[p]]
+                if tf > top_tf:
+                    top_tf = tf
+                d = doc_len[postings[p]]
+                if d < shortest:
+                    shortest = d
+            last[bk], max_tf[bk], min_len[bk] = postings[end - 1], top_tf, shortest
             bk += 1
-    return block_ptr, last, max_tf, short_row
+    return block_ptr, last, max_tf, min_len
 
 
 @njit(cache=True, nogil=True)
@@ -71,27 +71,15 @@ def block_max_parts(indptr, codes, parts, block_ptr, size: int):
     return out
 
 
-@njit(cache=True, nogil=True, inline="always")  # inlined: a call per posting costs more than the posting
-def _contribution(mode: int, p: int, r: int, w: float, codes, parts, tfs, doc_len, table, k1: float, b: float,
-                  avgdl: float, k1_plus_1: float) -> float:
-    """Posting p's (row r's) contribution, as kernels.py computes it for the same mode."""
-    if mode == MODE_PARTS:
-        return w * parts[codes[p]]
-    tf = np.float64(tfs[p])  # kernels._scoped_contribution's expression: numba inlines only what is marked so
-    return _term_score(w, tf, k1_plus_1, scoped_norm(doc_len[r], table, k1, b, avgdl))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _bound(mode: int, bk: int, w: float, max_part, max_tf, short_row, doc_len, table, k1: float, b: float,
-           avgdl: float, k1_plus_1: float) -> float:
-    """An upper bound of block bk's contributions: w x its largest part (w > 0, and rounding is monotone:
-    exact), or within scopes from its largest tf at its shortest passage (contributions rise with tf and
-    fall with length)."""
-    if mode == MODE_PARTS:
+@njit(cache=True, nogil=True, inline="always")  # inlined: a call per block costs more than the block
+def _bound(exact: bool, bk: int, w: float, max_part, max_tf, min_len, k1: float, b: float, avgdl: float) -> float:
+    """An upper bound of block bk's contributions at IDF w > 0: w x its largest part when `exact` (the
+    parts are the snapshot's, and rounding is monotone), else (a scope set's parts) w x the part of its
+    largest tf at its shortest length (parts rise with tf and fall with length), with SLACK."""
+    if exact:
         return w * max_part[bk]
-    tf = np.float64(max_tf[bk])
-    n = scoped_norm(doc_len[short_row[bk]], table, k1, b, avgdl)
-    return _term_score(w, tf, k1_plus_1, n) * (1.0 + SLACK)
+    return w * _tf_part(np.float64(max_tf[bk]), k1 + 1.0, _length_norm(np.float64(min_len[bk]), k1, b, avgdl)) * (
+        1.0 + SLACK)
 
 
 _DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)

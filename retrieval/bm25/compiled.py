@@ -21,7 +21,7 @@ import numpy as np
 
 from ..config import SCORERS
 from .arrays import readonly
-from .scoring import Candidates, LengthNorm, ScoredSegment, Scratch, scope_table
+from .scoring import Candidates, ScoredSegment, Scratch, scope_table
 
 Backend = Literal["auto", "numpy", "compiled", "skipping"]
 BACKENDS: tuple[Backend, ...] = SCORERS  # Settings.scorer's values
@@ -99,62 +99,52 @@ def mark_warm() -> None:
     _WARM.set()
 
 
-def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | None, k: int, k1_plus_1: float,
-               scratch: Scratch, skip: bool = False) -> Candidates:
+def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | None, k: int, scratch: Scratch,
+               skip: bool = False) -> Candidates:
     """The segment's k best rows, best first (exact scores, ties to the lower row), from the kernel:
     skipping postings (block_max.py) when every query term's IDF is positive and `skip`."""
-    seg, offset, idf, parts, norm, dead = part
+    seg, offset, idf, parts, view, dead = part
     n = len(seg)
-    scoped = isinstance(norm, LengthNorm)  # within scopes: their IDFs per query term, lengths per row
-    term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64)) if skip or scoped else None
+    term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64))  # per query term, in query order
+    query = readonly(np.array(tids, dtype=np.int64))
     if skip and k > 0 and bool((term_idf > 0).all()):  # else a contribution may be 0 or negative: no bound
-        return _skipping(part, tids, term_idf, allowed, k, k1_plus_1, scratch)
+        return _skipping(part, query, term_idf, allowed, k, scratch)
     key = f"c{offset}"
     # touched: one slot more than rows, the kernel writes a row's slot before knowing it is new
     acc, seen, touched = scratch.get(key, n, lambda size: (np.zeros(size), np.zeros(size, dtype=np.uint8),
                                                           np.zeros(size + 1, dtype=np.int64)))
     table = _NO_FLAGS if allowed is None else readonly(scope_table(seg, allowed))
     out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
-    query = readonly(np.array(tids, dtype=np.int64))
-    dead = _NO_FLAGS if dead is None else dead
     try:
-        if scoped:
-            view = norm.view
-            m = kernels().top_k_scoped(seg.indptr, seg.postings, seg.tfs, seg.doc_len, view.length_norms, view.k1,
-                                       view.b, view.avgdl, term_idf, query, acc, seen, touched, dead, seg.scope_ids,
-                                       table, k, out_rows, out_scores)
-        else:
-            m = kernels().top_k(seg.indptr, seg.postings, seg.codes, parts, idf, query, acc, seen, touched, dead,
-                                seg.scope_ids, table, k, out_rows, out_scores)
+        m = kernels().top_k(seg.indptr, seg.postings, seg.codes, parts, term_idf, query, acc, seen, touched,
+                            _NO_FLAGS if dead is None else dead, seg.scope_ids, table, k, out_rows, out_scores)
     except BaseException:
         scratch.drop(key)  # never reuse a scratch the kernel may have left half-cleared
         raise
     return (out_rows[:m] + offset if offset else out_rows[:m]), out_scores[:m], True
 
 
-def _skipping(part: ScoredSegment, tids: list[int], term_idf: np.ndarray, allowed: frozenset[str] | None, k: int,
-              k1_plus_1: float, scratch: Scratch) -> Candidates:
-    """candidates() by block-max MaxScore: the same rows and floats, most postings never read."""
-    seg, offset, _, parts, norm, dead = part
+def _skipping(part: ScoredSegment, query: np.ndarray, term_idf: np.ndarray, allowed: frozenset[str] | None, k: int,
+              scratch: Scratch) -> Candidates:
+    """candidates() by block-max MaxScore: the same rows and floats, most postings never read. Block bounds
+    from the parts' exact block maxima at the snapshot's statistics; within scopes (parts made per scope
+    set) from each block's largest tf and shortest length."""
+    seg, offset, _, parts, view, dead = part
     module = block_max()
-    block_ptr, last, max_tf, short_row = blocks_of(seg)
-    if isinstance(norm, LengthNorm):
-        view = norm.view
-        mode, table, k1, b, avgdl = module.MODE_SCOPED, view.length_norms, view.k1, view.b, view.avgdl
-        max_part, parts = _NO_FLOATS, _NO_FLOATS
-    else:
-        table, k1, b, avgdl = _NO_FLOATS, k1_plus_1 - 1.0, 0.0, 0.0
-        mode, max_part = module.MODE_PARTS, part_maxima(seg, parts)
+    block_ptr, last, max_tf, min_len = blocks_of(seg)
+    exact = view is None
+    max_part = part_maxima(seg, parts) if exact else _NO_FLOATS
+    k1, b, avgdl = (view.k1, view.b, view.avgdl) if view is not None else (0.0, 0.0, 1.0)  # unread when exact
     table_allowed = _NO_FLAGS if allowed is None else readonly(scope_table(seg, allowed))
     out_rows, out_scores = np.empty(k, dtype=np.int64), np.empty(k)
     kernel = maxscore()
     key = "window"  # per thread, shared by the segments: the kernel leaves it clean
     work = scratch.get(key, kernel.WINDOW, kernel.window_scratch)
     try:
-        m = kernel.top_k_skipping(mode, seg.indptr, seg.postings, seg.codes, parts, seg.tfs, seg.doc_len, table, k1,
-                                  b, avgdl, term_idf, readonly(np.array(tids, dtype=np.int64)), block_ptr, last,
-                                  max_tf, short_row, max_part, module.BLOCK, _NO_FLAGS if dead is None else dead,
-                                  seg.scope_ids, table_allowed, k, *work, out_rows, out_scores)
+        m = kernel.top_k_skipping(exact, seg.indptr, seg.postings, seg.codes, parts, k1, b, avgdl, term_idf, query,
+                                  block_ptr, last, max_tf, min_len, max_part, module.BLOCK,
+                                  _NO_FLAGS if dead is None else dead, seg.scope_ids, table_allowed, k, *work, out_rows,
+                                  out_scores)
     except BaseException:
         scratch.drop(key)  # never reuse work arrays the kernel may have left half-cleared
         raise
@@ -165,7 +155,8 @@ def blocks_of(seg) -> tuple[np.ndarray, ...]:
     """The segment's posting blocks (block_max.build_blocks), made on first need and kept with it."""
     blocks = seg.skip_blocks
     if blocks is None:
-        made = block_max().build_blocks(seg.indptr, seg.postings, seg.tfs, seg.doc_len, block_max().BLOCK)
+        made = block_max().build_blocks(seg.indptr, seg.postings, seg.codes, seg.pair_tf, seg.doc_len,
+                                        block_max().BLOCK)
         blocks = seg.skip_blocks = tuple(readonly(a) for a in made)
     return blocks
 

@@ -30,19 +30,19 @@ from .validate import CorruptIndex, in_range
 if TYPE_CHECKING:
     from .index import BM25Index
 
-# 5: a (tf, length) pair code per posting instead of a float weight (pairs.py); 4: per-scope document
+# 5: a (tf, length) pair code per posting instead of a tf and a float weight (pairs.py), and no forward
+# index (segment.forward derives it); 4: per-scope document
 # frequencies in every segment; 3: the header holds every file's size and CRC-32. An index of another
 # format is rebuilt from the store.
 FORMAT_VERSION = 5
 HEADER = "header.json"
-SEGMENT_ARRAYS = ("indptr", "postings", "tfs", "doc_len", "scope_ids", "fwd_ptr", "fwd_tids", "fwd_tfs", "idf",
-                  "scope_ptr", "scope_tids", "scope_dfs", "codes", "pair_tf", "pair_len")
+SEGMENT_ARRAYS = ("indptr", "postings", "codes", "pair_tf", "pair_len", "doc_len", "scope_ids", "idf", "scope_ptr",
+                  "scope_tids", "scope_dfs")
 # The dtypes every array may be written with: another one (a flipped byte in an .npy header) is refused at
 # load, as the kernel is compiled for these (and would read a float array's bytes as ids).
-DTYPES = {"indptr": np.int64, "postings": np.int32, "tfs": np.int32, "doc_len": np.int32, "scope_ids": np.int32,
-          "fwd_ptr": np.int64, "fwd_tids": np.int32, "fwd_tfs": np.int32, "idf": np.float64,
-          "scope_ptr": np.int64, "scope_tids": np.int32, "scope_dfs": np.int32, "codes": (np.uint16, np.uint32),
-          "pair_tf": np.int32, "pair_len": np.int32}
+DTYPES = {"indptr": np.int64, "postings": np.int32, "codes": (np.uint16, np.uint32), "pair_tf": np.int32,
+          "pair_len": np.int32, "doc_len": np.int32, "scope_ids": np.int32, "idf": np.float64, "scope_ptr": np.int64,
+          "scope_tids": np.int32, "scope_dfs": np.int32}
 SEGMENT_FILES = (*(f"{name}.npy" for name in SEGMENT_ARRAYS), "passages.bin.npy", "passages.off.npy", "terms.txt",
                  "segment.json")
 _READ_CHUNK = 1 << 20  # bytes per read while checksumming

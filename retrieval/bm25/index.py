@@ -25,7 +25,7 @@ from .arrays import readonly
 from .delta import changed_parts, drift
 from .live_stats import LiveStats, LiveVocab
 from .scope_stats import Part, ViewCache, Visible
-from .scoring import LengthNorm, ScoredSegment, Scratch, add_dense, numpy_candidates, select_top
+from .scoring import ScoredSegment, Scratch, add_dense, numpy_candidates, select_top
 from .segment import Segment
 from .strings import Rows
 
@@ -99,12 +99,12 @@ class BM25Index:
         parts = [Part(base.scope_counts, base.vocab, in_base, None, 1)]
         if self.live.deleted_counts is not None:
             parts.append(Part(self.live.deleted_counts, base.vocab, in_base, None, -1))
-        n_terms, longest = len(base.vocab), base.longest
+        n_terms = len(base.vocab)
         if delta is not None:
             in_delta = [i for i, name in enumerate(delta.scopes) if name in scopes]
             parts.append(Part(delta.scope_counts, delta.vocab, in_delta, self.live.delta_ids, 1))
-            n_terms, longest = n_terms + len(delta.vocab), max(longest, delta.longest)
-        return Visible(parts, n_terms, k1=self.k1, b=self.b, epsilon=self.epsilon, longest=longest)
+            n_terms += len(delta.vocab)
+        return Visible(parts, n_terms, k1=self.k1, b=self.b, epsilon=self.epsilon)
 
     def doc_freq(self, term: str, scopes: Iterable[str] | None = None) -> int:
         """Live passages containing the term (only those in `scopes`, when given)."""
@@ -137,7 +137,7 @@ class BM25Index:
             if not view.total_len:  # nothing visible, or only empty passages: no term to match
                 return []
             parts = self._scoped_parts(view, query_tokens)
-        k1_plus_1, found = self.k1 + 1, []
+        found = []
         for part in parts:
             vocab = part.seg.vocab
             tids = [tid for term in query_tokens if (tid := vocab.get(term)) is not None]
@@ -146,10 +146,10 @@ class BM25Index:
             if not tids:
                 continue
             if compiled.compiles(self.backend, len(part.seg), self._kernel_safe):
-                found.append(compiled.candidates(part, tids, allowed, k, k1_plus_1, self.scratch,
+                found.append(compiled.candidates(part, tids, allowed, k, self.scratch,
                                                  skip=compiled.skips(self.backend, len(part.seg))))
             else:
-                found.append(numpy_candidates(part, tids, allowed, k, k1_plus_1, self.scratch))
+                found.append(numpy_candidates(part, tids, allowed, k, self.scratch))
         return select_top(found, k)
 
     def warm_up(self, background: bool = False) -> threading.Thread | None:
@@ -165,14 +165,14 @@ class BM25Index:
                     and compiled.kernels() is not None):
                 continue
             tids = [next(iter(part.seg.vocab.values()))]
-            scoped = LengthNorm(part.seg.doc_len, self.visible(part.seg.scopes[:1]))
+            view = self.visible(part.seg.scopes[:1])
             for skip in {False, compiled.skips(self.backend, len(part.seg))}:  # and the skipping path's blocks
-                compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.k1 + 1,
-                                    self.scratch, skip=skip)
-                # and the scorer of questions asked within scopes (their own statistics)
-                within = part._replace(idf={tids[0]: 1.0}, parts=None, norm=scoped)
-                compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.k1 + 1, self.scratch,
+                compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.scratch,
                                     skip=skip)
+                # and the scorer of questions asked within scopes (their own statistics)
+                within = part._replace(idf={tids[0]: 1.0}, parts=view.parts_of(part.seg.pair_tf, part.seg.pair_len),
+                                       view=view)
+                compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.scratch, skip=skip)
             compiled.mark_warm()
         return None
 
@@ -192,13 +192,12 @@ class BM25Index:
 
     def _scoped_parts(self, view: Visible, query_tokens: Sequence[str]) -> Iterable[ScoredSegment]:
         """Each segment at a scope set's own statistics: the IDF (by segment term id) of each query term
-        some visible passage has, and each row's length part computed when needed from the set's avgdl
-        (the pairs' parts are at the whole index's statistics)."""
+        some visible passage has, and its pairs' tf parts at the set's avgdl."""
         idfs = view.idfs(query_tokens)
         for part in self._parts():
             vocab = part.seg.vocab
             idf = {tid: value for term, value in idfs.items() if (tid := vocab.get(term)) is not None}
-            yield part._replace(idf=idf, parts=None, norm=LengthNorm(part.seg.doc_len, view))
+            yield part._replace(idf=idf, parts=view.parts_of(part.seg.pair_tf, part.seg.pair_len), view=view)
 
     def scores(self, query_tokens: Sequence[str], scopes: Iterable[str] | None = None) -> np.ndarray:
         """Dense scores for every row slot: rank_bm25.BM25Okapi.get_scores over the live passages (in
@@ -211,7 +210,7 @@ class BM25Index:
             view = self.visible(allowed)
             parts = self._scoped_parts(view, query_tokens) if view.total_len else ()
         for part in parts:
-            add_dense(out[part.offset : part.offset + len(part.seg)], part, query_tokens, allowed, self.k1 + 1)
+            add_dense(out[part.offset : part.offset + len(part.seg)], part, query_tokens, allowed)
         return out
 
     # -- building and changing ----------------------------------------------------------------------

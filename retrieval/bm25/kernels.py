@@ -3,8 +3,8 @@
 Hand-written because it is the engine itself: one pass over the query terms' postings adding each
 term's contribution into a per-thread accumulator (rank-bm25's summation order), then one pass over the
 touched rows keeping the k best in a small heap. numpy needs five passes per posting for the same work
-(BENCHMARKS.md, Scale); compiled, it is one. The contribution and the length part are formula.py's own
-functions, compiled here, so the floats are the numpy path's and rank-bm25's. compiled.py imports this
+(BENCHMARKS.md, Scale); compiled, it is one. A contribution is the term's IDF times its (tf, length)
+pair's tf part (pairs.py), so the floats are the numpy path's and rank-bm25's. compiled.py imports this
 module only when a segment is to be compiled (importing numba takes a few tenths of a second), and the
 numpy path scores when numba is missing. Compiled code is cached by numba between runs.
 """
@@ -16,9 +16,8 @@ from numba import njit
 
 from . import formula
 
-_term_score = njit(cache=True, nogil=True)(formula.term_score)
+_tf_part = njit(cache=True, nogil=True)(formula.tf_part)
 _length_norm = njit(cache=True, nogil=True)(formula.length_norm)
-
 
 @njit(cache=True, nogil=True)
 def _worse(score_a: float, row_a: int, score_b: float, row_b: int) -> bool:
@@ -63,11 +62,12 @@ def _push(out_rows, out_scores, m: int, k: int, row: int, score: float) -> int:
 
 
 @njit(cache=True, nogil=True)
-def top_k(indptr, postings, codes, parts, idf, tids, acc, seen, touched, dead, scope_ids, allowed, k: int,
+def top_k(indptr, postings, codes, parts, term_idf, tids, acc, seen, touched, dead, scope_ids, allowed, k: int,
           out_rows, out_scores) -> int:
     """The k best rows into out_rows/out_scores, best first; returns how many.
 
-    A posting contributes idf[term] x parts[codes[p]] (its (tf, length) pair's tf part: pairs.py).
+    A posting of query term j contributes term_idf[j] x parts[codes[p]] (its (tf, length) pair's tf part
+    at the statistics scored with: the snapshot's, or a scope set's own; pairs.py).
     dead / allowed: empty to skip that filter. acc, seen: all zero on entry and on return.
     touched: rows + 1 slots (each posting's row is written before it is known to be new).
     Branch-free bookkeeping of the touched rows (a row's first touch is not predictable), the first
@@ -76,34 +76,33 @@ def top_k(indptr, postings, codes, parts, idf, tids, acc, seen, touched, dead, s
     """
     positive = True
     for j in range(tids.shape[0]):
-        if not idf[tids[j]] > 0.0:
+        if not term_idf[j] > 0.0:
             positive = False
     if positive:  # the usual case: a row's accumulator stays 0.0 until its first touch
-        n_touched = _accumulate(indptr, postings, codes, parts, idf, tids, acc, touched)
+        n_touched = _accumulate(indptr, postings, codes, parts, term_idf, tids, acc, touched)
     else:
-        n_touched = _accumulate_flagged(indptr, postings, codes, parts, idf, tids, acc, seen, touched)
+        n_touched = _accumulate_flagged(indptr, postings, codes, parts, term_idf, tids, acc, seen, touched)
     return _select(touched, n_touched, acc, dead, scope_ids, allowed, k, out_rows, out_scores)
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(indptr, postings, codes, parts, idf, tids, acc, touched) -> int:
+def _accumulate(indptr, postings, codes, parts, term_idf, tids, acc, touched) -> int:
     """Every query term's contributions added into acc, in query-term order (rank-bm25's order, so the
     same floats); the rows touched listed once each. Every contribution is > 0, so acc[r] == 0.0 tells
     a row's first touch: one random access per posting instead of two with a flag array."""
     n_touched = 0
     for j in range(tids.shape[0]):
-        term = tids[j]
-        term_idf = idf[term]
+        term, w = tids[j], term_idf[j]
         if n_touched == 0:  # the first term: every row is new; rank-bm25 adds to 0.0, the same float
             for p in range(indptr[term], indptr[term + 1]):
                 r = postings[p]
                 touched[n_touched] = r
                 n_touched += 1
-                acc[r] = term_idf * parts[codes[p]]
+                acc[r] = w * parts[codes[p]]
             continue
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
-            contribution = term_idf * parts[codes[p]]
+            contribution = w * parts[codes[p]]
             a = acc[r]
             touched[n_touched] = r
             n_touched += a == 0.0  # branch-free: a row's first touch is not predictable
@@ -112,84 +111,21 @@ def _accumulate(indptr, postings, codes, parts, idf, tids, acc, touched) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _accumulate_flagged(indptr, postings, codes, parts, idf, tids, acc, seen, touched) -> int:
+def _accumulate_flagged(indptr, postings, codes, parts, term_idf, tids, acc, seen, touched) -> int:
     """_accumulate for queries with a term of IDF <= 0 (its contributions can be 0 or negative): a flag
     array marks the touched rows, and is cleared again before returning."""
     n_touched = 0
     for j in range(tids.shape[0]):
-        term = tids[j]
-        term_idf = idf[term]
+        term, w = tids[j], term_idf[j]
         for p in range(indptr[term], indptr[term + 1]):
             r = postings[p]
             touched[n_touched] = r
             n_touched += 1 - seen[r]
             seen[r] = 1
-            acc[r] += term_idf * parts[codes[p]]
+            acc[r] += w * parts[codes[p]]
     for i in range(n_touched):
         seen[touched[i]] = 0
     return n_touched
-
-
-@njit(cache=True, nogil=True)
-def top_k_scoped(indptr, postings, tfs, doc_len, length_norm, k1: float, b: float, avgdl: float, term_idf, tids,
-                 acc, seen, touched, dead, scope_ids, allowed, k: int, out_rows, out_scores) -> int:
-    """top_k for a question asked within some scopes, at their own statistics (scope_stats.py): no
-    precomputed weight or per-row norm fits them. term_idf[j] is query term j's IDF over the visible
-    passages; length_norm[d] the length part of a passage of d tokens at their avgdl (a small table, so a
-    posting costs one division, as with a norm per row; longer passages are computed here)."""
-    k1_plus_1 = k1 + 1.0
-    positive = True
-    for j in range(tids.shape[0]):
-        if not term_idf[j] > 0.0:
-            positive = False
-    n_touched = 0
-    for j in range(tids.shape[0]):
-        term = tids[j]
-        w = term_idf[j]
-        lo, hi = indptr[term], indptr[term + 1]
-        if positive and n_touched == 0:  # as in _accumulate: the first term's rows are all new
-            for p in range(lo, hi):
-                r = postings[p]
-                touched[n_touched] = r
-                n_touched += 1
-                acc[r] = _scoped_contribution(p, r, w, tfs, doc_len, length_norm, k1, b, avgdl, k1_plus_1)
-        elif positive:
-            for p in range(lo, hi):
-                r = postings[p]
-                contribution = _scoped_contribution(p, r, w, tfs, doc_len, length_norm, k1, b, avgdl, k1_plus_1)
-                a = acc[r]
-                touched[n_touched] = r
-                n_touched += a == 0.0
-                acc[r] = a + contribution
-        else:  # as in _accumulate_flagged
-            for p in range(lo, hi):
-                r = postings[p]
-                contribution = _scoped_contribution(p, r, w, tfs, doc_len, length_norm, k1, b, avgdl, k1_plus_1)
-                touched[n_touched] = r
-                n_touched += 1 - seen[r]
-                seen[r] = 1
-                acc[r] += contribution
-    if not positive:
-        for i in range(n_touched):
-            seen[touched[i]] = 0
-    return _select(touched, n_touched, acc, dead, scope_ids, allowed, k, out_rows, out_scores)
-
-
-@njit(cache=True, nogil=True)
-def _scoped_contribution(p: int, r: int, term_idf: float, tfs, doc_len, length_norm, k1: float, b: float,
-                         avgdl: float, k1_plus_1: float) -> float:
-    """formula.term_score, the length part looked up in the view's table (formula.length_norm's floats)
-    or computed past its end. The term frequency is read first: read after the length part, the loop
-    runs 3x slower (measured: 0.2 vs 0.065 ms per scoped question at 100k passages)."""
-    tf = np.float64(tfs[p])
-    return _term_score(term_idf, tf, k1_plus_1, scoped_norm(doc_len[r], length_norm, k1, b, avgdl))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def scoped_norm(d: int, length_norm, k1: float, b: float, avgdl: float) -> float:
-    """The length part of a passage of d tokens at a view's statistics: its table (formula.length_norm's
-    floats), or computed past the table's end. Inlined: the skipping kernel calls it per posting too."""
-    return length_norm[d] if d < length_norm.shape[0] else _length_norm(np.float64(d), k1, b, avgdl)
 
 
 @njit(cache=True, nogil=True)

@@ -35,13 +35,15 @@ class LiveStats:
         if deleted is not None:
             self.dead = np.zeros(nb, dtype=bool)
             self.dead[deleted] = True
-            gone = base.term_counts(deleted)
+            rows = np.unique(deleted)
+            ptr, tids, _ = base.forward(rows)  # the deleted rows' terms: one pass over the postings
+            gone = np.bincount(tids, minlength=len(base.vocab))
             df -= gone
-            total -= int(np.asarray(base.doc_len)[deleted].sum(dtype=np.int64))
-            n -= len(deleted)
+            total -= int(np.asarray(base.doc_len)[rows].sum(dtype=np.int64))
+            n -= len(rows)
             # What the deleted rows take from each scope, for questions asked within scopes.
-            self.deleted_counts = ScopeCounts.count(base.scope_ids, len(base.scopes), base.doc_len, base.fwd_ptr,
-                                                    base.fwd_tids, gone, rows=deleted)
+            self.deleted_counts = ScopeCounts.count(base.scope_ids[rows], len(base.scopes), base.doc_len[rows], ptr,
+                                                    tids, gone)
         self.delta_only: dict[str, int] = {}
         self.delta_ids: np.ndarray | None = None  # delta term id -> snapshot term id (base ids, then the delta's)
         delta_df_only = np.zeros(0, dtype=np.int64)

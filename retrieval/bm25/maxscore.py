@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .block_max import _END, SLACK, _bound, _contribution, _lowest_bit, _seek
+from .block_max import _END, SLACK, _bound, _lowest_bit, _seek
 from .kernels import _push, _sift_down
 
 WINDOW = 1 << 14  # rows per window: a 128 KB accumulator, in the core's second-level cache
@@ -48,16 +48,17 @@ def _find(postings, last, bp_t: int, first: int, stop: int, pos: int, bk: int, b
 
 
 @njit(cache=True, nogil=True)
-def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, table, k1: float, b: float,
-                   avgdl: float, term_idf, tids, block_ptr, last, max_tf, short_row, max_part, size: int, dead,
+def top_k_skipping(exact: bool, indptr, postings, codes, parts, k1: float, b: float, avgdl: float, term_idf,
+                   tids, block_ptr, last, max_tf, min_len, max_part, size: int, dead,
                    scope_ids, allowed, k: int, acc, bits, touched, hope_rows, hope_s, slot, out_rows,
                    out_scores) -> int:
-    """The k best rows into out_rows/out_scores, best first, as kernels.top_k / top_k_scoped rank them;
-    returns how many. term_idf[j]: query term j's IDF (every one > 0); empty dead / allowed: no filter.
+    """The k best rows into out_rows/out_scores, best first, as kernels.top_k ranks them; returns how many.
+    term_idf[j]: query term j's IDF (every one > 0); a posting contributes term_idf[j] x parts[codes[p]].
+    exact: the block bounds are max_part's (the parts are the snapshot's), else from max_tf and min_len
+    at k1, b and avgdl (a scope set's). Empty dead / allowed: no filter.
     Work arrays (`window_scratch`, kept between questions: allocating them costs page faults each time):
     acc, bits and slot come in clean (zeros, zeros, -1) and are left so; touched, hope_rows, hope_s not."""
     m = tids.shape[0]
-    k1_plus_1 = k1 + 1.0
     check_dead, check_scope = dead.shape[0] > 0, allowed.shape[0] > 0
     pos, stop, first = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)
     bp, blk, blk_stop = np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64)  # blocks: term's, current
@@ -81,8 +82,7 @@ def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, tabl
             blk[j] = bk
             best = 0.0
             while bk < blk_stop[j]:
-                best = max(best, _bound(mode, bk, term_idf[j], max_part, max_tf, short_row, doc_len, table, k1,
-                                        b, avgdl, k1_plus_1))
+                best = max(best, _bound(exact, bk, term_idf[j], max_part, max_tf, min_len, k1, b, avgdl))
                 if last[bk] >= end:
                     break
                 bk += 1
@@ -116,8 +116,7 @@ def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, tabl
                 a = acc[local]
                 touched[n_touched] = local
                 n_touched += a == 0.0
-                acc[local] = a + _contribution(mode, q, postings[q], term_idf[j], codes, parts, tfs, doc_len,
-                                               table, k1, b, avgdl, k1_plus_1)
+                acc[local] = a + term_idf[j] * parts[codes[q]]
         for i in range(n_touched):
             bits[touched[i] >> 6] |= np.uint64(1) << np.uint64(touched[i] & 63)
         lazy_total = prefix[n_lazy - 1] if n_lazy > 0 else 0.0
@@ -151,8 +150,7 @@ def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, tabl
                         bk += 1
                     row_blk[j] = bk
                     if bk < blk_stop[j]:
-                        hope += _bound(mode, bk, term_idf[j], max_part, max_tf, short_row, doc_len, table, k1,
-                                       b, avgdl, k1_plus_1)
+                        hope += _bound(exact, bk, term_idf[j], max_part, max_tf, min_len, k1, b, avgdl)
                 if hope * (1.0 + SLACK) > floor:
                     hope_rows[n_hope], hope_s[n_hope], slot[local] = local, s, n_hope
                     n_hope += 1
@@ -164,8 +162,7 @@ def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, tabl
                 for q in range(lo_w[j], hi_w[j]):
                     h = slot[postings[q] - start]
                     if h >= 0:
-                        hope_s[h] += _contribution(mode, q, postings[q], term_idf[j], codes, parts, tfs, doc_len,
-                                                   table, k1, b, avgdl, k1_plus_1)
+                        hope_s[h] += term_idf[j] * parts[codes[q]]
             else:  # look each hopeful row up, moving forward
                 p = lo_w[j]
                 for h in range(n_hope):
@@ -173,8 +170,7 @@ def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, tabl
                         row = start + hope_rows[h]
                         p = _seek(postings, p, hi_w[j], row)
                         if p < hi_w[j] and postings[p] == row:
-                            hope_s[h] += _contribution(mode, p, row, term_idf[j], codes, parts, tfs, doc_len,
-                                                       table, k1, b, avgdl, k1_plus_1)
+                            hope_s[h] += term_idf[j] * parts[codes[p]]
             rest = prefix[i - 1] if i > 0 else 0.0  # the bounds of the terms still to add
             alive = 0
             for h in range(n_hope):
@@ -197,8 +193,7 @@ def top_k_skipping(mode: int, indptr, postings, codes, parts, tfs, doc_len, tabl
             for j in range(m):
                 p = _seek(postings, lo_w[j], hi_w[j], row)
                 if p < hi_w[j] and postings[p] == row:
-                    score += _contribution(mode, p, row, term_idf[j], codes, parts, tfs, doc_len, table, k1, b,
-                                           avgdl, k1_plus_1)
+                    score += term_idf[j] * parts[codes[p]]
             n_heap = _push(out_rows, out_scores, n_heap, k, row, score)
             if n_heap == k:
                 floor = out_scores[0]

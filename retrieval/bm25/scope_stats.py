@@ -18,12 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .arrays import ranges
-from .formula import length_norm, okapi_idf, one_idf
+from . import pairs
+from .arrays import ranges, readonly
+from .formula import okapi_idf, one_idf
 
 _CHUNK_ENTRIES = 1 << 22  # forward entries sorted at a time while counting: bounds the temporaries
 _TERM_CACHE = 2048  # indexed terms whose df and IDF a view remembers (a question's terms, asked again and again)
-_LENGTH_TABLE = 4096  # passage lengths whose length part a view tabulates (32 KB)
 
 
 class ScopeCounts:
@@ -39,22 +39,22 @@ class ScopeCounts:
 
     @classmethod
     def count(cls, scope_ids: np.ndarray, n_scopes: int, doc_len: np.ndarray, fwd_ptr: np.ndarray,
-              fwd_tids: np.ndarray, df: np.ndarray, rows: np.ndarray | None = None) -> "ScopeCounts":
-        """The counts of `rows` (every row when None). df: those rows' document frequency per term, all
+              fwd_tids: np.ndarray, df: np.ndarray) -> "ScopeCounts":
+        """The counts of some rows: their scope ids, lengths and forward entries (row i's term ids in
+        fwd_tids[fwd_ptr[i]:fwd_ptr[i + 1]]). df: those rows' document frequency per term, all
         scopes together. The most common scope's frequencies are df less the other scopes', so only the
         other scopes' forward entries are sorted: none at all in a segment of one scope."""
         n_terms = len(df)
         if not n_scopes:  # an empty segment
             zero = np.zeros(0, dtype=np.int64)
             return cls(zero, zero, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
-        row_scope = np.asarray(scope_ids if rows is None else scope_ids[rows], dtype=np.int64)
-        lens = np.asarray(doc_len if rows is None else doc_len[rows], dtype=np.int64)
+        row_scope = np.asarray(scope_ids, dtype=np.int64)
+        lens = np.asarray(doc_len, dtype=np.int64)
         n_rows = _per_scope(row_scope, None, n_scopes)
         lengths = _per_scope(row_scope, lens, n_scopes)
         dominant = int(np.argmax(n_rows)) if len(row_scope) else 0
         others = np.flatnonzero(row_scope != dominant)
-        picked = others if rows is None else np.asarray(rows, dtype=np.int64)[others]
-        keys, counts = _scope_term_pairs(row_scope[others], fwd_ptr[picked], fwd_ptr[picked + 1], fwd_tids)
+        keys, counts = _scope_term_pairs(row_scope[others], fwd_ptr[others], fwd_ptr[others + 1], fwd_tids)
         other_scope, other_tid = keys >> 32, (keys & 0xFFFFFFFF)
         rest = np.asarray(df, dtype=np.int64) - np.bincount(other_tid, weights=counts, minlength=n_terms).astype(np.int64)
         dominant_tids = np.flatnonzero(rest > 0)
@@ -170,17 +170,16 @@ class Visible:
     N, total length, avgdl, each term's document frequency and IDF, and the mean IDF (over the visible
     vocabulary) that replaces a negative one."""
 
-    def __init__(self, parts: Sequence[Part], n_terms: int, *, k1: float, b: float, epsilon: float,
-                 longest: int) -> None:
+    def __init__(self, parts: Sequence[Part], n_terms: int, *, k1: float, b: float, epsilon: float) -> None:
         self._parts = [p for p in parts if p.scopes]
-        self._n_terms, self.k1, self.b, self.epsilon, self._longest = n_terms, k1, b, epsilon, longest
+        self._n_terms, self.k1, self.b, self.epsilon = n_terms, k1, b, epsilon
         self.n = sum(p.sign * int(p.counts.rows[s]) for p in self._parts for s in p.scopes)
         self.total_len = sum(p.sign * int(p.counts.lengths[s]) for p in self._parts for s in p.scopes)
         self.avgdl = self.total_len / self.n if self.n else 0.0
         self._average_idf: float | None = None
         self._df: dict[str, int] = {}
         self._idf: dict[str, float | None] = {}
-        self._length_norms: np.ndarray | None = None
+        self._parts_by_segment: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def doc_freq(self, term: str) -> int:
         """Visible passages containing the term."""
@@ -220,17 +219,15 @@ class Visible:
                 out[term] = value
         return out
 
-    @property
-    def length_norms(self) -> np.ndarray:
-        """rank-bm25's length part, k1 x (1 - b + b x d / avgdl) in its order of operations, for passages of
-        d = 0, 1, ... tokens at the visible avgdl (up to _LENGTH_TABLE; a longer passage's is computed
-        when scored): the scorer looks it up instead of dividing."""
-        if self._length_norms is None:
-            d = np.arange(min(self._longest, _LENGTH_TABLE - 1) + 1)
-            table = length_norm(d, self.k1, self.b, self.avgdl) if self.avgdl else np.zeros(len(d))
-            table.flags.writeable = False  # read-only, as every array the compiled scorer reads
-            self._length_norms = table
-        return self._length_norms
+    def parts_of(self, pair_tf: np.ndarray, pair_len: np.ndarray) -> np.ndarray:
+        """A segment's (tf, length) pairs' tf parts at the visible avgdl (pairs.py): a few thousand
+        divisions, made once per segment and scope set."""
+        key = id(pair_tf)
+        held = self._parts_by_segment.get(key)
+        if held is None or held[0] is not pair_tf:
+            table = readonly(pairs.parts(pair_tf, pair_len, self.k1, self.b, self.avgdl))
+            held = self._parts_by_segment[key] = (pair_tf, table)
+        return held[1]
 
     @property
     def average_idf(self) -> float:

@@ -1,9 +1,10 @@
 """Scoring with numpy, and top-k selection.
 
 A question's terms are scored segment by segment (`ScoredSegment`: a segment with the statistics it is
-scored at), touching only their postings. Each contribution is formula.term_score, in rank-bm25's order
-of operations, so the floats are rank-bm25's. Segments big enough go to the compiled kernels instead
-(compiled.py); both paths give each segment's candidates, merged into the k best by `select_top`.
+scored at), touching only their postings. Each contribution is the term's IDF times its (tf, length)
+pair's part (pairs.py), formula.term_score's float, so the scores are rank-bm25's. Segments big enough
+go to the compiled kernels instead (compiled.py); both paths give each segment's candidates, merged into
+the k best by `select_top`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from ..retriever import ScoredRow
-from .formula import length_norm, term_score
 from .scope_stats import Visible
 
 if TYPE_CHECKING:
-    from .segment import Segment  # which imports this module
+    from .segment import Segment
 
 BLOCK_ROWS = 1 << 18  # rows scored together: a 2 MB float64 accumulator stays in the CPU caches
 PREFILTER = 64  # top-k: sample this many x k scores for a floor before the partial sort
@@ -29,29 +29,16 @@ Candidates = tuple[np.ndarray, np.ndarray, bool]  # rows, exact scores, whether 
 
 class ScoredSegment(NamedTuple):
     """A segment and what it is scored with: IDF per segment term id (an array, or a dict of the
-    question's terms within scopes), the tf part of each of its (tf, length) pairs at the snapshot's
-    statistics (pairs.py; None within scopes), the length part per row within scopes (else None), the
-    dead-row mask or None, and where its rows start in the snapshot."""
+    question's terms within scopes), the tf part of each of its (tf, length) pairs (pairs.py) at the
+    statistics scored with, the scope set's statistics when asked within scopes (else None), the dead-row
+    mask or None, and where its rows start in the snapshot."""
 
     seg: Segment
     offset: int
     idf: np.ndarray | dict[int, float]
-    parts: np.ndarray | None
-    norm: LengthNorm | None
+    parts: np.ndarray
+    view: Visible | None
     dead: np.ndarray | None
-
-
-class LengthNorm:
-    """formula.length_norm at a scope set's avgdl, for the rows asked for: an array per row and scope set
-    would cost a float per passage for every server asking."""
-
-    __slots__ = ("doc_len", "view")
-
-    def __init__(self, doc_len: np.ndarray, view: Visible) -> None:
-        self.doc_len, self.view = doc_len, view
-
-    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
-        return length_norm(self.doc_len[rows], self.view.k1, self.view.b, self.view.avgdl)
 
 
 class Scratch:
@@ -80,8 +67,7 @@ def scope_table(seg: Segment, allowed: frozenset[str]) -> np.ndarray:
     return np.array([name in allowed for name in seg.scopes] + [False], dtype=bool)
 
 
-def add_dense(out: np.ndarray, part: ScoredSegment, terms: Sequence[str], allowed: frozenset[str] | None,
-              k1_plus_1: float) -> None:
+def add_dense(out: np.ndarray, part: ScoredSegment, terms: Sequence[str], allowed: frozenset[str] | None) -> None:
     """Every term's contributions added into out (the segment's slice of the dense scores), in query
     order (rank-bm25's); dead rows and rows outside `allowed` zeroed."""
     seg, idf = part.seg, part.idf
@@ -89,7 +75,7 @@ def add_dense(out: np.ndarray, part: ScoredSegment, terms: Sequence[str], allowe
         tid = seg.vocab.get(term)
         if tid is not None and (allowed is None or tid in idf):
             lo, hi = int(seg.indptr[tid]), int(seg.indptr[tid + 1])
-            out[seg.postings[lo:hi]] += _contributions(part, tid, lo, hi, k1_plus_1)
+            out[seg.postings[lo:hi]] += _contributions(part, tid, lo, hi)
     if part.dead is not None:
         out[part.dead] = 0.0
     if allowed is not None:
@@ -97,7 +83,7 @@ def add_dense(out: np.ndarray, part: ScoredSegment, terms: Sequence[str], allowe
 
 
 def numpy_candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | None, k: int,
-                     k1_plus_1: float, scratch: Scratch) -> Candidates:
+                     scratch: Scratch) -> Candidates:
     """Rows of the segment that may be in the top k, with their exact scores (not ranked).
 
     Scored a block of rows at a time: each term's postings are cut at the block edges (they are sorted
@@ -120,7 +106,7 @@ def numpy_candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[st
     for block in range(len(edges) - 1):
         start = int(edges[block])
         try:
-            rows, scores = _score_block(part, spans, block, start, acc, mark, k1_plus_1)
+            rows, scores = _score_block(part, spans, block, start, acc, mark)
         except BaseException:
             scratch.drop(key)
             raise
@@ -145,8 +131,7 @@ def numpy_candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[st
     return rows.astype(np.int64) + offset, scores, False
 
 
-def _score_block(part: ScoredSegment, spans, block: int, start: int, acc: np.ndarray, mark: np.ndarray,
-                 k1_plus_1: float):
+def _score_block(part: ScoredSegment, spans, block: int, start: int, acc: np.ndarray, mark: np.ndarray):
     """Scatter-add the query terms' postings that fall in one block; its touched rows (block-local,
     sorted, distinct) and their scores, leaving the scratch clean."""
     touched = []
@@ -156,7 +141,7 @@ def _score_block(part: ScoredSegment, spans, block: int, start: int, acc: np.nda
             continue
         rows = part.seg.postings[a:z]
         local = rows - start if start else rows
-        acc[local] += _contributions(part, tid, a, z, k1_plus_1)
+        acc[local] += _contributions(part, tid, a, z)
         touched.append(local)
     if not touched:
         return touched, None
@@ -179,13 +164,9 @@ def _score_block(part: ScoredSegment, spans, block: int, start: int, acc: np.nda
     return rows.astype(np.int64), scores
 
 
-def _contributions(part: ScoredSegment, tid: int, lo: int, hi: int, k1_plus_1: float) -> np.ndarray:
-    """Postings lo..hi (of term tid) scored: idf x their pairs' parts, or within scopes formula.term_score
-    at the scope set's length parts. The same floats either way as rank-bm25's."""
-    seg, idf = part.seg, part.idf
-    if part.parts is not None:
-        return idf[tid] * part.parts[seg.codes[lo:hi]]
-    return term_score(idf[tid], seg.tfs[lo:hi], k1_plus_1, part.norm[seg.postings[lo:hi]])
+def _contributions(part: ScoredSegment, tid: int, lo: int, hi: int) -> np.ndarray:
+    """Postings lo..hi (of term tid) scored: idf x their pairs' parts, rank-bm25's floats."""
+    return part.idf[tid] * part.parts[part.seg.codes[lo:hi]]
 
 
 def select_top(found: list[Candidates], k: int) -> list[ScoredRow]:

@@ -71,8 +71,8 @@ def check_strings(strings: Strings) -> None:
 
 def check_segment(seg: "Segment", release: Callable[[np.ndarray], None] | None = None) -> None:
     """CorruptIndex unless every id and offset the scorers index with is in range, as `Segment.build`
-    makes them. Bounds and order only (whether the forward index counts what the postings count is not
-    checked: that costs a bincount, and checksums catch accidents). release(array): called once an array's
+    makes them. Bounds and order only (whether the pair table matches the passage lengths is not checked:
+    checksums catch accidents, and no mismatch reads out of bounds). release(array): called once an array's
     checks are done (files.py drops a memory-mapped array's pages then: the peak is one array, not all)."""
     release = release or (lambda array: None)
     n, n_terms, n_post = len(seg), len(seg.vocab), len(seg.postings)
@@ -83,31 +83,18 @@ def check_segment(seg: "Segment", release: Callable[[np.ndarray], None] | None =
     # [0, n). Distinct matters to the kernel: its touched list has one slot per row.
     if len(indptr) != n_terms + 1 or indptr[0] != 0 or indptr[-1] != n_post or (len(df) and df.min() < 0):
         raise CorruptIndex("term offsets (indptr) out of range")
-    if len(seg.tfs) != n_post or len(seg.codes) != n_post:
-        raise CorruptIndex("postings, tfs and pair codes differ in length")
+    if len(seg.codes) != n_post:
+        raise CorruptIndex("postings and pair codes differ in length")
     if not in_range(postings, 0, n):
         raise CorruptIndex("a posting's row id is out of range")
     if not rows_ascending(postings, indptr):
         raise CorruptIndex("a term's row ids are not strictly ascending")
     release(postings)
-    if not in_range(seg.tfs, 1, 1 << 31):
-        raise CorruptIndex("a term frequency is below 1")
-    release(seg.tfs)
-    # Per row: lengths, scopes and the forward index (row -> terms, read when rows are deleted).
+    # Per row: lengths and scopes.
     if len(seg.doc_len) != n or not in_range(seg.doc_len, 0, 1 << 31):
         raise CorruptIndex("passage lengths out of range")
     if len(seg.scope_ids) != n or not in_range(seg.scope_ids, 0, len(seg.scopes)):
         raise CorruptIndex("a scope id is out of range")
-    fwd_ptr, fwd_tids = seg.fwd_ptr, seg.fwd_tids
-    if (len(fwd_ptr) != n + 1 or fwd_ptr[0] != 0 or fwd_ptr[-1] != len(fwd_tids)
-            or len(seg.fwd_tfs) != len(fwd_tids) or not non_decreasing(fwd_ptr)):
-        raise CorruptIndex("forward index offsets out of range")
-    if not in_range(fwd_tids, 0, n_terms):
-        raise CorruptIndex("a forward term id is out of range")
-    release(fwd_tids)
-    if not in_range(seg.fwd_tfs, 1, 1 << 31):
-        raise CorruptIndex("a forward term frequency is below 1")
-    release(seg.fwd_tfs)
     # Scores: every IDF a number; every pair code in the table, whose tfs are >= 1 and lengths >= 0, so a
     # term of positive IDF has only positive contributions (the kernel takes a row's 0.0 for "not
     # touched yet" on such terms).

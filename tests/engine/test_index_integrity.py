@@ -23,9 +23,9 @@ from retrieval.corpus import Corpus
 from retrieval.bm25 import BM25Index
 from retrieval.text.tokenize import tokenize
 
-SEGMENT_FILES = ("indptr.npy", "postings.npy", "tfs.npy", "doc_len.npy", "scope_ids.npy", "fwd_ptr.npy", "fwd_tids.npy",
-                 "fwd_tfs.npy", "idf.npy", "scope_ptr.npy", "scope_tids.npy", "scope_dfs.npy", "codes.npy",
-                 "pair_tf.npy", "pair_len.npy", "passages.bin.npy", "passages.off.npy", "terms.txt", "segment.json")
+SEGMENT_FILES = ("indptr.npy", "postings.npy", "codes.npy", "pair_tf.npy", "pair_len.npy", "doc_len.npy",
+                 "scope_ids.npy", "idf.npy", "scope_ptr.npy", "scope_tids.npy", "scope_dfs.npy", "passages.bin.npy",
+                 "passages.off.npy", "terms.txt", "segment.json")
 # Every file a saved base + delta + deletions snapshot has: (header key, file in that segment folder or None).
 ALL_FILES = ([("base", f) for f in SEGMENT_FILES] + [("delta", f) for f in SEGMENT_FILES]
              + [("deleted", None)])
@@ -202,9 +202,9 @@ def test_a_truncated_file_is_rebuilt_from_the_store(copy, caplog, kernel, file):
 
 def test_a_missing_file_is_rebuilt_from_the_store(copy, caplog, kernel):
     settings, expected = copy
-    path = _path(settings, "delta", "tfs.npy")
+    path = _path(settings, "delta", "codes.npy")
     path.unlink()
-    _assert_rebuilt_and_exact(settings, expected, caplog, f"{path.parent.name}/tfs.npy unreadable")
+    _assert_rebuilt_and_exact(settings, expected, caplog, f"{path.parent.name}/codes.npy unreadable")
 
 
 def test_an_index_from_the_previous_release_is_rebuilt_cleanly(copy, caplog, kernel):
@@ -272,13 +272,8 @@ CRAFTED = {
     "a row twice in one term": (_edit("base", "postings.npy", _duplicate_a_row), "not strictly ascending"),
     "term offsets going back": (_edit("base", "indptr.npy", lambda a, m: _set(1, a[2] + 1)(a, m)), "indptr"),
     "term offsets past the postings": (_edit("base", "indptr.npy", lambda a, m: _set(-1, a[-1] + 1)(a, m)), "indptr"),
-    "zero term frequency": (_edit("base", "tfs.npy", _set(0, 0)), "term frequency"),
     "negative passage length": (_edit("delta", "doc_len.npy", _set(0, -5)), "passage lengths"),
     "scope id past the end": (_edit("base", "scope_ids.npy", lambda a, m: _set(0, len(m["scopes"]))(a, m)), "scope id"),
-    "forward term id past the end": (_edit("base", "fwd_tids.npy", lambda a, m: _set(0, m["terms"])(a, m)),
-                                     "forward term id"),
-    "forward offsets past the end": (_edit("base", "fwd_ptr.npy", lambda a, m: _set(-1, a[-1] + 9)(a, m)),
-                                     "forward index offsets"),
     "NaN IDF": (_edit("base", "idf.npy", _set(0, np.nan)), "IDF"),
     "pair code past the table": (_edit("base", "codes.npy", lambda a, m: _set(0, 65_535)(a, m)), "pair code"),
     "float pair codes": (_edit("delta", "codes.npy", lambda a, m: a.astype(np.float32)), "uint16 or uint32"),
@@ -372,5 +367,5 @@ def test_each_big_array_is_released_once_checked(tmp_path: Path) -> None:
     seg = index.base
     released: list[int] = []
     seg.check(release=lambda array: released.append(id(array)))
-    for name in ("postings", "tfs", "fwd_tids", "fwd_tfs", "codes"):
+    for name in ("postings", "codes"):
         assert id(getattr(seg, name)) in released, name

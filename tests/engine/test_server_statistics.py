@@ -345,25 +345,22 @@ def test_index_scopes_through_changes_save_and_load_match_rank_bm25(tmp_path: Pa
             assert np.array_equal(loaded.scores(q, scopes), index.scores(q, scopes))
 
 
-@pytest.mark.parametrize("tabulated", [4096, 12])
-def test_the_compiled_and_numpy_scorers_agree_bit_for_bit_within_scopes(monkeypatch, tabulated: int) -> None:
-    """The kernel looks a passage's length part up in a table by its length (computing it past the
-    table's end); the numpy path computes it: the same floats either way."""
+def test_the_compiled_skipping_and_numpy_scorers_agree_bit_for_bit_within_scopes() -> None:
+    """Within scopes each segment's (tf, length) pairs are scored at the scope set's avgdl, by the kernel,
+    the skipping kernel (its block bounds from each block's largest tf and shortest passage) and numpy
+    alike: the same rows and floats."""
     if _kernels() is None:
         pytest.skip("numba not installed")
-    from retrieval.bm25 import scope_stats
-
-    monkeypatch.setattr(scope_stats, "_LENGTH_TABLE", tabulated)
     rng = random.Random(9)
     index = BM25Index.build(_random_rows(rng, "d", 3000, ["", "x", "y"]))
     index = index.with_changes(remove_docs=[f"d{i:05d}" for i in range(0, 1500, 9)],
                                add=_random_rows(rng, "n", 200, ["x", "z"]))
-    compiled, numpy_path = index.using("compiled"), index.using("numpy")
+    compiled, skipping, numpy_path = index.using("compiled"), index.using("skipping"), index.using("numpy")
     for _ in range(60):
         q = rng.sample(WORDS[:150], rng.randint(1, 6))
         for scopes in (["", "x"], ["y"], ["z", ""]):
             kernel = compiled.top(q, 10, scopes)
-            assert kernel == numpy_path.top(q, 10, scopes)
+            assert kernel == numpy_path.top(q, 10, scopes) == skipping.top(q, 10, scopes)
             assert [score for _, score in kernel] == [index.scores(q, scopes)[row] for row, _ in kernel]
 
 

@@ -105,19 +105,19 @@ def test_scores_equal_rank_bm25s_floats_on_the_skipping_path(big) -> None:
         assert [row for row, _ in got] == [r for r in best if expected[r] > 0][: len(got)], q
 
 
-def test_blocks_hold_each_blocks_last_row_largest_tf_and_a_shortest_passage(big) -> None:
+def test_blocks_hold_each_blocks_last_row_largest_tf_and_shortest_passage(big) -> None:
     _, index = big
     seg = index.base
-    block_ptr, last, max_tf, short_row = blocks_of(seg)
+    block_ptr, last, max_tf, min_len = blocks_of(seg)
     size = block_max().BLOCK
     for tid in (0, 1, 5, 100, len(seg.vocab) - 1):
         lo, hi = int(seg.indptr[tid]), int(seg.indptr[tid + 1])
         starts = list(range(lo, hi, size))
         assert block_ptr[tid + 1] - block_ptr[tid] == len(starts)
         for bk, start in zip(range(block_ptr[tid], block_ptr[tid + 1]), starts):
-            rows, tfs = seg.postings[start : min(start + size, hi)], seg.tfs[start : min(start + size, hi)]
-            assert last[bk] == rows[-1] and max_tf[bk] == tfs.max()
-            assert short_row[bk] in rows and seg.doc_len[short_row[bk]] == seg.doc_len[rows].min()
+            rows, codes = seg.postings[start : min(start + size, hi)], seg.codes[start : min(start + size, hi)]
+            assert last[bk] == rows[-1] and max_tf[bk] == seg.pair_tf[codes].max()
+            assert min_len[bk] == seg.doc_len[rows].min()
     parts = index.live.parts_base
     maxima = block_max().block_max_parts(seg.indptr, seg.codes, parts, block_ptr, size)
     tid = 0

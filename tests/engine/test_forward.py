@@ -1,0 +1,58 @@
+"""A segment keeps no forward index: a row's terms (for deletions, and to rebuild the delta) are found
+from the postings (Segment.forward), and must be exactly what the row was built from."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import numpy as np
+
+from retrieval.bm25 import BM25Index
+
+
+def _docs(seed: int, n: int) -> list[list[str]]:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(400)]
+    return [[vocab[min(int(rng.paretovariate(1.0)), 399)] for _ in range(rng.randint(0, 40))] for _ in range(n)]
+
+
+def test_forward_gives_each_rows_terms_and_frequencies_from_the_postings() -> None:
+    docs = _docs(1, 2_000)
+    seg = BM25Index.build([(f"d{i}#0", "s", d) for i, d in enumerate(docs)]).base
+    terms = seg.terms()
+    rows = np.array(sorted(random.Random(2).sample(range(len(docs)), 300) + [0, len(docs) - 1]))
+    rows = np.unique(rows)
+    ptr, tids, codes = seg.forward(rows)
+    assert len(ptr) == len(rows) + 1 and ptr[-1] == len(tids) == len(codes)
+    for i, row in enumerate(rows.tolist()):
+        lo, hi = ptr[i], ptr[i + 1]
+        assert np.all(np.diff(tids[lo:hi]) > 0)  # each term once, ascending
+        got = {terms[t]: int(seg.pair_tf[c]) for t, c in zip(tids[lo:hi].tolist(), codes[lo:hi].tolist())}
+        assert got == dict(Counter(docs[row]))
+        assert all(seg.pair_len[c] == len(docs[row]) for c in codes[lo:hi].tolist())
+
+
+def test_no_rows_no_entries_and_bags_round_trip() -> None:
+    docs = _docs(3, 500)
+    seg = BM25Index.build([(f"d{i}#0", f"s{i % 3}", d) for i, d in enumerate(docs)]).base
+    ptr, tids, codes = seg.forward(np.zeros(0, dtype=np.int64))
+    assert list(ptr) == [0] and len(tids) == len(codes) == 0
+    for pid, scope, bag in seg.bags([4, 9, 77]):
+        row = int(pid[1:].split("#")[0])
+        assert scope == f"s{row % 3}" and Counter(bag) == Counter(docs[row])
+
+
+def test_deleting_rows_takes_their_terms_away_as_rank_bm25_over_the_rest() -> None:
+    from rank_bm25 import BM25Okapi
+
+    docs = _docs(5, 800)
+    index = BM25Index.build([(f"d{i}#0", "", d) for i, d in enumerate(docs)], k1=1.5, b=0.75, epsilon=0.25)
+    gone = set(range(0, 800, 7))
+    changed = index.with_changes(remove_docs=[f"d{i}" for i in sorted(gone)])
+    kept = [d for i, d in enumerate(docs) if i not in gone]
+    oracle = BM25Okapi(kept, k1=1.5, b=0.75, epsilon=0.25)
+    live = changed.live_rows()
+    for q in (["w1"], ["w0", "w3"], ["w17", "w2", "w250"]):
+        assert changed.doc_freq(q[-1]) == sum(q[-1] in d for d in kept)
+        assert np.array_equal(changed.scores(q)[live], oracle.get_scores(q))
