@@ -274,7 +274,7 @@ def test_a_server_cannot_probe_another_servers_words(servers: Corpus) -> None:
 # ---------------------------------------------------------------------------------------------------
 # the console keeps the whole index's statistics and its fast path
 # ---------------------------------------------------------------------------------------------------
-def test_the_console_scores_over_every_passage_at_the_whole_index_statistics(servers: Corpus, engine: str) -> None:
+def test_the_console_scores_every_passage_at_the_whole_index_statistics(servers: Corpus, engine: str) -> None:
     index = servers.searcher.index
     assert index.live.parts_base is not None  # unscoped questions read the pairs' parts at the whole index's
     assert_rank_bm25(servers, None)
