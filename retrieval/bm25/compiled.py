@@ -107,7 +107,8 @@ def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | N
     n = len(seg)
     term_idf = readonly(np.array([idf[t] for t in tids], dtype=np.float64))  # per query term, in query order
     query = readonly(np.array(tids, dtype=np.int64))
-    if skip and k > 0 and bool((term_idf > 0).all()):  # else a contribution may be 0 or negative: no bound
+    # Skipping needs every contribution > 0 (else no bound holds), and a scope set's avgdl for its bounds.
+    if skip and k > 0 and bool((term_idf > 0).all()) and (view is None or view.avgdl > 0):
         return _skipping(part, query, term_idf, allowed, k, scratch)
     key = f"c{offset}"
     # touched: one slot more than rows, the kernel writes a row's slot before knowing it is new

@@ -1,8 +1,8 @@
 """BM25 Okapi as rank-bm25 computes it, written once: every scorer calls these.
 
-The numpy path, the compiled kernels (kernels.py compiles these very functions), the precomputed
-per-posting weights, the live statistics of a changed snapshot and each scope set's own statistics all
-take a term's contribution, a passage's length part and a term's IDF from here. Each expression keeps
+The (tf, length) pairs' tf parts every scorer multiplies by a term's IDF (pairs.py), the skipping kernel's
+block bounds (block_max.py compiles these very functions), the live statistics of a changed snapshot and
+each scope set's own statistics all take a contribution, a passage's length part and a term's IDF from here. Each expression keeps
 rank-bm25's order of operations, so every path gives rank-bm25's floats, not merely its maths.
 """
 
