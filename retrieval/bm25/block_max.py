@@ -72,12 +72,14 @@ def block_max_parts(indptr, codes, parts, block_ptr, size: int):
 
 
 @njit(cache=True, nogil=True, inline="always")  # inlined: a call per block costs more than the block
-def _bound(exact: bool, bk: int, w: float, max_part, max_tf, min_len, k1: float, b: float, avgdl: float) -> float:
-    """An upper bound of block bk's contributions at IDF w > 0: w x its largest part when `exact` (the
-    parts are the snapshot's, and rounding is monotone), else (a scope set's parts) w x the part of its
-    largest tf at its shortest length (parts rise with tf and fall with length), with SLACK."""
+def _bound(exact: bool, bk: int, w: float, max_part, scale: float, max_tf, min_len, k1: float, b: float,
+           avgdl: float) -> float:
+    """An upper bound of block bk's contributions at IDF w > 0: w x its largest part x scale when `exact`
+    (compiled.part_maxima; scale 1 for the parts the maxima were taken from, and rounding is monotone),
+    else (a scope set's parts) w x the part of its largest tf at its shortest length (parts rise with tf
+    and fall with length), with SLACK."""
     if exact:
-        return w * max_part[bk]
+        return w * max_part[bk] * scale
     return w * _tf_part(np.float64(max_tf[bk]), k1 + 1.0, _length_norm(np.float64(min_len[bk]), k1, b, avgdl)) * (
         1.0 + SLACK)
 

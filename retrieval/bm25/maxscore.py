@@ -49,13 +49,13 @@ def _find(postings, last, bp_t: int, first: int, stop: int, pos: int, bk: int, b
 
 @njit(cache=True, nogil=True)
 def top_k_skipping(exact: bool, indptr, postings, codes, parts, k1: float, b: float, avgdl: float, term_idf,
-                   tids, block_ptr, last, max_tf, min_len, max_part, size: int, dead,
+                   tids, block_ptr, last, max_tf, min_len, max_part, scale: float, size: int, dead,
                    scope_ids, allowed, k: int, acc, bits, touched, hope_rows, hope_s, slot, out_rows,
                    out_scores) -> int:
     """The k best rows into out_rows/out_scores, best first, as kernels.top_k ranks them; returns how many.
     term_idf[j]: query term j's IDF (every one > 0); a posting contributes term_idf[j] x parts[codes[p]].
-    exact: the block bounds are max_part's (the parts are the snapshot's), else from max_tf and min_len
-    at k1, b and avgdl (a scope set's). Empty dead / allowed: no filter.
+    exact: the block bounds are max_part's times scale (compiled.part_maxima), else from max_tf and
+    min_len at k1, b and avgdl (a scope set's). Empty dead / allowed: no filter.
     Work arrays (`window_scratch`, kept between questions: allocating them costs page faults each time):
     acc, bits and slot come in clean (zeros, zeros, -1) and are left so; touched, hope_rows, hope_s not."""
     m = tids.shape[0]
@@ -82,7 +82,7 @@ def top_k_skipping(exact: bool, indptr, postings, codes, parts, k1: float, b: fl
             blk[j] = bk
             best = 0.0
             while bk < blk_stop[j]:
-                best = max(best, _bound(exact, bk, term_idf[j], max_part, max_tf, min_len, k1, b, avgdl))
+                best = max(best, _bound(exact, bk, term_idf[j], max_part, scale, max_tf, min_len, k1, b, avgdl))
                 if last[bk] >= end:
                     break
                 bk += 1
@@ -150,7 +150,7 @@ def top_k_skipping(exact: bool, indptr, postings, codes, parts, k1: float, b: fl
                         bk += 1
                     row_blk[j] = bk
                     if bk < blk_stop[j]:
-                        hope += _bound(exact, bk, term_idf[j], max_part, max_tf, min_len, k1, b, avgdl)
+                        hope += _bound(exact, bk, term_idf[j], max_part, scale, max_tf, min_len, k1, b, avgdl)
                 if hope * (1.0 + SLACK) > floor:
                     hope_rows[n_hope], hope_s[n_hope], slot[local] = local, s, n_hope
                     n_hope += 1
