@@ -56,3 +56,18 @@ def test_deleting_rows_takes_their_terms_away_as_rank_bm25_over_the_rest() -> No
     for q in (["w1"], ["w0", "w3"], ["w17", "w2", "w250"]):
         assert changed.doc_freq(q[-1]) == sum(q[-1] in d for d in kept)
         assert np.array_equal(changed.scores(q)[live], oracle.get_scores(q))
+
+
+def test_a_change_that_deletes_nothing_more_reads_the_postings_no_more(monkeypatch) -> None:
+    docs = _docs(7, 600)
+    index = BM25Index.build([(f"d{i}#0", "", d) for i, d in enumerate(docs)])
+    seg = index.base
+    scans: list[int] = []
+    scan = seg._forward
+    monkeypatch.setattr(seg, "_forward", lambda rows: scans.append(len(rows)) or scan(rows))
+    deleted = index.with_changes(remove_docs=["d3", "d9"])
+    added = deleted.with_changes(add=[("new#0", "", ["w1", "w2"])])  # the same deleted rows: no new pass
+    more = added.with_changes(remove_docs=["d11"])
+    assert scans == [2, 3]
+    assert added.doc_freq("w1") == deleted.doc_freq("w1") + 1
+    assert more.doc_freq("w1") == sum("w1" in d for i, d in enumerate(docs) if i not in (3, 9, 11)) > 0
