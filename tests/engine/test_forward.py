@@ -70,4 +70,4 @@ def test_a_change_that_deletes_nothing_more_reads_the_postings_no_more(monkeypat
     more = added.with_changes(remove_docs=["d11"])
     assert scans == [2, 3]
     assert added.doc_freq("w1") == deleted.doc_freq("w1") + 1
-    assert more.doc_freq("w1") == sum("w1" in d for i, d in enumerate(docs) if i not in (3, 9, 11)) > 0
+    assert more.doc_freq("w1") == sum("w1" in d for i, d in enumerate(docs) if i not in (3, 9, 11)) + 1
