@@ -2,8 +2,9 @@
 
 The (tf, length) pairs' tf parts every scorer multiplies by a term's IDF (pairs.py), the skipping kernel's
 block bounds (block_max.py compiles these very functions), the live statistics of a changed snapshot and
-each scope set's own statistics all take a contribution, a passage's length part and a term's IDF from here. Each expression keeps
-rank-bm25's order of operations, so every path gives rank-bm25's floats, not merely its maths.
+each scope set's own statistics all take a contribution, a passage's length part and a term's IDF from
+here. Each expression keeps rank-bm25's order of operations, so every path gives rank-bm25's floats, not
+merely its maths.
 """
 
 from __future__ import annotations
