@@ -1,12 +1,12 @@
 """Posting blocks and their bounds, for the skipping kernel (maxscore.py), compiled with numba.
 
 Each term's postings are cut into blocks of BLOCK postings, as PISA and tantivy keep them, and each block
-keeps the last row it holds and a bound on its contributions: the exact maximum of its postings' tf
-parts at the snapshot's statistics (pairs.py; times the term's IDF), or within scopes the part of its
-largest term frequency at its shortest passage (>= every part in the block at any statistics: a scope
-set's own). Scores stay
-rank-bm25's floats: every pruning test leaves a relative slack of SLACK, far above the rounding of a sum,
-so a passage whose exact score could reach the k-th best is always scored in full. Only for questions
+keeps the last row it holds and a bound on its contributions: the largest of its postings' tf parts
+(pairs.py; times the term's IDF, and scaled for a later snapshot's statistics: compiled.part_maxima), or
+within scopes the part of its largest term frequency at its shortest passage (>= every part in the block
+at any statistics: a scope set's own). Scores stay rank-bm25's floats: every pruning test leaves a
+relative slack of SLACK, far above the rounding of a sum, so a passage whose exact score could reach the
+k-th best is always scored in full. Only for questions
 whose every term has a positive IDF (contributions > 0); the others go to the exhaustive kernel.
 """
 
@@ -20,7 +20,6 @@ from .kernels import _length_norm, _tf_part
 BLOCK = 128  # postings per block, as PISA and tantivy keep them
 SLACK = 1e-9  # relative margin of every pruning test: sums of bounds vs the k-th best score
 _END = np.int64(1) << 62
-
 
 
 @njit(cache=True, nogil=True)

@@ -31,9 +31,8 @@ if TYPE_CHECKING:
     from .index import BM25Index
 
 # 5: a (tf, length) pair code per posting instead of a tf and a float weight (pairs.py), and no forward
-# index (segment.forward derives it); 4: per-scope document
-# frequencies in every segment; 3: the header holds every file's size and CRC-32. An index of another
-# format is rebuilt from the store.
+# index (Segment.forward derives it); 4: per-scope document frequencies in every segment; 3: the header
+# holds every file's size and CRC-32. An index of another format is rebuilt from the store.
 FORMAT_VERSION = 5
 HEADER = "header.json"
 SEGMENT_ARRAYS = ("indptr", "postings", "codes", "pair_tf", "pair_len", "doc_len", "scope_ids", "idf", "scope_ptr",

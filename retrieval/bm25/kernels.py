@@ -19,6 +19,7 @@ from . import formula
 _tf_part = njit(cache=True, nogil=True)(formula.tf_part)
 _length_norm = njit(cache=True, nogil=True)(formula.length_norm)
 
+
 @njit(cache=True, nogil=True)
 def _worse(score_a: float, row_a: int, score_b: float, row_b: int) -> bool:
     """Ranking order: higher score first, the lower row on a tie."""
