@@ -23,9 +23,11 @@ _END = np.int64(1) << 62
 
 
 @njit(cache=True, nogil=True)
-def build_blocks(indptr, postings, codes, pair_tf, doc_len, size: int):
+def build_blocks(indptr, postings, codes, pair_tf, pair_len, size: int):
     """Per term, its blocks' range (block_ptr), and per block: the last row, the largest term
-    frequency, and the shortest passage's length (whose length part is the smallest)."""
+    frequency, and the shortest passage's length (whose length part is the smallest). Both come from the
+    postings' pair codes (pairs.py), read in order through a table that stays in cache: no look-up of each
+    row's length (a cache miss per posting, 5x the time at 10M passages)."""
     n_terms = indptr.shape[0] - 1
     block_ptr = np.zeros(n_terms + 1, dtype=np.int64)
     for t in range(n_terms):
@@ -41,10 +43,10 @@ def build_blocks(indptr, postings, codes, pair_tf, doc_len, size: int):
             end = min(start + size, hi)
             top_tf, shortest = 0, np.iinfo(np.int32).max
             for p in range(start, end):
-                tf = pair_tf[codes[p]]
+                code = codes[p]
+                tf, d = pair_tf[code], pair_len[code]
                 if tf > top_tf:
                     top_tf = tf
-                d = doc_len[postings[p]]
                 if d < shortest:
                     shortest = d
             last[bk], max_tf[bk], min_len[bk] = postings[end - 1], top_tf, shortest
