@@ -32,6 +32,16 @@ _KERNELS = None
 _WARM = threading.Event()  # the kernels are loaded in this process (BM25Index.warm_up): "auto" may use them
 
 
+class _OneSlot(Scratch):
+    """Work arrays of one slot, never kept: enough for a question of no terms, which touches no row."""
+
+    def get(self, key, size, make):
+        return make(1)
+
+
+EMPTY_QUESTION = _OneSlot()  # the scratch of warm-up's empty questions (IndexKeeper, BM25Index.warm_up)
+
+
 def kernels():
     """retrieval.bm25.kernels (numba), imported on first need; None when numba is not installed."""
     global _KERNELS
@@ -156,7 +166,7 @@ def blocks_of(seg) -> tuple[np.ndarray, ...]:
     """The segment's posting blocks (block_max.build_blocks), made on first need and kept with it."""
     blocks = seg.skip_blocks
     if blocks is None:
-        made = block_max().build_blocks(seg.indptr, seg.postings, seg.codes, seg.pair_tf, seg.doc_len,
+        made = block_max().build_blocks(seg.indptr, seg.postings, seg.codes, seg.pair_tf, seg.pair_len,
                                         block_max().BLOCK)
         blocks = seg.skip_blocks = tuple(readonly(a) for a in made)
     return blocks

@@ -21,7 +21,6 @@ import numpy as np
 from ..retriever import IndexRow, ScoredRow
 from . import compiled, files
 from .compiled import BACKENDS, Backend
-from .arrays import readonly
 from .delta import changed_parts, drift
 from .live_stats import LiveStats, LiveVocab
 from .scope_stats import Part, ViewCache, Visible
@@ -164,15 +163,15 @@ class BM25Index:
             if not (part.seg.vocab and compiled.wants_kernel(self.backend, len(part.seg), self._kernel_safe)
                     and compiled.kernels() is not None):
                 continue
-            tids = [next(iter(part.seg.vocab.values()))]
+            # An empty question loads each kernel for this segment's array types (numba specialises on them)
+            # and makes the skipping path's blocks, with work arrays of one slot: per-thread arrays of the
+            # segment's size (170 MB at 10M passages) would die with a warm-up thread.
             view = self.visible(part.seg.scopes[:1])
-            for skip in {False, compiled.skips(self.backend, len(part.seg))}:  # and the skipping path's blocks
-                compiled.candidates(part._replace(idf=readonly(np.ones(len(part.idf)))), tids, None, 1, self.scratch,
-                                    skip=skip)
+            for skip in {False, compiled.skips(self.backend, len(part.seg))}:
+                compiled.candidates(part, [], None, 1, compiled.EMPTY_QUESTION, skip=skip)
                 # and the scorer of questions asked within scopes (their own statistics)
-                within = part._replace(idf={tids[0]: 1.0}, parts=view.parts_of(part.seg.pair_tf, part.seg.pair_len),
-                                       view=view)
-                compiled.candidates(within, tids, frozenset(part.seg.scopes), 1, self.scratch, skip=skip)
+                within = part._replace(idf={}, parts=view.parts_of(part.seg.pair_tf, part.seg.pair_len), view=view)
+                compiled.candidates(within, [], frozenset(part.seg.scopes), 1, compiled.EMPTY_QUESTION, skip=skip)
             compiled.mark_warm()
         return None
 

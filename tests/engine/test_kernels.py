@@ -100,6 +100,22 @@ def test_one_compiled_specialization_serves_every_kind_of_snapshot(tmp_path) -> 
     assert len(maxscore().top_k_skipping.signatures) == 1
 
 
+def test_warm_up_loads_the_kernels_without_work_arrays_of_the_segments_size() -> None:
+    # Work arrays are per thread: the segment-sized ones a warm-up made (170 MB at 10M passages) died with
+    # its thread, and after a change they stayed with the writing thread. An empty question loads the same
+    # specialisations: the questions after it compile nothing more.
+    docs = corpus(6, 400)
+    index = BM25Index.build([(f"d{i}#0", "g" if i % 2 else "", d) for i, d in enumerate(docs)]).using("skipping")
+    index.warm_up()
+    assert index.scratch.held("c0") is None and index.scratch.held("window") is None
+    assert index.base.skip_blocks is not None  # the skipping path's blocks are made by the warm-up
+    loaded = (len(_kernels().top_k.signatures), len(maxscore().top_k_skipping.signatures))
+    for scopes in (None, ["g"]):
+        assert index.top(["t1", "t2", "t7"], 5, scopes)
+        assert index.using("compiled").top(["t1", "t2", "t7"], 5, scopes)
+    assert (len(_kernels().top_k.signatures), len(maxscore().top_k_skipping.signatures)) == loaded
+
+
 def test_a_query_touching_every_row_stays_inside_its_scratch() -> None:
     # The kernel writes each posting's row into `touched` before it knows the row is new: with every row
     # touched, the next posting writes slot n. numba does not check bounds, so a guard word follows the
