@@ -172,6 +172,8 @@ class BM25Index:
                 # and the scorer of questions asked within scopes (their own statistics)
                 within = part._replace(idf={}, parts=view.parts_of(part.seg.pair_tf, part.seg.pair_len), view=view)
                 compiled.candidates(within, [], frozenset(part.seg.scopes), 1, compiled.EMPTY_QUESTION, skip=skip)
+            # and the pass a removal makes over the postings (Segment.forward)
+            compiled.kernels().postings_of_rows(part.seg.postings[:0], np.zeros(0, dtype=bool), np.empty(0, np.int64))
             compiled.mark_warm()
         return None
 

@@ -154,3 +154,17 @@ def _select(touched, n_touched: int, acc, dead, scope_ids, allowed, k: int, out_
         out_scores[0], out_scores[end] = out_scores[end], out_scores[0]
         _sift_down(out_rows, out_scores, end, 0)
     return m
+
+
+@njit(cache=True, nogil=True)
+def postings_of_rows(postings, mask, out) -> int:
+    """The positions of the postings whose row is flagged in mask, ascending, into out; how many, or -1
+    when out is too short (Segment.forward: the terms of deleted rows, without a forward index)."""
+    m = 0
+    for p in range(postings.shape[0]):
+        if mask[postings[p]]:
+            if m == out.shape[0]:
+                return -1
+            out[m] = p
+            m += 1
+    return m

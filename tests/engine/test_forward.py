@@ -71,3 +71,48 @@ def test_a_change_that_deletes_nothing_more_reads_the_postings_no_more(monkeypat
     assert scans == [2, 3]
     assert added.doc_freq("w1") == deleted.doc_freq("w1") + 1
     assert more.doc_freq("w1") == sum("w1" in d for i, d in enumerate(docs) if i not in (3, 9, 11)) + 1
+
+
+def test_the_compiled_pass_finds_what_numpys_finds(monkeypatch) -> None:
+    # With the kernels loaded (a segment they serve), forward scans the postings compiled; before, numpy.
+    import threading
+
+    import pytest
+
+    from retrieval.bm25 import compiled
+
+    if compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    docs = _docs(7, 3_000)
+    rows_in = [(f"d{i}#0", f"s{i % 2}", d) for i, d in enumerate(docs)]
+    rows = np.unique(np.array(random.Random(8).sample(range(len(docs)), 250)))
+    monkeypatch.setattr(compiled, "_WARM", threading.Event())  # as in a process that has not loaded them
+    by_numpy = BM25Index.build(rows_in).base.forward(rows)
+    index = BM25Index.build(rows_in).using("compiled")
+    index.warm_up()
+    assert compiled.warm()
+    by_kernel = index.base.forward(rows)
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(by_numpy, by_kernel))
+    # a removal's pass loads nothing new: warm_up loaded it for the postings' type
+    index.with_changes(remove_docs=["d5", "d6"])
+    assert len(compiled.kernels().postings_of_rows.signatures) == 1
+
+
+def test_the_compiled_pass_never_writes_past_its_output() -> None:
+    # The output is sized by the rows' lengths; a crafted segment whose lengths say less gets -1 (and
+    # numpy's pass), never a write past the end (numba checks no bounds).
+    import pytest
+
+    from retrieval.bm25 import compiled
+
+    if compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    postings = np.array([0, 1, 2, 1, 2, 1], dtype=np.int32)
+    postings.setflags(write=False)  # as a segment holds them: the same specialisation
+    mask = np.array([False, True, False])
+    buffer = np.full(4, -7, dtype=np.int64)
+    assert compiled.kernels().postings_of_rows(postings, mask, buffer[:3]) == 3
+    assert list(buffer) == [1, 3, 5, -7]
+    buffer[:] = -7
+    assert compiled.kernels().postings_of_rows(postings, mask, buffer[:2]) == -1
+    assert buffer[2] == -7 and buffer[3] == -7
