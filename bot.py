@@ -25,6 +25,7 @@ from retrieval.config import Settings, env_flag, env_ids, env_number, env_path, 
 from retrieval.corpus import Corpus
 from retrieval.errors import BadSetting, RetrievalError
 from retrieval.server_settings import ServerSettings
+from retrieval.settle import settle_after_start
 
 log = logging.getLogger("bot")
 
@@ -226,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     except RetrievalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    settle_after_start(corpus)  # startup objects out of the garbage collector's full passes
     bot = CorpusBot(config, retrieval, corpus=corpus)
     try:
         bot.run(config.token, log_handler=None)

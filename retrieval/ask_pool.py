@@ -32,8 +32,10 @@ def _open(settings: Settings) -> None:
     """A worker's start: its own reader corpus over the shared store and index files."""
     global _CORPUS
     from .corpus import Corpus
+    from .settle import settle_after_start
 
     _CORPUS = Corpus(settings, seed=False, reader=True)
+    settle_after_start(_CORPUS)
 
 
 def _answer(question: str, scope: str | None, k: int) -> Answer:

@@ -85,12 +85,15 @@ class IndexKeeper:
         self._merge_thread: threading.Thread | None = None
         self._rebuilt_at = -1  # store generation of the last full rebuild
         self._closing = threading.Event()
+        self.warming: threading.Thread | None = None  # the compiled scorer loading, the first time in a process
         self._serve(self._load_or_build_index())
 
     def _serve(self, index: BM25Index) -> None:
         """Warm the snapshot up, then swap it in: one assignment. The first time in a process, the compiled
         scorer loads in the background (about half a second) while numpy answers the first questions."""
-        index.warm_up(background=not compiled.warm())
+        warming = index.warm_up(background=not compiled.warm())
+        if warming is not None:
+            self.warming = warming
         self.retriever = index
 
     @contextmanager

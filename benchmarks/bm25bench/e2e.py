@@ -74,6 +74,7 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
     from cogs import embeds  # the bot's embed layout (no discord import)
     from retrieval.bm25 import BM25Index
     from retrieval.corpus import Corpus
+    from retrieval.settle import settle_after_start
     from retrieval.text.tokenize import tokenize
 
     queries = [" ".join(q["tokens"]) for q in TokenCorpus(corpus_dir).queries()]
@@ -82,6 +83,7 @@ def phase_e2e_serve(corpus_dir: Path, db_dir: Path, k: int = TOP_K) -> dict:
     t0 = time.perf_counter()
     c = Corpus(_e2e_settings(db_dir), seed=False)
     load_s = time.perf_counter() - t0
+    settle_after_start(c)  # as bot.py does once the corpus is open
     rss_loaded = rss_mb()
     for q in queries[:WARMUP]:
         embeds.to_embed(c.ask(q, k=k))
