@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -35,7 +36,7 @@ _WARM = threading.Event()  # the kernels are loaded in this process (BM25Index.w
 class _OneSlot(Scratch):
     """Work arrays of one slot, never kept: enough for a question of no terms, which touches no row."""
 
-    def get(self, key, size, make):
+    def get(self, key: str, size: int, make: Callable[[int], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
         return make(1)
 
 
