@@ -14,6 +14,7 @@ import gc
 import logging
 import threading
 
+from .bm25 import compiled
 from .corpus import Corpus
 
 log = logging.getLogger(__name__)
@@ -21,15 +22,23 @@ WARM_UP_WAIT_S = 300.0  # a compiled scorer still loading after this (a cold num
 
 
 def settle_after_start(corpus: Corpus) -> threading.Thread:
-    """In the background: wait for the compiled scorer's loading (if it is loading), collect, freeze."""
+    """In the background: wait for the compiled scorer's loading (if it is loading), collect, freeze. When it
+    has not loaded (a corpus too small for it), once more when it does: the corpus grew past its threshold."""
     def settle() -> None:
         warming = getattr(corpus.keeper, "warming", None)  # other engines' keepers load nothing later
         if warming is not None:
             warming.join(WARM_UP_WAIT_S)
-        gc.collect()
-        gc.freeze()
-        log.debug("startup objects frozen: %d", gc.get_freeze_count())
+        _freeze()
+        if not compiled.warm():
+            compiled.wait_warm()
+            _freeze()
 
     thread = threading.Thread(target=settle, name="settle-after-start", daemon=True)
     thread.start()
     return thread
+
+
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()
+    log.debug("long-lived objects frozen: %d", gc.get_freeze_count())

@@ -40,7 +40,7 @@ class _OneSlot(Scratch):
         return make(1)
 
 
-EMPTY_QUESTION = _OneSlot()  # the scratch of warm-up's empty questions (IndexKeeper, BM25Index.warm_up)
+EMPTY_QUESTION = _OneSlot()  # the scratch of BM25Index.warm_up's empty questions (no terms: nothing written)
 
 
 def kernels():
@@ -108,6 +108,11 @@ def warm() -> bool:
 
 def mark_warm() -> None:
     _WARM.set()
+
+
+def wait_warm(timeout: float | None = None) -> bool:
+    """Until the kernels are loaded in this process (retrieval/settle.py); whether they are."""
+    return _WARM.wait(timeout)
 
 
 def candidates(part: ScoredSegment, tids: list[int], allowed: frozenset[str] | None, k: int, scratch: Scratch,

@@ -116,3 +116,24 @@ def test_the_compiled_pass_never_writes_past_its_output() -> None:
     buffer[:] = -7
     assert compiled.kernels().postings_of_rows(postings, mask, buffer[:2]) == -1
     assert buffer[2] == -7 and buffer[3] == -7
+
+
+def test_lengths_that_overstate_the_postings_cost_no_more_than_the_postings() -> None:
+    # A crafted segment's lengths (up to 2^31 each) must not size the compiled pass's output past the
+    # postings: it would ask for terabytes.
+    import pytest
+
+    from retrieval.bm25 import compiled
+    from retrieval.bm25.arrays import readonly
+
+    if compiled.kernels() is None:
+        pytest.skip("numba not installed")
+    docs = _docs(9, 500)
+    rows_in = [(f"d{i}#0", "s", d) for i, d in enumerate(docs)]
+    expected = BM25Index.build(rows_in).base.forward(np.arange(0, 500, 3))
+    index = BM25Index.build(rows_in).using("compiled")
+    index.warm_up()
+    seg = index.base
+    seg.doc_len = readonly(np.full(len(seg), (1 << 31) - 1, dtype=np.int32))
+    got = seg.forward(np.arange(0, 500, 3))
+    assert all(np.array_equal(a, b) for a, b in zip(expected, got))
