@@ -15,7 +15,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .kernels import _length_norm, _tf_part
+from . import formula
+
+_tf_part = njit(cache=True, nogil=True)(formula.tf_part)  # the scoped bound's part, compiled
+_length_norm = njit(cache=True, nogil=True)(formula.length_norm)
 
 BLOCK = 128  # postings per block, as PISA and tantivy keep them
 SLACK = 1e-9  # relative margin of every pruning test: sums of bounds vs the k-th best score

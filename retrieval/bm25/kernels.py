@@ -14,11 +14,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from . import formula
-
-_tf_part = njit(cache=True, nogil=True)(formula.tf_part)
-_length_norm = njit(cache=True, nogil=True)(formula.length_norm)
-
 
 @njit(cache=True, nogil=True)
 def _worse(score_a: float, row_a: int, score_b: float, row_b: int) -> bool:
